@@ -1,0 +1,266 @@
+"""One studio light: role, power, colour, modifier, distance and direction.
+
+Units: intensity is a fraction (0–1) of the unit's full power; colour temperature in
+kelvin; distance and modifier size in metres; gels in CTO/CTB fractions or mireds.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
+
+from prolight.schema.direction import Direction
+
+__all__ = [
+    "MODIFIERS",
+    "Gel",
+    "Light",
+    "Modifier",
+    "ModifierSpec",
+    "Role",
+    "StrictModel",
+    "effective_kelvin",
+    "modifier_for_softness",
+]
+
+
+class StrictModel(BaseModel):
+    """Base of every schema model: unknown fields are rejected and named."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, validate_assignment=True)
+
+
+class Role(StrEnum):
+    """What a light does in the set."""
+
+    KEY = "key"
+    FILL = "fill"
+    RIM = "rim"
+    HAIR = "hair"
+    KICKER = "kicker"
+    BACKGROUND = "background"
+    AMBIENT = "ambient"
+
+
+class Modifier(StrEnum):
+    """What is in front of the flash head."""
+
+    BARE = "bare"
+    SOFTBOX = "softbox"
+    OCTABOX = "octabox"
+    STRIPBOX = "stripbox"
+    UMBRELLA = "umbrella"
+    SHOOT_THROUGH_UMBRELLA = "shoot_through_umbrella"
+    BEAUTY_DISH = "beauty_dish"
+    GRID = "grid"
+    SNOOT = "snoot"
+    FRESNEL = "fresnel"
+    REFLECTOR = "reflector"
+
+
+class ModifierSpec(BaseModel):
+    """Physical facts about a modifier used by the physics and the renderer."""
+
+    model_config = ConfigDict(frozen=True)
+
+    size_m: float
+    """Default apparent size of the source in metres (diameter, or the long side of a strip)."""
+    efficiency: float
+    """Light reaching the subject relative to a bare reflector at the same power and distance."""
+    beam_deg: float
+    """Full beam angle in degrees (180 = spills everywhere in front of it)."""
+    shape: Literal["round", "rect", "strip", "octagon", "dish", "spot"]
+    description: str
+
+
+MODIFIERS: dict[Modifier, ModifierSpec] = {
+    Modifier.BARE: ModifierSpec(
+        size_m=0.18, efficiency=1.0, beam_deg=90, shape="dish", description="standard reflector"
+    ),
+    Modifier.SOFTBOX: ModifierSpec(
+        size_m=0.9, efficiency=0.5, beam_deg=120, shape="rect", description="90 cm softbox"
+    ),
+    Modifier.OCTABOX: ModifierSpec(
+        size_m=1.2, efficiency=0.45, beam_deg=120, shape="octagon", description="120 cm octabox"
+    ),
+    Modifier.STRIPBOX: ModifierSpec(
+        size_m=1.2, efficiency=0.35, beam_deg=110, shape="strip", description="30×120 cm stripbox"
+    ),
+    Modifier.UMBRELLA: ModifierSpec(
+        size_m=1.0, efficiency=0.6, beam_deg=140, shape="round", description="100 cm reflective umbrella"
+    ),
+    Modifier.SHOOT_THROUGH_UMBRELLA: ModifierSpec(
+        size_m=1.1, efficiency=0.5, beam_deg=160, shape="round", description="110 cm shoot-through umbrella"
+    ),
+    Modifier.BEAUTY_DISH: ModifierSpec(
+        size_m=0.55, efficiency=0.75, beam_deg=80, shape="dish", description="55 cm beauty dish"
+    ),
+    Modifier.GRID: ModifierSpec(
+        size_m=0.18, efficiency=0.7, beam_deg=30, shape="spot", description="reflector with a 20° grid"
+    ),
+    Modifier.SNOOT: ModifierSpec(
+        size_m=0.06, efficiency=0.4, beam_deg=15, shape="spot", description="snoot"
+    ),
+    Modifier.FRESNEL: ModifierSpec(
+        size_m=0.2, efficiency=1.4, beam_deg=35, shape="spot", description="fresnel spot"
+    ),
+    Modifier.REFLECTOR: ModifierSpec(
+        size_m=1.0, efficiency=0.25, beam_deg=140, shape="round",
+        description="100 cm passive reflector bouncing the key (intensity = the share it returns)",
+    ),
+}
+
+# Names people type for modifiers, mapped to ours. The canonical prompt's older `type` field
+# also used light kinds ("directional", "hairlight"); those map to the nearest modifier.
+_MODIFIER_SYNONYMS = {
+    "none": Modifier.BARE, "bare_bulb": Modifier.BARE, "standard_reflector": Modifier.BARE,
+    "directional": Modifier.BARE, "hard": Modifier.BARE, "spot": Modifier.FRESNEL,
+    "spotlight": Modifier.FRESNEL, "soft_box": Modifier.SOFTBOX, "octa": Modifier.OCTABOX,
+    "octa_box": Modifier.OCTABOX, "octobox": Modifier.OCTABOX, "strip": Modifier.STRIPBOX,
+    "strip_box": Modifier.STRIPBOX, "stripbox_softbox": Modifier.STRIPBOX,
+    "hairlight": Modifier.STRIPBOX, "shoot_through": Modifier.SHOOT_THROUGH_UMBRELLA,
+    "shoot_through_umbrella": Modifier.SHOOT_THROUGH_UMBRELLA, "dish": Modifier.BEAUTY_DISH,
+    "grid_spot": Modifier.GRID, "honeycomb": Modifier.GRID, "bounce": Modifier.REFLECTOR,
+    "reflector_card": Modifier.REFLECTOR, "v_flat": Modifier.REFLECTOR,
+}
+
+
+def _modifier_from_text(value: Any) -> Any:
+    if isinstance(value, Modifier) or not isinstance(value, str):
+        return value
+    key = value.strip().lower().replace("-", "_").replace(" ", "_")
+    if key in Modifier._value2member_map_:
+        return key
+    if key in _MODIFIER_SYNONYMS:
+        return _MODIFIER_SYNONYMS[key].value
+    raise ValueError(
+        f"unknown modifier {value!r}; allowed: {', '.join(m.value for m in Modifier)}"
+    )
+
+
+def modifier_for_softness(softness: float) -> Modifier:
+    """The modifier a light without one gets: softer asks for a bigger source."""
+    if softness >= 0.75:
+        return Modifier.OCTABOX
+    if softness >= 0.45:
+        return Modifier.SOFTBOX
+    if softness >= 0.25:
+        return Modifier.BEAUTY_DISH
+    return Modifier.BARE
+
+
+class Gel(StrictModel):
+    """A colour-correction gel: a CTO/CTB fraction (1 = full) or a mired shift."""
+
+    kind: Literal["cto", "ctb", "mired"] = Field(
+        description="cto warms (full = +159 mired), ctb cools (full = -137 mired), mired = explicit shift"
+    )
+    amount: float = Field(
+        description="For cto/ctb the fraction of a full gel (0.125–2, e.g. 0.25 = quarter); "
+        "for mired the shift itself (-500 to 500).",
+        allow_inf_nan=False,
+    )
+
+    @model_validator(mode="after")
+    def _check_amount(self) -> Gel:
+        if self.kind == "mired":
+            if not -500 <= self.amount <= 500:
+                raise ValueError("a mired shift is between -500 and 500")
+        elif not 0.125 <= self.amount <= 2:
+            raise ValueError(f"a {self.kind.upper()} gel is 0.125 (1/8) to 2 (double) of a full gel")
+        return self
+
+    @property
+    def mired_shift(self) -> float:
+        if self.kind == "cto":
+            return 159.0 * self.amount
+        if self.kind == "ctb":
+            return -137.0 * self.amount
+        return self.amount
+
+
+def effective_kelvin(kelvin: float, gel: Gel | None) -> float:
+    """Colour temperature after the gel, mixing in mireds (1e6 / K)."""
+    if gel is None:
+        return kelvin
+    mired = 1e6 / kelvin + gel.mired_shift
+    return 1e6 / max(mired, 1e6 / 40000)  # a blue gel cannot push past 40,000 K
+
+
+Intensity = Annotated[
+    float,
+    Field(ge=0, le=1, allow_inf_nan=False, description="Fraction of the unit's full power, 0–1."),
+]
+
+
+class Light(StrictModel):
+    """One light of the set. Its role is the key it is filed under in `lighting`."""
+
+    role: Role | None = Field(
+        None, description="Filled in from the key it is filed under; given, it must match."
+    )
+    enabled: bool = True
+    intensity: Intensity = 0.5
+    kelvin: float = Field(
+        5600,
+        ge=1000,
+        le=20000,
+        allow_inf_nan=False,
+        validation_alias=AliasChoices("kelvin", "color_temperature", "colorTemperature", "colour_temperature"),
+        description="Colour temperature in kelvin (1,000–20,000); also accepted as "
+        "color_temperature or colorTemperature.",
+    )
+    softness: float = Field(
+        0.5, ge=0, le=1, allow_inf_nan=False, description="0 = hard, 1 = as soft as it gets."
+    )
+    distance: float = Field(
+        1.5, gt=0, le=30, allow_inf_nan=False, description="Metres from the light to the subject's face."
+    )
+    direction: Direction = Field(
+        default_factory=lambda: Direction(azimuth=0.0, elevation=0.0),
+        description=f"Where the light stands: {Direction.__doc__}",
+    )
+    modifier: Modifier = Field(
+        None,  # type: ignore[assignment]  # resolved from softness by the validator below
+        validation_alias=AliasChoices("modifier", "type"),
+        description="Modifier in front of the head; if omitted, chosen from softness "
+        "(≥0.75 octabox, ≥0.45 softbox, ≥0.25 beauty dish, else bare).",
+    )
+    modifier_size: float | None = Field(
+        None, gt=0, le=5, allow_inf_nan=False, description="Override of the modifier's size in metres."
+    )
+    gel: Gel | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _resolve_modifier(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        for name in ("modifier", "type"):
+            if name in data and data[name] is not None:
+                data[name] = _modifier_from_text(data[name])
+        if data.get("modifier") is None and data.get("type") is None:
+            data.pop("type", None)
+            softness = data.get("softness", 0.5)
+            if isinstance(softness, (int, float)) and 0 <= softness <= 1:
+                data["modifier"] = modifier_for_softness(float(softness)).value
+            else:
+                data["modifier"] = Modifier.SOFTBOX.value  # softness itself will be reported
+        return data
+
+    @property
+    def spec(self) -> ModifierSpec:
+        return MODIFIERS[self.modifier]
+
+    @property
+    def size_m(self) -> float:
+        """Apparent size of the source in metres (the override, or the modifier's own)."""
+        return self.modifier_size if self.modifier_size is not None else self.spec.size_m
+
+    @property
+    def effective_kelvin(self) -> float:
+        """Colour temperature after the gel."""
+        return effective_kelvin(self.kelvin, self.gel)

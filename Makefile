@@ -38,3 +38,6 @@ run: setup
 
 clean:
 	rm -rf $(VENV) .prolight out
+
+gallery: setup
+	$(BIN)/prolight gallery out/gallery

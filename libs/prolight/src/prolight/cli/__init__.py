@@ -1,0 +1,13 @@
+"""The `prolight` console script. Each module below adds its own commands to `app`."""
+
+from __future__ import annotations
+
+from prolight.cli import domain, render  # noqa: F401  (importing registers their commands)
+from prolight.cli.app import app
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    """Entry point of the `prolight` console script."""
+    app()

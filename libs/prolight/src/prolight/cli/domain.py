@@ -1,0 +1,1 @@
+"""Commands on lighting setups: presets, analyze, translate, hash."""

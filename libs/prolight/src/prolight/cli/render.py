@@ -1,0 +1,1 @@
+"""Commands that draw: render, diagram, gallery."""

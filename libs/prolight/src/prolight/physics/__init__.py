@@ -1,0 +1,1 @@
+"""Light physics: colour temperature, illuminance and meter readings, ratios, softness."""

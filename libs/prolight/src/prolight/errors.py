@@ -73,7 +73,9 @@ def describe_errors(exc: ValidationError | InvalidInput, prefix: str = "") -> li
                 message = "unknown field (not part of the schema)"
             errors.append(FieldError(_path(tuple(err["loc"])), message))
     if prefix:
-        errors = [FieldError(f"{prefix}.{e.field}" if e.field else prefix, e.message) for e in errors]
+        errors = [
+            FieldError(f"{prefix}.{e.field}" if e.field else prefix, e.message) for e in errors
+        ]
     # One message per field: a union can report the same field several times.
     seen: dict[str, FieldError] = {}
     for e in errors:

@@ -36,7 +36,9 @@ def _round_floats(value: Any) -> Any:
 
 def canonical_json(value: Any) -> str:
     """Deterministic compact JSON of any JSON-able value (floats rounded, keys sorted)."""
-    return json.dumps(_round_floats(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return json.dumps(
+        _round_floats(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
 
 
 def prompt_hash(prompt: FiboPrompt) -> str:

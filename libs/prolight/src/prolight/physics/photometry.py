@@ -26,7 +26,7 @@ FULL_POWER_LUX_AT_1M = 80_000.0
 """Lux (lux·s equivalent for a strobe at 1/125 s) from a bare unit at full power, 1 m away."""
 
 AMBIENT_SHARE = 0.05
-"""An ambient 'light' at intensity 1 gives this share of a bare unit at 1 m: about 4.3 stops under."""
+"""Share of a bare unit at 1 m that an ambient 'light' at intensity 1 gives: 4.3 stops under."""
 
 INCIDENT_METER_C = 250.0
 """Calibration constant of a flat/dome incident meter, in lux (ISO 2720 range 240–400)."""

@@ -57,9 +57,34 @@ _VERTICAL_WORDS = {
 _SLIGHTLY = 1 / 3  # "slightly above" = a third of the plain word's angle
 _SIDE_WORDS = {"left": -1.0, "right": 1.0}
 _FILLER = {
-    "degrees", "degree", "deg", "camera", "and", "of", "the", "from", "to", "at", "a", "an",
-    "light", "lit", "placed", "positioned", "eye", "angle", "off", "axis",
-    "on", "with", "position", "facing", "toward", "towards", "subject", "face",
+    "degrees",
+    "degree",
+    "deg",
+    "camera",
+    "and",
+    "of",
+    "the",
+    "from",
+    "to",
+    "at",
+    "a",
+    "an",
+    "light",
+    "lit",
+    "placed",
+    "positioned",
+    "eye",
+    "angle",
+    "off",
+    "axis",
+    "on",
+    "with",
+    "position",
+    "facing",
+    "toward",
+    "towards",
+    "subject",
+    "face",
 }
 _FRONT_WORDS = {"front", "frontal", "on-axis", "straight", "head-on", "direct", "centre", "center"}
 _BACK_WORDS = {"behind", "back", "rear", "backlight", "backlit"}
@@ -92,7 +117,9 @@ def parse_direction_text(text: str) -> tuple[float, float]:
     tokens = _TOKEN.findall(s)
     leftover = _TOKEN.sub(" ", s).replace(",", " ").replace(";", " ").replace("/", " ").strip()
     if leftover:
-        raise ValueError(f"cannot read direction {raw!r}: unexpected {leftover!r}; accepted: {ACCEPTED_FORMS}")
+        raise ValueError(
+            f"cannot read direction {raw!r}: unexpected {leftover!r}; accepted: {ACCEPTED_FORMS}"
+        )
 
     side: float | None = None
     azimuth_number: float | None = None
@@ -178,7 +205,9 @@ def parse_direction_text(text: str) -> tuple[float, float]:
     elif front or elevation is not None:
         azimuth = 0.0
     else:
-        raise ValueError(f"cannot read direction {raw!r}: no position found; accepted: {ACCEPTED_FORMS}")
+        raise ValueError(
+            f"cannot read direction {raw!r}: no position found; accepted: {ACCEPTED_FORMS}"
+        )
     return _norm_azimuth(azimuth), _norm_elevation(elevation if elevation is not None else 0.0)
 
 
@@ -210,9 +239,12 @@ class Direction(BaseModel):
             return {"azimuth": az, "elevation": el}
         if isinstance(data, (list, tuple)):
             if len(data) != 3 or not all(
-                isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in data
+                isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+                for v in data
             ):
-                raise ValueError(f"a direction vector is three finite numbers [x, y, z], got {list(data)!r}")
+                raise ValueError(
+                    f"a direction vector is three finite numbers [x, y, z], got {list(data)!r}"
+                )
             x, y, z = (float(v) for v in data)
             if math.hypot(x, y, z) < 1e-9:
                 raise ValueError("a direction vector cannot be [0, 0, 0]")
@@ -222,7 +254,9 @@ class Direction(BaseModel):
             }
         if isinstance(data, dict):
             return data
-        raise ValueError(f"a direction is text, [x, y, z] or {{azimuth, elevation}}; got {type(data).__name__}")
+        raise ValueError(
+            f"a direction is text, [x, y, z] or {{azimuth, elevation}}; got {type(data).__name__}"
+        )
 
     @model_validator(mode="after")
     def _normalise(self) -> Direction:

@@ -9,7 +9,15 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from prolight.schema.direction import Direction
 
@@ -89,16 +97,28 @@ MODIFIERS: dict[Modifier, ModifierSpec] = {
         size_m=1.2, efficiency=0.35, beam_deg=110, shape="strip", description="30×120 cm stripbox"
     ),
     Modifier.UMBRELLA: ModifierSpec(
-        size_m=1.0, efficiency=0.6, beam_deg=140, shape="round", description="100 cm reflective umbrella"
+        size_m=1.0,
+        efficiency=0.6,
+        beam_deg=140,
+        shape="round",
+        description="100 cm reflective umbrella",
     ),
     Modifier.SHOOT_THROUGH_UMBRELLA: ModifierSpec(
-        size_m=1.1, efficiency=0.5, beam_deg=160, shape="round", description="110 cm shoot-through umbrella"
+        size_m=1.1,
+        efficiency=0.5,
+        beam_deg=160,
+        shape="round",
+        description="110 cm shoot-through umbrella",
     ),
     Modifier.BEAUTY_DISH: ModifierSpec(
         size_m=0.55, efficiency=0.75, beam_deg=80, shape="dish", description="55 cm beauty dish"
     ),
     Modifier.GRID: ModifierSpec(
-        size_m=0.18, efficiency=0.7, beam_deg=30, shape="spot", description="reflector with a 20° grid"
+        size_m=0.18,
+        efficiency=0.7,
+        beam_deg=30,
+        shape="spot",
+        description="reflector with a 20° grid",
     ),
     Modifier.SNOOT: ModifierSpec(
         size_m=0.06, efficiency=0.4, beam_deg=15, shape="spot", description="snoot"
@@ -107,7 +127,10 @@ MODIFIERS: dict[Modifier, ModifierSpec] = {
         size_m=0.2, efficiency=1.4, beam_deg=35, shape="spot", description="fresnel spot"
     ),
     Modifier.REFLECTOR: ModifierSpec(
-        size_m=1.0, efficiency=0.25, beam_deg=140, shape="round",
+        size_m=1.0,
+        efficiency=0.25,
+        beam_deg=140,
+        shape="round",
         description="100 cm passive reflector bouncing the key (intensity = the share it returns)",
     ),
 }
@@ -115,15 +138,29 @@ MODIFIERS: dict[Modifier, ModifierSpec] = {
 # Names people type for modifiers, mapped to ours. The canonical prompt's older `type` field
 # also used light kinds ("directional", "hairlight"); those map to the nearest modifier.
 _MODIFIER_SYNONYMS = {
-    "none": Modifier.BARE, "bare_bulb": Modifier.BARE, "standard_reflector": Modifier.BARE,
-    "directional": Modifier.BARE, "hard": Modifier.BARE, "spot": Modifier.FRESNEL,
-    "spotlight": Modifier.FRESNEL, "soft_box": Modifier.SOFTBOX, "octa": Modifier.OCTABOX,
-    "octa_box": Modifier.OCTABOX, "octobox": Modifier.OCTABOX, "strip": Modifier.STRIPBOX,
-    "strip_box": Modifier.STRIPBOX, "stripbox_softbox": Modifier.STRIPBOX,
-    "hairlight": Modifier.STRIPBOX, "shoot_through": Modifier.SHOOT_THROUGH_UMBRELLA,
-    "shoot_through_umbrella": Modifier.SHOOT_THROUGH_UMBRELLA, "dish": Modifier.BEAUTY_DISH,
-    "grid_spot": Modifier.GRID, "honeycomb": Modifier.GRID, "bounce": Modifier.REFLECTOR,
-    "reflector_card": Modifier.REFLECTOR, "v_flat": Modifier.REFLECTOR,
+    "none": Modifier.BARE,
+    "bare_bulb": Modifier.BARE,
+    "standard_reflector": Modifier.BARE,
+    "directional": Modifier.BARE,
+    "hard": Modifier.BARE,
+    "spot": Modifier.FRESNEL,
+    "spotlight": Modifier.FRESNEL,
+    "soft_box": Modifier.SOFTBOX,
+    "octa": Modifier.OCTABOX,
+    "octa_box": Modifier.OCTABOX,
+    "octobox": Modifier.OCTABOX,
+    "strip": Modifier.STRIPBOX,
+    "strip_box": Modifier.STRIPBOX,
+    "stripbox_softbox": Modifier.STRIPBOX,
+    "hairlight": Modifier.STRIPBOX,
+    "shoot_through": Modifier.SHOOT_THROUGH_UMBRELLA,
+    "shoot_through_umbrella": Modifier.SHOOT_THROUGH_UMBRELLA,
+    "dish": Modifier.BEAUTY_DISH,
+    "grid_spot": Modifier.GRID,
+    "honeycomb": Modifier.GRID,
+    "bounce": Modifier.REFLECTOR,
+    "reflector_card": Modifier.REFLECTOR,
+    "v_flat": Modifier.REFLECTOR,
 }
 
 
@@ -135,9 +172,7 @@ def _modifier_from_text(value: Any) -> Any:
         return key
     if key in _MODIFIER_SYNONYMS:
         return _MODIFIER_SYNONYMS[key].value
-    raise ValueError(
-        f"unknown modifier {value!r}; allowed: {', '.join(m.value for m in Modifier)}"
-    )
+    raise ValueError(f"unknown modifier {value!r}; allowed: {', '.join(m.value for m in Modifier)}")
 
 
 def modifier_for_softness(softness: float) -> Modifier:
@@ -155,7 +190,8 @@ class Gel(StrictModel):
     """A colour-correction gel: a CTO/CTB fraction (1 = full) or a mired shift."""
 
     kind: Literal["cto", "ctb", "mired"] = Field(
-        description="cto warms (full = +159 mired), ctb cools (full = -137 mired), mired = explicit shift"
+        description="cto warms (full = +159 mired), ctb cools (full = -137 mired), "
+        "mired = explicit shift"
     )
     amount: float = Field(
         description="For cto/ctb the fraction of a full gel (0.125–2, e.g. 0.25 = quarter); "
@@ -163,14 +199,19 @@ class Gel(StrictModel):
         allow_inf_nan=False,
     )
 
-    @model_validator(mode="after")
-    def _check_amount(self) -> Gel:
-        if self.kind == "mired":
-            if not -500 <= self.amount <= 500:
-                raise ValueError("a mired shift is between -500 and 500")
-        elif not 0.125 <= self.amount <= 2:
-            raise ValueError(f"a {self.kind.upper()} gel is 0.125 (1/8) to 2 (double) of a full gel")
-        return self
+    @field_validator("amount")
+    @classmethod
+    def _check_amount(cls, v: float, info: ValidationInfo) -> float:
+        # A field validator (not a model one) so the error is filed under gel.amount.
+        kind = info.data.get("kind")
+        if kind == "mired":
+            if not -500 <= v <= 500:
+                raise ValueError(f"a mired shift is between -500 and 500; got {v:g}")
+        elif kind in ("cto", "ctb") and not 0.125 <= v <= 2:
+            raise ValueError(
+                f"a {kind.upper()} gel is 0.125 (1/8) to 2 (double) of a full gel; got {v:g}"
+            )
+        return v
 
     @property
     def mired_shift(self) -> float:
@@ -188,6 +229,8 @@ def effective_kelvin(kelvin: float, gel: Gel | None) -> float:
     mired = 1e6 / kelvin + gel.mired_shift
     return 1e6 / max(mired, 1e6 / 40000)  # a blue gel cannot push past 40,000 K
 
+
+_KELVIN_NAMES = ("kelvin", "color_temperature", "colorTemperature", "colour_temperature")
 
 Intensity = Annotated[
     float,
@@ -208,7 +251,7 @@ class Light(StrictModel):
         ge=1000,
         le=20000,
         allow_inf_nan=False,
-        validation_alias=AliasChoices("kelvin", "color_temperature", "colorTemperature", "colour_temperature"),
+        validation_alias=AliasChoices(*_KELVIN_NAMES),
         description="Colour temperature in kelvin (1,000–20,000); also accepted as "
         "color_temperature or colorTemperature.",
     )
@@ -216,7 +259,11 @@ class Light(StrictModel):
         0.5, ge=0, le=1, allow_inf_nan=False, description="0 = hard, 1 = as soft as it gets."
     )
     distance: float = Field(
-        1.5, gt=0, le=30, allow_inf_nan=False, description="Metres from the light to the subject's face."
+        1.5,
+        gt=0,
+        le=30,
+        allow_inf_nan=False,
+        description="Metres from the light to the subject's face.",
     )
     direction: Direction = Field(
         default_factory=lambda: Direction(azimuth=0.0, elevation=0.0),
@@ -229,7 +276,11 @@ class Light(StrictModel):
         "(≥0.75 octabox, ≥0.45 softbox, ≥0.25 beauty dish, else bare).",
     )
     modifier_size: float | None = Field(
-        None, gt=0, le=5, allow_inf_nan=False, description="Override of the modifier's size in metres."
+        None,
+        gt=0,
+        le=5,
+        allow_inf_nan=False,
+        description="Override of the modifier's size in metres.",
     )
     gel: Gel | None = None
 
@@ -239,9 +290,16 @@ class Light(StrictModel):
         if not isinstance(data, dict):
             return data
         data = dict(data)
-        for name in ("modifier", "type"):
-            if name in data and data[name] is not None:
-                data[name] = _modifier_from_text(data[name])
+        given = [name for name in _KELVIN_NAMES if name in data]
+        if len(given) > 1:
+            # Pydantic would take the first alias and call the others unknown fields; say what
+            # actually happened instead.
+            raise ValueError(
+                f"colour temperature given twice ({' and '.join(given)}); give it once, in kelvin"
+            )
+        if data.get("modifier") is not None and data.get("type") is not None:
+            raise ValueError("modifier given twice (modifier and type); give it once")
+        # Unknown modifier names are left for the field validator, so the error names the field.
         if data.get("modifier") is None and data.get("type") is None:
             data.pop("type", None)
             softness = data.get("softness", 0.5)
@@ -250,6 +308,11 @@ class Light(StrictModel):
             else:
                 data["modifier"] = Modifier.SOFTBOX.value  # softness itself will be reported
         return data
+
+    @field_validator("modifier", mode="before")
+    @classmethod
+    def _modifier_name(cls, v: Any) -> Any:
+        return _modifier_from_text(v)
 
     @property
     def spec(self) -> ModifierSpec:

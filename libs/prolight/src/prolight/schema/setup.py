@@ -54,11 +54,24 @@ class CameraAngle(StrEnum):
     OVERHEAD = "overhead"
 
 
-_SHOT_SYNONYMS = {"medium": "medium_shot", "closeup": "close_up", "head_shot": "headshot",
-                  "full_length": "full_body", "full_shot": "full_body", "tabletop": "product",
-                  "half_body": "medium_shot", "waist_up": "medium_shot"}
-_ANGLE_SYNONYMS = {"eye": "eye_level", "eyelevel": "eye_level", "high": "high_angle",
-                   "low": "low_angle", "top_down": "overhead", "birds_eye": "overhead"}
+_SHOT_SYNONYMS = {
+    "medium": "medium_shot",
+    "closeup": "close_up",
+    "head_shot": "headshot",
+    "full_length": "full_body",
+    "full_shot": "full_body",
+    "tabletop": "product",
+    "half_body": "medium_shot",
+    "waist_up": "medium_shot",
+}
+_ANGLE_SYNONYMS = {
+    "eye": "eye_level",
+    "eyelevel": "eye_level",
+    "high": "high_angle",
+    "low": "low_angle",
+    "top_down": "overhead",
+    "birds_eye": "overhead",
+}
 
 
 class Camera(StrictModel):
@@ -69,34 +82,58 @@ class Camera(StrictModel):
         CameraAngle.EYE_LEVEL, validation_alias=AliasChoices("camera_angle", "angle")
     )
     focal_length_mm: float = Field(
-        85.0, ge=8, le=800, allow_inf_nan=False, validation_alias=AliasChoices("focal_length_mm", "focal_length")
+        85.0,
+        ge=8,
+        le=800,
+        allow_inf_nan=False,
+        validation_alias=AliasChoices("focal_length_mm", "focal_length"),
     )
-    lens_type: str = Field("portrait", max_length=60, description="Free text, e.g. portrait, macro, wide.")
+    lens_type: str = Field(
+        "portrait", max_length=60, description="Free text, e.g. portrait, macro, wide."
+    )
     aperture: float = Field(
         8.0, ge=0.95, le=64, allow_inf_nan=False, description='f-number: 2.8 or "f/2.8".'
     )
     iso: int = Field(100, ge=25, le=204800)
     shutter_s: float = Field(
-        1 / 125, gt=0, le=30, allow_inf_nan=False, description='Shutter in seconds: 0.008 or "1/125".'
+        1 / 125,
+        gt=0,
+        le=30,
+        allow_inf_nan=False,
+        description='Shutter in seconds: 0.008 or "1/125".',
     )
     white_balance_k: float = Field(
         5600, ge=2000, le=12000, allow_inf_nan=False, description="Camera white balance in kelvin."
     )
     distance_m: float = Field(
-        1.8, gt=0.1, le=30, allow_inf_nan=False, validation_alias=AliasChoices("distance_m", "distance")
+        1.8,
+        gt=0.1,
+        le=30,
+        allow_inf_nan=False,
+        validation_alias=AliasChoices("distance_m", "distance"),
     )
 
-    @model_validator(mode="before")
-    @classmethod
-    def _fov_to_focal_length(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "fov" in data:
-            data = dict(data)
-            fov = data.pop("fov")
-            if not isinstance(fov, (int, float)) or isinstance(fov, bool) or not 1 <= fov <= 150:
-                raise ValueError(f"fov is the horizontal field of view in degrees, 1–150; got {fov!r}")
-            if "focal_length_mm" not in data and "focal_length" not in data:
-                data["focal_length_mm"] = SENSOR_WIDTH_MM / (2 * math.tan(math.radians(fov) / 2))
-        return data
+    fov: float | None = Field(
+        None,
+        ge=1,
+        le=150,
+        allow_inf_nan=False,
+        exclude=True,
+        description="Input only: horizontal field of view in degrees (1–150) on a full-frame "
+        "sensor, converted to focal_length_mm (which wins when both are given).",
+    )
+
+    @model_validator(mode="after")
+    def _fov_to_focal_length(self) -> Camera:
+        # fov is a real field (not popped in a before-validator) so a bad value is reported
+        # under `camera.fov`; once converted it is cleared, so a camera typed with fov and one
+        # typed with the matching focal length are the same model.
+        if self.fov is not None:
+            if "focal_length_mm" not in self.model_fields_set:
+                focal = SENSOR_WIDTH_MM / (2 * math.tan(math.radians(self.fov) / 2))
+                object.__setattr__(self, "focal_length_mm", focal)
+            object.__setattr__(self, "fov", None)
+        return self
 
     @field_validator("shot_type", mode="before")
     @classmethod
@@ -151,11 +188,27 @@ class Subject(StrictModel):
 
 
 _NAMED_COLOURS = {
-    "white": "#f2f2f2", "black": "#101010", "grey": "#808080", "gray": "#808080",
-    "light_grey": "#b4b4b4", "light_gray": "#b4b4b4", "dark_grey": "#3a3a3a", "dark_gray": "#3a3a3a",
-    "charcoal": "#2b2b2b", "blue": "#2f4f8f", "navy": "#1c2a4a", "red": "#8f2f2f", "green": "#2f6f3f",
-    "beige": "#d8c8a8", "cream": "#efe6d0", "brown": "#5a4030", "teal": "#2a6f6f", "pink": "#e8b4c0",
-    "yellow": "#e0c040", "orange": "#d07030", "purple": "#5a3a7a",
+    "white": "#f2f2f2",
+    "black": "#101010",
+    "grey": "#808080",
+    "gray": "#808080",
+    "light_grey": "#b4b4b4",
+    "light_gray": "#b4b4b4",
+    "dark_grey": "#3a3a3a",
+    "dark_gray": "#3a3a3a",
+    "charcoal": "#2b2b2b",
+    "blue": "#2f4f8f",
+    "navy": "#1c2a4a",
+    "red": "#8f2f2f",
+    "green": "#2f6f3f",
+    "beige": "#d8c8a8",
+    "cream": "#efe6d0",
+    "brown": "#5a4030",
+    "teal": "#2a6f6f",
+    "pink": "#e8b4c0",
+    "yellow": "#e0c040",
+    "orange": "#d07030",
+    "purple": "#5a3a7a",
 }
 
 
@@ -170,7 +223,8 @@ def parse_colour(value: str) -> str:
     if re.fullmatch(r"#[0-9a-f]{3}", v):
         return "#" + "".join(c * 2 for c in v[1:])
     raise ValueError(
-        f"colour {value!r} is neither #rrggbb nor a known name ({', '.join(sorted(_NAMED_COLOURS))})"
+        f"colour {value!r} is neither #rrggbb nor a known name "
+        f"({', '.join(sorted(_NAMED_COLOURS))})"
     )
 
 
@@ -180,7 +234,11 @@ class Background(StrictModel):
     type: str = Field("seamless", max_length=60, description="seamless, muslin, wall…")
     color: str = Field("#808080", description="#rrggbb or a colour name")
     distance_m: float = Field(
-        1.5, gt=0.2, le=20, allow_inf_nan=False, description="Metres from the subject to the backdrop."
+        1.5,
+        gt=0.2,
+        le=20,
+        allow_inf_nan=False,
+        description="Metres from the subject to the backdrop.",
     )
 
     @field_validator("color", mode="before")
@@ -190,10 +248,20 @@ class Background(StrictModel):
 
 
 # Keys the original README used for lights in the flat lighting_setup shape.
-_ROLE_ALIASES = {"main": "key", "main_light": "key", "key_light": "key", "fill_light": "fill",
-                 "rim_light": "rim", "hair_light": "hair", "back_light": "rim", "backlight": "rim",
-                 "kicker_light": "kicker", "background_light": "background", "bg": "background",
-                 "ambient_light": "ambient"}
+_ROLE_ALIASES = {
+    "main": "key",
+    "main_light": "key",
+    "key_light": "key",
+    "fill_light": "fill",
+    "rim_light": "rim",
+    "hair_light": "hair",
+    "back_light": "rim",
+    "backlight": "rim",
+    "kicker_light": "kicker",
+    "background_light": "background",
+    "bg": "background",
+    "ambient_light": "ambient",
+}
 
 
 class LightingSetup(StrictModel):
@@ -207,7 +275,9 @@ class LightingSetup(StrictModel):
     background: Background = Field(default_factory=Background)
     environment: str = Field("photo studio", max_length=500)
     style: str | None = Field(
-        None, max_length=200, description="Mood or style intent, e.g. 'dramatic', 'high-key beauty'."
+        None,
+        max_length=200,
+        description="Mood or style intent, e.g. 'dramatic', 'high-key beauty'.",
     )
 
     @field_validator("lighting", mode="before")
@@ -218,22 +288,31 @@ class LightingSetup(StrictModel):
         out: dict[str, Any] = {}
         for name, light in v.items():
             role = _ROLE_ALIASES.get(str(name).strip().lower(), str(name).strip().lower())
+            if role not in Role._value2member_map_:
+                raise ValueError(
+                    f"unknown light role {name!r}; allowed: {', '.join(r.value for r in Role)}"
+                )
             if role in out:
                 raise ValueError(f"two lights are filed as {role!r} ({name!r} duplicates it)")
             out[role] = light
         return out
 
-    @model_validator(mode="after")
-    def _roles_match(self) -> LightingSetup:
-        for role, light in self.lighting.items():
+    @field_validator("lighting", mode="after")
+    @classmethod
+    def _roles_match(cls, v: dict[Role, Light]) -> dict[Role, Light]:
+        # A field (not model) validator, so these errors are filed under `lighting`.
+        for role, light in v.items():
             if light.role is None:
                 # Set directly: re-validating the light here would run its before-validators again.
                 object.__setattr__(light, "role", role)
             elif light.role != role:
-                raise ValueError(f"lighting.{role}.role is {light.role.value!r} but it is filed under {role!r}")
-        if not any(light.enabled for light in self.lighting.values()):
-            raise ValueError("lighting: at least one light must be enabled")
-        return self
+                raise ValueError(
+                    f"the light filed under {role.value!r} has role {light.role.value!r}; "
+                    "a light's role must match the key it is filed under"
+                )
+        if not any(light.enabled for light in v.values()):
+            raise ValueError("at least one light must be enabled")
+        return v
 
     def enabled_lights(self) -> dict[Role, Light]:
         """The lights that are switched on, by role."""

@@ -1,0 +1,162 @@
+"""Reading the events stream back: one run's stored history, and a live feed that resumes.
+
+Both use server-side ephemeral consumers filtered on `prolight.*.*.<run_id>` (or on every event)
+and starting after a given stream sequence, so a client that saw event N asks for "after N" and
+gets exactly what it missed, in order. Task requests live in the work-queue stream and are gone
+once taken, so neither includes them; `task.started` and later events are all here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from types import TracebackType
+from typing import Self
+
+import nats.errors
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
+from prolight.bus.errors import BusTimeoutError, MalformedEventError, nats_errors, translate
+from prolight.bus.worker import decode_event
+from prolight.events import Event
+from prolight.subjects import ALL_EVENTS, EVENTS_STREAM, run_history_filter
+
+__all__ = ["EventFeed", "open_feed", "read_history"]
+
+log = logging.getLogger(__name__)
+
+_FETCH_MAX = 256
+_EPHEMERAL_IDLE_S = 30.0  # the server deletes a forgotten ephemeral consumer after this
+
+
+def _start(after_sequence: int | None) -> tuple[DeliverPolicy, int | None]:
+    if after_sequence is None:
+        return DeliverPolicy.NEW, None
+    if after_sequence < 0:
+        raise ValueError("after_sequence is a stream sequence ≥ 0")
+    return DeliverPolicy.BY_START_SEQUENCE, after_sequence + 1
+
+
+async def read_history(
+    js: JetStreamContext, run_id: str, *, after_sequence: int = 0, timeout: float = 5.0
+) -> list[Event]:
+    """Every stored event of `run_id` after `after_sequence`, oldest first (see `Bus.history`).
+
+    Messages that do not decode are skipped with a warning. `timeout` bounds each fetch, in
+    seconds; raises `BusTimeoutError` when the server stops answering mid-read.
+    """
+    policy, start = _start(after_sequence)
+    subject = run_history_filter(run_id)
+    config = ConsumerConfig(
+        deliver_policy=policy,
+        opt_start_seq=start,
+        ack_policy=AckPolicy.NONE,
+        inactive_threshold=_EPHEMERAL_IDLE_S,
+        mem_storage=True,
+    )
+    events: list[Event] = []
+    with nats_errors(f"read the history of run {run_id}"):
+        sub = await js.pull_subscribe(subject, stream=EVENTS_STREAM, config=config)
+        consumer_name: str | None = None
+        try:
+            info = await sub.consumer_info()
+            consumer_name, remaining = info.name, info.num_pending or 0
+            while remaining > 0:
+                try:
+                    msgs = await sub.fetch(min(remaining, _FETCH_MAX), timeout=timeout)
+                except nats.errors.TimeoutError as exc:
+                    raise BusTimeoutError(
+                        f"history of run {run_id}: {remaining} events announced, none came"
+                    ) from exc
+                for msg in msgs:
+                    remaining = msg.metadata.num_pending or 0
+                    try:
+                        events.append((await decode_event(msg)).event)
+                    except MalformedEventError as exc:
+                        log.warning("skipping in history: %s", exc)
+        finally:
+            with contextlib.suppress(nats.errors.Error, OSError):
+                await sub.unsubscribe()
+                if consumer_name:
+                    await js.delete_consumer(EVENTS_STREAM, consumer_name)
+    return events
+
+
+class EventFeed:
+    """A live, ordered stream of events; iterate with `async for` or call `next(timeout)`.
+
+    Backed by an ordered push consumer: the client library recreates it after a gap or a
+    reconnect, so events arrive once each and in stream order. Close it when done.
+    """
+
+    def __init__(self, sub: JetStreamContext.PushSubscription, description: str) -> None:
+        self._sub = sub
+        self._description = description
+        self._closed = False
+
+    async def next(self, timeout: float | None = None) -> Event:
+        """The next event; waits up to `timeout` seconds (None: forever), then `BusTimeoutError`."""
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout is None else loop.time() + timeout
+        while True:
+            left = None if deadline is None else max(deadline - loop.time(), 0.0)
+            try:
+                msg = await self._sub.next_msg(timeout=left)
+            except nats.errors.TimeoutError as exc:
+                raise BusTimeoutError(
+                    f"no event on {self._description} within {timeout} s"
+                ) from exc
+            except (nats.errors.Error, OSError) as exc:
+                raise translate(exc, f"read {self._description}") from exc
+            if not msg.data and msg.headers and "Status" in msg.headers:
+                continue  # heartbeat or flow control that reached us: not an event
+            try:
+                return (await decode_event(msg)).event
+            except MalformedEventError as exc:
+                log.warning("skipping in feed: %s", exc)
+
+    def __aiter__(self) -> Self:
+        return self
+
+    async def __anext__(self) -> Event:
+        if self._closed:
+            raise StopAsyncIteration
+        return await self.next()
+
+    async def close(self) -> None:
+        """Stop receiving; the server drops the consumer."""
+        if not self._closed:
+            self._closed = True
+            with contextlib.suppress(nats.errors.Error, OSError):
+                await self._sub.unsubscribe()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+
+async def open_feed(
+    js: JetStreamContext, run_id: str | None, *, after_sequence: int | None
+) -> EventFeed:
+    """An `EventFeed` of one run (or of all runs); see `Bus.feed`."""
+    policy, start = _start(after_sequence)
+    subject = run_history_filter(run_id) if run_id is not None else ALL_EVENTS
+    description = f"run {run_id}" if run_id else "all runs"
+    with nats_errors(f"subscribe to events of {description}"):
+        sub = await js.subscribe(
+            subject,
+            stream=EVENTS_STREAM,
+            ordered_consumer=True,
+            deliver_policy=policy,
+            config=ConsumerConfig(opt_start_seq=start),
+        )
+    return EventFeed(sub, description)

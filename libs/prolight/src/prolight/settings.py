@@ -1,0 +1,113 @@
+"""Configuration from the environment: the base every service's settings class extends.
+
+    class GatewaySettings(ServiceSettings):
+        port: int = 8000                      # read from PROLIGHT_PORT
+
+    settings = GatewaySettings.load()         # ConfigurationError naming PROLIGHT_… if bad
+
+`load()` is the start-up call: it turns pydantic's validation error into a `ConfigurationError`
+whose message names each offending *environment variable* (`PROLIGHT_STORE_URL: …`), so a bad
+deployment stops at once and says what to fix. Secrets are never part of these messages.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from typing import Literal, Self
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from prolight.errors import ProLightError
+
+__all__ = ["ConfigurationError", "LogLevel", "ServiceSettings"]
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+
+class ConfigurationError(ProLightError, ValueError):
+    """Raised at start-up when configuration is unusable; the message names the variable."""
+
+
+def _default_instance_id() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+class ServiceSettings(BaseSettings):
+    """What every ProLight service reads from `PROLIGHT_*` variables."""
+
+    model_config = SettingsConfigDict(env_prefix="PROLIGHT_", extra="ignore", frozen=True)
+
+    nats_url: str = Field(
+        "nats://127.0.0.1:4222",
+        description="NATS server(s) with JetStream; comma-separated for a cluster.",
+    )
+    store_url: str = Field(
+        "sqlite:///.prolight/prolight.db",
+        description="Run store: sqlite:///relative/or//absolute/path or mongodb://…/dbname.",
+    )
+    blob_url: str = Field(
+        "file://.prolight/blobs",
+        description="Artifact store: file://dir or s3://bucket[/prefix]?endpoint=…&region=….",
+    )
+    log_level: LogLevel = "INFO"
+    instance_id: str = Field(
+        default_factory=_default_instance_id,
+        description="Names this process in logs and task.started events.",
+    )
+    ack_wait_s: float = Field(30.0, gt=0, description="Seconds before an unacked task is resent.")
+    max_deliver: int = Field(5, ge=1, description="Deliveries of a task before it is dead.")
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, v: object) -> object:
+        return v.upper() if isinstance(v, str) else v
+
+    @field_validator("nats_url")
+    @classmethod
+    def _nats(cls, v: str) -> str:
+        for server in v.split(","):
+            if not server.strip().startswith(("nats://", "tls://", "ws://", "wss://")):
+                raise ValueError("expected nats://host:port (or tls://, ws://, wss://)")
+        return v
+
+    @field_validator("store_url")
+    @classmethod
+    def _store(cls, v: str) -> str:
+        if v.startswith("sqlite:///") and len(v) > len("sqlite:///"):
+            return v
+        if v.startswith(("mongodb://", "mongodb+srv://")):
+            return v
+        raise ValueError("expected sqlite:///path/to/file.db or mongodb://host/dbname")
+
+    @field_validator("blob_url")
+    @classmethod
+    def _blobs(cls, v: str) -> str:
+        if v.startswith("file://") and len(v) > len("file://"):
+            return v
+        if v.startswith("s3://") and len(v.split("?", 1)[0]) > len("s3://"):
+            return v
+        raise ValueError("expected file://directory or s3://bucket?endpoint=…&region=…")
+
+    @classmethod
+    def env_name(cls, field: str) -> str:
+        """The environment variable that sets `field` (e.g. store_url → PROLIGHT_STORE_URL)."""
+        info = cls.model_fields.get(field)
+        if info is not None and isinstance(info.validation_alias, str):
+            return info.validation_alias.upper()
+        return f"{cls.model_config.get('env_prefix', '')}{field}".upper()
+
+    @classmethod
+    def load(cls) -> Self:
+        """Read the environment; raise `ConfigurationError` naming every bad variable."""
+        try:
+            return cls()
+        except ValidationError as exc:
+            problems = []
+            for err in exc.errors(include_url=False, include_input=False):
+                loc = err["loc"]
+                field = str(loc[0]) if loc else ""
+                name = cls.env_name(field) if field else cls.__name__
+                problems.append(f"{name}: {err['msg'].removeprefix('Value error, ')}")
+            raise ConfigurationError("invalid configuration: " + "; ".join(problems)) from exc

@@ -1,0 +1,193 @@
+"""The documents of the run store, as pydantic models shared by both implementations.
+
+Timestamps are UTC and truncated to milliseconds, the resolution MongoDB keeps, so a record
+reads back equal from either store and cursors compare exactly.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from prolight.store.errors import InvalidCursorError
+from prolight.subjects import Tool
+
+__all__ = [
+    "TASK_TRANSITIONS",
+    "ArtifactRecord",
+    "AuditEntry",
+    "Page",
+    "PromptCacheEntry",
+    "RunRecord",
+    "RunStatus",
+    "TaskRecord",
+    "TaskStatus",
+    "decode_cursor",
+    "encode_cursor",
+    "utc_now",
+]
+
+
+def utc_now() -> datetime:
+    """Now, UTC, truncated to milliseconds."""
+    return _ms(datetime.now(UTC))
+
+
+def _ms(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)  # drivers hand back naive UTC
+    value = value.astimezone(UTC)
+    return value.replace(microsecond=value.microsecond // 1000 * 1000)
+
+
+class RunStatus(StrEnum):
+    """created → planning → running → completed | failed | cancelled."""
+
+    CREATED = "created"
+    PLANNING = "planning"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class TaskStatus(StrEnum):
+    """queued → started → completed | cached | failed."""
+
+    QUEUED = "queued"
+    STARTED = "started"
+    COMPLETED = "completed"
+    CACHED = "cached"
+    FAILED = "failed"
+
+
+TASK_TRANSITIONS: dict[TaskStatus, frozenset[TaskStatus]] = {
+    TaskStatus.QUEUED: frozenset(
+        {TaskStatus.STARTED, TaskStatus.COMPLETED, TaskStatus.CACHED, TaskStatus.FAILED}
+    ),
+    # started → started is a redelivery: the attempt count grows.
+    TaskStatus.STARTED: frozenset(
+        {TaskStatus.STARTED, TaskStatus.COMPLETED, TaskStatus.CACHED, TaskStatus.FAILED}
+    ),
+    TaskStatus.COMPLETED: frozenset(),
+    TaskStatus.CACHED: frozenset(),
+    TaskStatus.FAILED: frozenset(),
+}
+"""Where each task status may go. Repeating a final status is an idempotent no-op."""
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    @field_validator("created_at", "updated_at", "at", mode="after", check_fields=False)
+    @classmethod
+    def _millis(cls, v: datetime) -> datetime:
+        return _ms(v)
+
+
+class RunRecord(_Record):
+    """A run: its request, its plan, where it stands. `version` grows with every update."""
+
+    run_id: str
+    status: RunStatus = RunStatus.CREATED
+    owner: str = "anonymous"
+    parent_run_id: str | None = None
+    prompt: dict[str, Any] = Field(default_factory=dict)
+    options: dict[str, Any] = Field(default_factory=dict)
+    plan: dict[str, Any] | None = None
+    result: dict[str, Any] | None = None
+    error: str | None = None
+    version: int = Field(1, ge=1)
+    created_at: datetime = Field(default_factory=utc_now)
+    updated_at: datetime = Field(default_factory=utc_now)
+
+
+class TaskRecord(_Record):
+    """One task of a run; `attempts` counts how often a worker started it."""
+
+    task_id: str
+    run_id: str
+    tool: Tool
+    status: TaskStatus = TaskStatus.QUEUED
+    params: dict[str, Any] = Field(default_factory=dict)
+    result: dict[str, Any] | None = None
+    error: str | None = None
+    attempts: int = Field(0, ge=0)
+    created_at: datetime = Field(default_factory=utc_now)
+    updated_at: datetime = Field(default_factory=utc_now)
+
+
+class ArtifactRecord(_Record):
+    """A registered artifact; its bytes live in the artifact store under `sha256`."""
+
+    artifact_id: str
+    run_id: str
+    task_id: str | None = None
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    url: str
+    content_type: str = "image/png"
+    size_bytes: int = Field(ge=0)
+    kind: str = "image"
+    width: int | None = Field(None, ge=1, description="Pixels.")
+    height: int | None = Field(None, ge=1, description="Pixels.")
+    seed: int | None = None
+    prompt_hash: str | None = None
+    model: str | None = None
+    meta: dict[str, Any] = Field(default_factory=dict)
+    created_at: datetime = Field(default_factory=utc_now)
+
+
+class PromptCacheEntry(_Record):
+    """`(prompt_hash, seed, model)` already produced `artifact_id`."""
+
+    prompt_hash: str
+    seed: int
+    model: str
+    artifact_id: str
+    created_at: datetime = Field(default_factory=utc_now)
+
+
+class AuditEntry(_Record):
+    """One line of the append-only audit log; `details` has secrets stripped.
+
+    `entry_id` sorts in append order within a process (time-ordered, then random).
+    """
+
+    entry_id: str
+    at: datetime
+    action: str
+    actor: str = "system"
+    run_id: str | None = None
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list; pass `next_cursor` back for the next (None: this was the last)."""
+
+    items: list[T]
+    next_cursor: str | None = None
+
+
+def encode_cursor(created_at: datetime, key: str) -> str:
+    """An opaque cursor pointing just after the record (created_at, key)."""
+    raw = json.dumps([_ms(created_at).isoformat(), key]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    """The (created_at, key) a cursor points after; `InvalidCursorError` if it is not ours."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        stamp, key = json.loads(raw)
+        return _ms(datetime.fromisoformat(stamp)), str(key)
+    except (ValueError, TypeError, binascii.Error) as exc:
+        raise InvalidCursorError(f"not a cursor from this API: {cursor[:40]!r}") from exc

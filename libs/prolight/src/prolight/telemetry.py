@@ -1,0 +1,121 @@
+"""OpenTelemetry tracing set up from the standard `OTEL_*` variables, and trace context in headers.
+
+`configure_tracing(service_name)` is called once by a service's `main()`:
+
+- `OTEL_SDK_DISABLED=true`     nothing is installed; spans are no-ops, context still propagates.
+- `OTEL_TRACES_EXPORTER`       `none` (default: spans are made, so trace ids flow, but nothing is
+                               exported), `console` (one JSON span per line on stdout) or `otlp`
+                               (needs `opentelemetry-exporter-otlp`; reads `OTEL_EXPORTER_OTLP_*`).
+- `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`  as usual; the name defaults to `service_name`.
+
+Trace context travels as the W3C `traceparent` (and `tracestate`) header on every NATS message:
+`inject_headers` writes the current context into a header dict, `extract_context` reads it back,
+and `consumer_span` runs a handler inside a span whose parent is the message's context, so every
+event the handler publishes continues the same trace.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping, MutableMapping
+from contextlib import contextmanager
+
+from opentelemetry import propagate, trace
+from opentelemetry.context import Context
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
+
+from prolight.settings import ConfigurationError
+
+__all__ = [
+    "TRACEPARENT",
+    "configure_tracing",
+    "consumer_span",
+    "current_traceparent",
+    "extract_context",
+    "inject_headers",
+    "tracer",
+]
+
+TRACEPARENT = "traceparent"
+"""The W3C header name; the same key in NATS headers and HTTP headers."""
+
+_TRACER_NAME = "prolight"
+
+
+def _exporter(name: str) -> SpanExporter | None:
+    if name in ("", "none"):
+        return None
+    if name == "console":
+        return ConsoleSpanExporter()
+    if name == "otlp":
+        try:
+            from opentelemetry.exporter.otlp.proto.http.trace_exporter import (  # type: ignore[import-not-found,unused-ignore]
+                OTLPSpanExporter,
+            )
+        except ImportError as exc:
+            raise ConfigurationError(
+                "OTEL_TRACES_EXPORTER=otlp needs the package opentelemetry-exporter-otlp-proto-http"
+            ) from exc
+        exporter: SpanExporter = OTLPSpanExporter()
+        return exporter
+    raise ConfigurationError(
+        f"OTEL_TRACES_EXPORTER={name!r} is not supported; use none, console or otlp"
+    )
+
+
+def configure_tracing(
+    service_name: str, environ: Mapping[str, str] | None = None
+) -> TracerProvider | None:
+    """Install the global tracer provider described by `OTEL_*`; returns it (None if disabled).
+
+    Raises `ConfigurationError` naming the variable when `OTEL_TRACES_EXPORTER` is unusable.
+    Call once per process, before the first span; the provider flushes at interpreter exit.
+    """
+    env = os.environ if environ is None else environ
+    if env.get("OTEL_SDK_DISABLED", "").strip().lower() == "true":
+        return None
+    exporters = [
+        e
+        for name in env.get("OTEL_TRACES_EXPORTER", "none").split(",")
+        if (e := _exporter(name.strip().lower())) is not None
+    ]
+    resource = Resource.create({"service.name": env.get("OTEL_SERVICE_NAME") or service_name})
+    provider = TracerProvider(resource=resource)
+    for exporter in exporters:
+        provider.add_span_processor(BatchSpanProcessor(exporter))
+    trace.set_tracer_provider(provider)
+    return provider
+
+
+def tracer() -> trace.Tracer:
+    """The library's tracer (from whatever provider is installed; a no-op one by default)."""
+    return trace.get_tracer(_TRACER_NAME)
+
+
+def inject_headers(headers: MutableMapping[str, str], context: Context | None = None) -> None:
+    """Write `traceparent` (and `tracestate`) of `context` (default: the current one) into
+    `headers`. Writes nothing when there is no valid span context."""
+    propagate.inject(headers, context=context)
+
+
+def extract_context(headers: Mapping[str, str] | None) -> Context:
+    """The trace context carried by message headers (an empty context when there is none)."""
+    return propagate.extract(dict(headers or {}))
+
+
+def current_traceparent() -> str | None:
+    """The `traceparent` of the current span, or None outside any valid span."""
+    carrier: dict[str, str] = {}
+    inject_headers(carrier)
+    return carrier.get(TRACEPARENT)
+
+
+@contextmanager
+def consumer_span(name: str, headers: Mapping[str, str] | None) -> Iterator[trace.Span]:
+    """A CONSUMER span, child of the context in `headers`, current for the block."""
+    with tracer().start_as_current_span(
+        name, context=extract_context(headers), kind=trace.SpanKind.CONSUMER
+    ) as span:
+        yield span

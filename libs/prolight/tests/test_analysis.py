@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pytest
+
 from prolight.analysis import Analysis, analyze
 from prolight.physics.face import face_light
 from prolight.presets import PRESETS

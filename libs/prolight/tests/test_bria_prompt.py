@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from prolight.bria_prompt import to_bria_structured_prompt
 from prolight.presets import PRESETS
 from prolight.schema import FiboPrompt

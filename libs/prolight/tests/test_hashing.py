@@ -9,6 +9,7 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from prolight.hashing import FLOAT_DECIMALS, canonical_json, prompt_hash
 from prolight.schema import load_prompt
 

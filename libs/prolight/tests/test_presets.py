@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from prolight.errors import InvalidInput
 from prolight.physics.face import face_light
 from prolight.physics.meter import meter_readings

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+
 from prolight.errors import InvalidInput
 from prolight.presets import PRESETS
 from prolight.schema import LightingSetup, Role

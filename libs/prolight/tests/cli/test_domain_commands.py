@@ -9,12 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
+
 from prolight.cli import app
 from prolight.hashing import prompt_hash
 from prolight.presets import PRESETS
 from prolight.schema import load_prompt
 from prolight.translator import translate
-from typer.testing import CliRunner
 
 runner = CliRunner()
 

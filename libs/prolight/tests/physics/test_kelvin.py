@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 import pytest
+
 from prolight.physics.kelvin import (
     kelvin_from_mired,
     kelvin_to_linear_rgb,

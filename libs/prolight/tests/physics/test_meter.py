@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from prolight.physics.meter import format_f_number, meter_reading, meter_readings
 from prolight.schema import Camera, Light, LightingSetup, Role
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
+
 from prolight.physics.face import face_light
 from prolight.physics.photometry import on_axis_lux
 from prolight.schema import MODIFIERS, Light, LightingSetup, Modifier

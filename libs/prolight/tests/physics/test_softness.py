@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from prolight.physics.softness import (
     NOSE_GAP_MM,
     apparent_angle_deg,

@@ -5,9 +5,10 @@ from __future__ import annotations
 import math
 
 import pytest
+from pydantic import ValidationError
+
 from prolight.errors import describe_errors
 from prolight.schema import ACCEPTED_FORMS, Direction, Light, parse_direction_text
-from pydantic import ValidationError
 
 TEXT_FORMS = [
     pytest.param("45 degrees camera-right", (45.0, 0.0), id="deg-camera-right"),

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from pydantic import BaseModel, ValidationError
+
 from prolight.errors import describe_errors
 from prolight.schema import (
     Background,
@@ -17,7 +19,6 @@ from prolight.schema import (
     Output,
     Subject,
 )
-from pydantic import BaseModel, ValidationError
 
 LONG = "x" * 501
 KEY: dict[str, Any] = {"key": {}}

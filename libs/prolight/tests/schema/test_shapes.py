@@ -6,6 +6,7 @@ import copy
 from typing import Any
 
 import pytest
+
 from prolight.errors import InvalidInput
 from prolight.hashing import prompt_hash
 from prolight.schema import FiboPrompt, load_prompt, load_setup

@@ -7,8 +7,8 @@ import pytest
 from prolight.errors import InvalidInput
 from prolight.physics.face import face_light
 from prolight.physics.meter import meter_readings
-from prolight.presets import PRESETS, get_preset, head_turn_deg
-from prolight.schema import Role, Subject, SubjectKind
+from prolight.presets import PRESETS, get_preset
+from prolight.schema import Role, SubjectKind
 
 REQUIRED = [
     "butterfly", "clamshell", "loop", "rembrandt", "split", "broad", "short",
@@ -82,8 +82,8 @@ def test_high_key_is_low_ratio_low_key_is_high() -> None:
 
 def test_broad_and_short_light_opposite_sides_of_the_turned_face() -> None:
     broad, short = PRESETS["broad"].setup, PRESETS["short"].setup
-    turn = head_turn_deg(broad.subject)
-    assert turn == head_turn_deg(short.subject) == -30.0
+    turn = broad.subject.head_turn_deg
+    assert turn == short.subject.head_turn_deg == -30.0
     # Key azimuth relative to the face axis: broad on the camera (near) side, short on the far.
     broad_rel = broad.lighting[Role.KEY].direction.azimuth - turn
     short_rel = short.lighting[Role.KEY].direction.azimuth - turn
@@ -114,20 +114,3 @@ def test_unknown_preset_names_the_field_and_lists_names() -> None:
     assert info.value.errors[0].field == "preset"
     assert "rembrandt" in info.value.errors[0].message
     assert "disco" in info.value.errors[0].message
-
-
-@pytest.mark.parametrize(
-    ("description", "turn"),
-    [
-        pytest.param("head turned 30° towards camera-left", -30.0, id="left"),
-        pytest.param("Head turned 15 degrees to camera right", 15.0, id="right"),
-        pytest.param("portrait subject", 0.0, id="none"),
-    ],
-)
-def test_head_turn_is_read_from_the_description(description: str, turn: float) -> None:
-    assert head_turn_deg(Subject(description=description)) == turn
-
-
-def test_presets_are_frozen() -> None:
-    with pytest.raises(ValueError, match="frozen"):
-        PRESETS["loop"].name = "other"  # type: ignore[misc]

@@ -27,7 +27,7 @@ from prolight.physics.kelvin import mired, mix_kelvin
 from prolight.physics.meter import MeterReading, meter_readings
 from prolight.physics.photometry import INCIDENT_METER_C, on_axis_lux
 from prolight.physics.softness import shadow_edge
-from prolight.presets import PRESETS, head_turn_deg
+from prolight.presets import PRESETS
 from prolight.schema import Light, LightingSetup, Modifier, Role, SubjectKind
 
 __all__ = [
@@ -364,7 +364,7 @@ def _features(setup: LightingSetup, fl: FaceLight) -> dict[str, float]:
     if key is None:
         return {}
     _, kl = key
-    turn = head_turn_deg(setup.subject)
+    turn = setup.subject.head_turn_deg
     if abs(turn) >= 10:
         # Turned head: signed angle from the face's axis, + on the near (broad) side.
         az = (kl.direction.azimuth - turn) * (1.0 if turn < 0 else -1.0)
@@ -391,7 +391,7 @@ def _features(setup: LightingSetup, fl: FaceLight) -> dict[str, float]:
 def _group(setup: LightingSetup) -> str:
     if setup.subject.kind == SubjectKind.PRODUCT:
         return "product"
-    return "turned" if abs(head_turn_deg(setup.subject)) >= 10 else "portrait"
+    return "turned" if abs(setup.subject.head_turn_deg) >= 10 else "portrait"
 
 
 @cache
@@ -609,7 +609,7 @@ def _rating(
     elif key is None:
         comps.append(RatingComponent(name="catchlight", score=2.0, weight=1, reason="no key light"))
     else:
-        az = abs(key[1].direction.azimuth - head_turn_deg(setup.subject))
+        az = abs(key[1].direction.azimuth - setup.subject.head_turn_deg)
         el = key[1].direction.elevation
         if el < 0:
             k_score, k_reason = (

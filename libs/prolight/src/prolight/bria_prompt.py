@@ -17,7 +17,6 @@ from typing import Any
 
 from prolight.analysis import INTENTS, Analysis, analyze
 from prolight.physics.softness import shadow_edge
-from prolight.presets import head_turn_deg
 from prolight.schema import CameraAngle, FiboPrompt, Light, Role, ShotType, SubjectKind
 
 __all__ = ["describe_light", "to_bria_structured_prompt"]
@@ -100,7 +99,7 @@ def _lighting(prompt: FiboPrompt, a: Analysis) -> dict[str, str]:
         for role in _ROLE_ORDER
         if role in lights
     )
-    turn = head_turn_deg(setup.subject)
+    turn = setup.subject.head_turn_deg
     if turn:
         side = "left" if turn < 0 else "right"
         direction += f"; the subject's head is turned {abs(turn):g}° towards camera-{side}"
@@ -139,7 +138,7 @@ def to_bria_structured_prompt(prompt: FiboPrompt) -> dict[str, Any]:
     cam = setup.camera
     subject = setup.subject
     is_product = subject.kind == SubjectKind.PRODUCT
-    turn = head_turn_deg(subject)
+    turn = subject.head_turn_deg
     if is_product:
         orientation = "front three-quarter view towards the camera"
     elif turn:

@@ -14,10 +14,9 @@ Pattern geometry (see docs/reference, "Studio lighting domain"):
 - rim / kicker: behind the subject, opposite the key;
 - high-key: ~1:1–2:1 with a lit, light backdrop; low-key: 8:1 or more (3+ stops), dark backdrop.
 
-Broad and short lighting depend on which cheek is lit *relative to the head turn*, and our
-subject model faces the camera. Their convention: the subject description states the turn as
-"head turned N° towards camera-left|right" (`HEAD_TURN_PHRASE`, read back by
-`head_turn_deg`), and the key's azimuth stays in camera terms. The side of the face towards
+Broad and short lighting depend on which cheek is lit *relative to the head turn*
+(`Subject.head_turn_deg`, negative towards camera-left); the key's azimuth stays in camera
+terms. The side of the face towards
 the camera (the near, *broad* side) is then the side opposite the turn; the side the face
 turns to is the far, *short* side. Short lighting puts the key past the face's axis on the side
 the face turns to (it lights the far cheek); broad lighting puts it on the camera side of the
@@ -39,35 +38,14 @@ from pydantic import BaseModel, ConfigDict
 
 from prolight.errors import InvalidInput
 from prolight.physics.meter import expose_for_key
-from prolight.schema import LightingSetup, Subject
+from prolight.schema import LightingSetup
 
 __all__ = [
-    "HEAD_TURN_PHRASE",
     "PRESETS",
     "Preset",
     "get_preset",
-    "head_turn_deg",
     "normalise_preset_name",
 ]
-
-HEAD_TURN_PHRASE = re.compile(
-    r"head\s+turned\s+(\d+(?:\.\d+)?)\s*(?:°|degrees?|deg)?\s*(?:towards?|to)\s+(?:the\s+)?"
-    r"camera[\s-]+(left|right)",
-    re.IGNORECASE,
-)
-"""How a subject description states a head turn: "head turned 30° towards camera-left"."""
-
-
-def head_turn_deg(subject: Subject) -> float:
-    """The head turn stated in the subject description, in degrees (camera-left negative).
-
-    0.0 when the description states none (the subject faces the camera). See the module doc
-    for why the turn lives in the description.
-    """
-    m = HEAD_TURN_PHRASE.search(subject.description)
-    if m is None:
-        return 0.0
-    return float(m.group(1)) * (-1.0 if m.group(2).lower() == "left" else 1.0)
 
 
 class Preset(BaseModel):
@@ -109,7 +87,7 @@ def _light(
 
 
 _PORTRAIT_CAMERA = {"shot_type": "headshot", "focal_length_mm": 85, "lens_type": "portrait"}
-_TURNED_LEFT = "portrait subject, head turned 30° towards camera-left"
+_TURNED_LEFT = {"description": "portrait subject, head turned to camera-left", "head_turn_deg": -30}
 
 _DEFINITIONS: list[tuple[str, str, str, dict[str, Any]]] = [
     (
@@ -197,7 +175,7 @@ _DEFINITIONS: list[tuple[str, str, str, dict[str, Any]]] = [
                 "fill": _light(-40, 0, 0.22, "reflector", 1.0),
             },
             "camera": _PORTRAIT_CAMERA,
-            "subject": {"description": _TURNED_LEFT},
+            "subject": _TURNED_LEFT,
             "background": {"color": "grey", "distance_m": 1.5},
             "style": "classic portrait",
         },
@@ -213,7 +191,7 @@ _DEFINITIONS: list[tuple[str, str, str, dict[str, Any]]] = [
                 "fill": _light(40, 0, 0.11, "reflector", 1.0),
             },
             "camera": _PORTRAIT_CAMERA,
-            "subject": {"description": _TURNED_LEFT},
+            "subject": _TURNED_LEFT,
             "background": {"color": "dark grey", "distance_m": 1.5},
             "style": "classic portrait",
         },

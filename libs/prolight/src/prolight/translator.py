@@ -653,5 +653,3 @@ def translate(text: str) -> Translation:
         ignored=reading.ignored,
         resolved=resolved,
     )
-
-

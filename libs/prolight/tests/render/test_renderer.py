@@ -159,8 +159,11 @@ def test_product_renders_a_bottle_with_highlights() -> None:
 
 @pytest.mark.parametrize(
     ("width", "height"),
-    [pytest.param(MAX_SIDE + 1, 640, id="too-wide"), pytest.param(512, 10, id="too-small"),
-     pytest.param(0, 0, id="zero")],
+    [
+        pytest.param(MAX_SIDE + 1, 640, id="too-wide"),
+        pytest.param(512, 10, id="too-small"),
+        pytest.param(0, 0, id="zero"),
+    ],
 )
 def test_sizes_outside_the_documented_range_are_invalid_input(width: int, height: int) -> None:
     with pytest.raises(InvalidInput, match="pixels"):
@@ -187,9 +190,13 @@ def _setup(**changes: object) -> LightingSetup:
     ("changes", "message"),
     [
         pytest.param(
-            {"lighting__key__intensity": 0.0, "lighting__fill__intensity": 0.0,
-             "lighting__background__intensity": 0.0},
-            "no light reaches", id="all-lights-at-zero",
+            {
+                "lighting__key__intensity": 0.0,
+                "lighting__fill__intensity": 0.0,
+                "lighting__background__intensity": 0.0,
+            },
+            "no light reaches",
+            id="all-lights-at-zero",
         ),
         pytest.param({"background__distance_m": 0.25}, "cut through", id="backdrop-in-subject"),
         pytest.param({"camera__distance_m": 0.2}, "inside", id="camera-in-subject"),

@@ -112,8 +112,10 @@ def render_command(
     else:
         r = result.report
         ratio = "n/a" if r.measured_ratio_stops is None else f"{r.measured_ratio_stops:.2f} stops"
-        typer.echo(f"wrote {output} ({width}×{height}, seed {r.seed}, face ratio {ratio}, "
-                   f"{r.timings.total_ms:.0f} ms)")
+        typer.echo(
+            f"wrote {output} ({width}×{height}, seed {r.seed}, face ratio {ratio}, "
+            f"{r.timings.total_ms:.0f} ms)"
+        )
 
 
 @app.command("diagram")

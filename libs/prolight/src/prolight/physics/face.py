@@ -5,8 +5,9 @@ analysis promises is the ratio the preview shows.
 
 Model
 - Each cheek is a small patch whose outward normal points `CHEEK_AZIMUTH_DEG` to its side of
-  the camera axis and `CHEEK_ELEVATION_DEG` up. The *lit* cheek is on the key's side (camera-
-  right when the key is on the axis); the other is the *shadow* cheek.
+  the face's axis (the camera axis turned by `Subject.head_turn_deg`) and
+  `CHEEK_ELEVATION_DEG` up. The *lit* cheek is on the key's side of the face's axis (camera-
+  right when the key is on it); the other is the *shadow* cheek.
 - A light is a disc of the modifier's size, facing the subject, centred on its direction at its
   distance. Its irradiance on a probe is `on_axis_lux × mean over the disc of max(0, n·l)`,
   sampled at `DISC_SAMPLES` fixed points (a large close source still reaches a cheek turned
@@ -96,12 +97,16 @@ def _disc_offsets() -> np.ndarray:
     return np.array(pts)
 
 
-def cheek_normals(lit_side: int) -> tuple[np.ndarray, np.ndarray]:
-    """Outward unit normals (x camera-right, y up, z to camera) of the lit and shadow cheeks."""
+def cheek_normals(lit_side: int, head_turn_deg: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """Outward unit normals (x camera-right, y up, z to camera) of the lit and shadow cheeks.
+
+    `lit_side` is +1 when the lit cheek is the face's camera-right one; `head_turn_deg` turns
+    both with the face (negative towards camera-left).
+    """
     el = math.radians(CHEEK_ELEVATION_DEG)
 
     def normal(side: int) -> np.ndarray:
-        az = math.radians(CHEEK_AZIMUTH_DEG) * side
+        az = math.radians(CHEEK_AZIMUTH_DEG * side + head_turn_deg)
         return np.array([math.cos(el) * math.sin(az), math.sin(el), math.cos(el) * math.cos(az)])
 
     return normal(lit_side), normal(-lit_side)
@@ -159,8 +164,9 @@ def face_light(setup: LightingSetup) -> FaceLight:
     """Per-light lux on both cheeks and the key:fill and face-contrast ratios (see module doc)."""
     key = key_light(setup)
     key_role = key[0] if key else Role.AMBIENT
-    lit_side = 1 if key is None or key[1].direction.azimuth >= 0 else -1
-    lit_n, shadow_n = cheek_normals(lit_side)
+    turn = setup.subject.head_turn_deg
+    lit_side = 1 if key is None or key[1].direction.azimuth - turn >= 0 else -1
+    lit_n, shadow_n = cheek_normals(lit_side, turn)
     lit = {role: probe_lux(lt, lit_n) for role, lt in setup.enabled_lights().items()}
     shadow = {role: probe_lux(lt, shadow_n) for role, lt in setup.enabled_lights().items()}
     key_lux = lit.get(key_role, 0.0)

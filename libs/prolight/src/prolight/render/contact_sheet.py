@@ -45,7 +45,7 @@ def contact_sheet(
         raise InvalidInput.single("items", f"at most {MAX_CELLS} images; got {len(items)}")
     if not 64 <= cell_width <= 1024:
         raise InvalidInput.single("cell_width", f"64–1024 pixels; got {cell_width}")
-    images = []
+    images: list[Image.Image] = []
     for i, item in enumerate(items):
         try:
             with Image.open(io.BytesIO(item.png)) as im:
@@ -58,22 +58,22 @@ def contact_sheet(
     thumb_h = max(round(cell_width * im.height / im.width) for im in images)
     font_size = max(10, cell_width // 20)
     font = ImageFont.load_default(size=font_size)
-    lines = 1 + max(1 if it.label else 0 for it in items) + max(
-        math.ceil(len(it.scores) / 2) for it in items
+    lines = (
+        1
+        + max(1 if it.label else 0 for it in items)
+        + max(math.ceil(len(it.scores) / 2) for it in items)
     )
     text_h = lines * (font_size + 4) + 8
     pad = 12
     cell_h = thumb_h + text_h
-    sheet = Image.new(
-        "RGB", (cols * (cell_width + pad) + pad, rows * (cell_h + pad) + pad), _PAPER
-    )
+    sheet = Image.new("RGB", (cols * (cell_width + pad) + pad, rows * (cell_h + pad) + pad), _PAPER)
     draw = ImageDraw.Draw(sheet)
-    for i, (item, im) in enumerate(zip(items, images, strict=True)):
+    for i, (item, picture) in enumerate(zip(items, images, strict=True)):
         r, c = divmod(i, cols)
         x = pad + c * (cell_width + pad)
         y = pad + r * (cell_h + pad)
-        h = round(cell_width * im.height / im.width)
-        sheet.paste(im.resize((cell_width, h), Image.Resampling.LANCZOS), (x, y))
+        h = round(cell_width * picture.height / picture.width)
+        sheet.paste(picture.resize((cell_width, h), Image.Resampling.LANCZOS), (x, y))
         text = []
         if item.label:
             text.append(item.label)

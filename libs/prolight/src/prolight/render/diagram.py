@@ -20,11 +20,20 @@ from PIL import Image, ImageDraw, ImageFont
 
 from prolight.physics.kelvin import kelvin_to_srgb_hex
 from prolight.physics.meter import meter_readings
-from prolight.presets import head_turn_deg
 from prolight.render.scene import camera_distance
 from prolight.schema import MODIFIERS, LightingSetup, Role, SubjectKind
 
-__all__ = ["DIAGRAM_SIZE", "Diagram", "diagram", "diagram_svg", "draw_diagram"]
+__all__ = [
+    "DIAGRAM_SIZE",
+    "Circle",
+    "Diagram",
+    "Line",
+    "Poly",
+    "Text",
+    "diagram",
+    "diagram_svg",
+    "draw_diagram",
+]
 
 DIAGRAM_SIZE = 1024
 """Default side of the square diagram in pixels."""
@@ -36,80 +45,115 @@ _MUTED = "#8a8f96"
 _ROLE_ORDER = [Role.KEY, Role.FILL, Role.RIM, Role.KICKER, Role.HAIR, Role.BACKGROUND, Role.AMBIENT]
 
 
+Point = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class Poly:
+    """A filled polygon; `opacity` < 1 is drawn translucent, under everything opaque."""
+
+    pts: list[Point]
+    fill: str | None
+    outline: str
+    width: int = 2
+    opacity: float = 1.0
+
+
+@dataclass(frozen=True)
+class Line:
+    """A straight line."""
+
+    a: Point
+    b: Point
+    colour: str
+    width: int = 2
+
+
+@dataclass(frozen=True)
+class Circle:
+    """A circle by centre and radius (pixels)."""
+
+    c: Point
+    r: float
+    fill: str | None
+    outline: str
+    width: int = 2
+
+
+@dataclass(frozen=True)
+class Text:
+    """Centred (multi-line) text at a point, `size` pixels high."""
+
+    at: Point
+    text: str
+    size: int
+    colour: str = _INK
+
+
+Primitive = Poly | Line | Circle | Text
+
+
 @dataclass
 class Diagram:
     """Drawing primitives in pixel coordinates, written out by `png()` and `svg()`."""
 
     size: int
-    items: list[tuple[str, dict[str, object]]] = field(default_factory=list)
+    items: list[Primitive] = field(default_factory=list)
 
-    def poly(self, pts: list[tuple[float, float]], fill: str | None, outline: str, width: int = 2,
-             opacity: float = 1.0) -> None:
-        self.items.append(("poly", {"pts": pts, "fill": fill, "outline": outline, "width": width,
-                                    "opacity": opacity}))
+    def poly(
+        self, pts: list[Point], fill: str | None, outline: str, width: int = 2, opacity: float = 1.0
+    ) -> None:
+        self.items.append(Poly(pts, fill, outline, width, opacity))
 
-    def line(self, a: tuple[float, float], b: tuple[float, float], colour: str, width: int = 2,
-             dash: bool = False) -> None:
-        self.items.append(("line", {"a": a, "b": b, "colour": colour, "width": width,
-                                    "dash": dash}))
+    def line(self, a: Point, b: Point, colour: str, width: int = 2) -> None:
+        self.items.append(Line(a, b, colour, width))
 
-    def circle(self, c: tuple[float, float], r: float, fill: str | None, outline: str,
-               width: int = 2) -> None:
-        self.items.append(("circle", {"c": c, "r": r, "fill": fill, "outline": outline,
-                                      "width": width}))
+    def circle(self, c: Point, r: float, fill: str | None, outline: str, width: int = 2) -> None:
+        self.items.append(Circle(c, r, fill, outline, width))
 
-    def text(self, at: tuple[float, float], text: str, size: int, colour: str = _INK,
-             anchor: str = "mm") -> None:
-        self.items.append(("text", {"at": at, "text": text, "size": size, "colour": colour,
-                                    "anchor": anchor}))
+    def text(self, at: Point, text: str, size: int, colour: str = _INK) -> None:
+        self.items.append(Text(at, text, size, colour))
 
     def png(self) -> bytes:
         """The diagram as PNG bytes (fixed settings, no metadata)."""
-        img = Image.new("RGB", (self.size, self.size), _PAPER)
+        base = Image.new("RGB", (self.size, self.size), _PAPER)
+        draw = ImageDraw.Draw(base)
+        # Lines (the floor grid) first, then translucent beams, then everything opaque on top.
+        for item in self.items:
+            if isinstance(item, Line):
+                draw.line([item.a, item.b], fill=item.colour, width=item.width)
         overlay = Image.new("RGBA", (self.size, self.size), (0, 0, 0, 0))
-        draw = ImageDraw.Draw(img)
         odraw = ImageDraw.Draw(overlay)
-        fonts: dict[int, ImageFont.FreeTypeFont | ImageFont.ImageFont] = {}
-        for kind, a in self.items:
-            if kind == "poly":
-                pts = a["pts"]
-                assert isinstance(pts, list)
-                opacity = a["opacity"]
-                assert isinstance(opacity, float)
-                if opacity < 1.0:
-                    fill = a["fill"]
-                    assert isinstance(fill, str)
-                    rgb = tuple(int(fill[i : i + 2], 16) for i in (1, 3, 5))
-                    odraw.polygon(pts, fill=(*rgb, int(255 * opacity)))
-                    continue
-                draw.polygon(pts, fill=a["fill"], outline=a["outline"], width=a["width"])  # type: ignore[arg-type]
-            elif kind == "line":
-                draw.line([a["a"], a["b"]], fill=a["colour"], width=a["width"])  # type: ignore[arg-type, list-item]
-            elif kind == "circle":
-                (x, y), r = a["c"], a["r"]  # type: ignore[misc]
-                draw.ellipse([x - r, y - r, x + r, y + r], fill=a["fill"], outline=a["outline"],  # type: ignore[arg-type]
-                             width=a["width"])  # type: ignore[arg-type]
-            else:
-                size = a["size"]
-                assert isinstance(size, int)
-                if size not in fonts:
-                    fonts[size] = ImageFont.load_default(size=size)
-                draw.multiline_text(a["at"], str(a["text"]), fill=a["colour"], font=fonts[size],  # type: ignore[arg-type]
-                                    anchor=str(a["anchor"]), align="center", spacing=3)
-        img = Image.alpha_composite(img.convert("RGBA"), overlay).convert("RGB")
-        # Beams go under the drawing: redraw everything opaque on top of the translucent layer.
+        for item in self.items:
+            if isinstance(item, Poly) and item.opacity < 1.0 and item.fill is not None:
+                rgb = tuple(int(item.fill[i : i + 2], 16) for i in (1, 3, 5))
+                odraw.polygon(item.pts, fill=(*rgb, int(255 * item.opacity)))
+        img = Image.alpha_composite(base.convert("RGBA"), overlay).convert("RGB")
         top = ImageDraw.Draw(img)
-        for kind, a in self.items:
-            if kind == "poly" and a["opacity"] == 1.0:
-                top.polygon(a["pts"], fill=a["fill"], outline=a["outline"], width=a["width"])  # type: ignore[arg-type]
-            elif kind == "circle":
-                (x, y), r = a["c"], a["r"]  # type: ignore[misc]
-                top.ellipse([x - r, y - r, x + r, y + r], fill=a["fill"], outline=a["outline"],  # type: ignore[arg-type]
-                            width=a["width"])  # type: ignore[arg-type]
-            elif kind == "text":
-                top.multiline_text(a["at"], str(a["text"]), fill=a["colour"],  # type: ignore[arg-type]
-                                   font=fonts[a["size"]], anchor=str(a["anchor"]),  # type: ignore[index]
-                                   align="center", spacing=3)
+        fonts: dict[int, ImageFont.FreeTypeFont | ImageFont.ImageFont] = {}
+        for item in self.items:
+            if isinstance(item, Poly) and item.opacity >= 1.0:
+                top.polygon(item.pts, fill=item.fill, outline=item.outline, width=item.width)
+            elif isinstance(item, Circle):
+                (x, y), r = item.c, item.r
+                top.ellipse(
+                    [x - r, y - r, x + r, y + r],
+                    fill=item.fill,
+                    outline=item.outline,
+                    width=item.width,
+                )
+            elif isinstance(item, Text):
+                if item.size not in fonts:
+                    fonts[item.size] = ImageFont.load_default(size=item.size)
+                top.multiline_text(
+                    item.at,
+                    item.text,
+                    fill=item.colour,
+                    font=fonts[item.size],
+                    anchor="mm",
+                    align="center",
+                    spacing=3,
+                )
         buf = io.BytesIO()
         img.save(buf, format="PNG", compress_level=6)
         return buf.getvalue()
@@ -117,36 +161,51 @@ class Diagram:
     def svg(self) -> str:
         """The diagram as standalone SVG text."""
         s = self.size
-        out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{s}" height="{s}" '
-               f'viewBox="0 0 {s} {s}" font-family="DejaVu Sans, Arial, sans-serif">',
-               f'<rect width="{s}" height="{s}" fill="{_PAPER}"/>']
-        for kind, a in self.items:
-            if kind == "poly":
-                pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in a["pts"])  # type: ignore[attr-defined]
-                fill = a["fill"] or "none"
-                out.append(f'<polygon points="{pts}" fill="{fill}" fill-opacity="{a["opacity"]}" '
-                           f'stroke="{a["outline"] if a["opacity"] == 1.0 else "none"}" '
-                           f'stroke-width="{a["width"]}"/>')
-            elif kind == "line":
-                (x1, y1), (x2, y2) = a["a"], a["b"]  # type: ignore[misc]
-                dash = ' stroke-dasharray="8 6"' if a["dash"] else ""
-                out.append(f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" '
-                           f'stroke="{a["colour"]}" stroke-width="{a["width"]}"{dash}/>')
-            elif kind == "circle":
-                (x, y), r = a["c"], a["r"]  # type: ignore[misc]
-                out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" '
-                           f'fill="{a["fill"] or "none"}" stroke="{a["outline"]}" '
-                           f'stroke-width="{a["width"]}"/>')
+        out = [
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{s}" height="{s}" '
+            f'viewBox="0 0 {s} {s}" font-family="DejaVu Sans, Arial, sans-serif">',
+            f'<rect width="{s}" height="{s}" fill="{_PAPER}"/>',
+        ]
+        ordered: list[Primitive] = [i for i in self.items if isinstance(i, Line)]
+        ordered += [i for i in self.items if isinstance(i, Poly) and i.opacity < 1.0]
+        ordered += [
+            i
+            for i in self.items
+            if not isinstance(i, Line) and not (isinstance(i, Poly) and i.opacity < 1.0)
+        ]
+        for item in ordered:
+            if isinstance(item, Poly):
+                pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in item.pts)
+                stroke = item.outline if item.opacity >= 1.0 else "none"
+                out.append(
+                    f'<polygon points="{pts}" fill="{item.fill or "none"}" '
+                    f'fill-opacity="{item.opacity}" stroke="{stroke}" '
+                    f'stroke-width="{item.width}"/>'
+                )
+            elif isinstance(item, Line):
+                (x1, y1), (x2, y2) = item.a, item.b
+                out.append(
+                    f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" '
+                    f'stroke="{item.colour}" stroke-width="{item.width}"/>'
+                )
+            elif isinstance(item, Circle):
+                (x, y), r = item.c, item.r
+                out.append(
+                    f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" '
+                    f'fill="{item.fill or "none"}" stroke="{item.outline}" '
+                    f'stroke-width="{item.width}"/>'
+                )
             else:
-                x, y = a["at"]  # type: ignore[misc]
-                lines = str(a["text"]).split("\n")
-                size = a["size"]
-                assert isinstance(size, int)
-                top = y - (len(lines) - 1) * (size + 3) / 2
+                x, y = item.at
+                lines = item.text.split("\n")
+                first = y - (len(lines) - 1) * (item.size + 3) / 2
                 for i, line in enumerate(lines):
-                    out.append(f'<text x="{x:.1f}" y="{top + i * (size + 3):.1f}" '
-                               f'font-size="{size}" fill="{a["colour"]}" text-anchor="middle" '
-                               f'dominant-baseline="middle">{escape(line)}</text>')
+                    out.append(
+                        f'<text x="{x:.1f}" y="{first + i * (item.size + 3):.1f}" '
+                        f'font-size="{item.size}" fill="{item.colour}" '
+                        f'text-anchor="middle" dominant-baseline="middle">'
+                        f"{escape(line)}</text>"
+                    )
         out.append("</svg>")
         return "\n".join(out)
 
@@ -175,7 +234,9 @@ def _modifier_outline(shape: str, size_px: float) -> list[tuple[float, float]]:
         pts = []
         for k in range(13):
             a = math.pi * k / 12
-            pts.append((-math.cos(a) * w / 2, -math.sin(a) * w * (0.28 if shape == "round" else 0.2)))
+            pts.append(
+                (-math.cos(a) * w / 2, -math.sin(a) * w * (0.28 if shape == "round" else 0.2))
+            )
         return pts
     # spot / grid / snoot / fresnel: a small head with a barrel.
     return [(-9, -14), (9, -14), (6, 6), (-6, 6)]
@@ -219,20 +280,36 @@ def draw_diagram(setup: LightingSetup, size: int = DIAGRAM_SIZE) -> Diagram:
     # Backdrop: a sweep across the top.
     y_bg = px(0, -bg)[1]
     bg_col = setup.background.color
-    d.poly([(margin, y_bg - 10), (size - margin, y_bg - 10), (size - margin, y_bg),
-            (margin, y_bg)], bg_col, _INK, 2)
-    d.text((size / 2, y_bg - 10 - fs), f"backdrop {bg_col} · {bg:g} m behind the subject", fs,
-           _MUTED)
+    d.poly(
+        [(margin, y_bg - 10), (size - margin, y_bg - 10), (size - margin, y_bg), (margin, y_bg)],
+        bg_col,
+        _INK,
+        2,
+    )
+    d.text(
+        (size / 2, y_bg - 10 - fs), f"backdrop {bg_col} · {bg:g} m behind the subject", fs, _MUTED
+    )
     # Camera at the bottom.
     cx, cy = px(0, cam_dist)
-    d.poly([(cx - 22, cy - 18), (cx + 22, cy - 18), (cx + 22, cy + 10), (cx - 22, cy + 10)],
-           "#3b4047", _INK, 2)
-    d.poly([(cx - 10, cy - 18), (cx + 10, cy - 18), (cx + 14, cy - 32), (cx - 14, cy - 32)],
-           "#5b616a", _INK, 2)
+    d.poly(
+        [(cx - 22, cy - 18), (cx + 22, cy - 18), (cx + 22, cy + 10), (cx - 22, cy + 10)],
+        "#3b4047",
+        _INK,
+        2,
+    )
+    d.poly(
+        [(cx - 10, cy - 18), (cx + 10, cy - 18), (cx + 14, cy - 32), (cx - 14, cy - 32)],
+        "#5b616a",
+        _INK,
+        2,
+    )
     cam = setup.camera
-    d.text((cx, min(cy + 10 + fs * 1.6, size - fs * 1.6)),
-           f"camera {cam.focal_length_mm:g} mm · f/{cam.aperture:g} · ISO {cam.iso} · "
-           f"1/{round(1 / cam.shutter_s)} s\n{cam_dist:.1f} m · {cam.camera_angle.value}", fs)
+    d.text(
+        (cx, min(cy + 10 + fs * 1.6, size - fs * 1.6)),
+        f"camera {cam.focal_length_mm:g} mm · f/{cam.aperture:g} · ISO {cam.iso} · "
+        f"1/{round(1 / cam.shutter_s)} s\n{cam_dist:.1f} m · {cam.camera_angle.value}",
+        fs,
+    )
     # Beams first (translucent), then the modifiers and labels on top.
     for role, x, z in placed:
         lt = lights[role]
@@ -243,9 +320,17 @@ def draw_diagram(setup: LightingSetup, size: int = DIAGRAM_SIZE) -> Diagram:
         half = math.radians(min(spec.beam_deg, 150) / 2)
         reach = math.hypot(target[0] - lx, target[1] - ly) * 1.05
         colour = kelvin_to_srgb_hex(lt.effective_kelvin)
-        d.poly([(lx, ly), (lx + reach * math.cos(ang - half), ly + reach * math.sin(ang - half)),
-                (lx + reach * math.cos(ang + half), ly + reach * math.sin(ang + half))],
-               colour, colour, 1, opacity=0.13)
+        d.poly(
+            [
+                (lx, ly),
+                (lx + reach * math.cos(ang - half), ly + reach * math.sin(ang - half)),
+                (lx + reach * math.cos(ang + half), ly + reach * math.sin(ang + half)),
+            ],
+            colour,
+            colour,
+            1,
+            opacity=0.13,
+        )
     # Subject at the centre.
     sx, sy = px(0, 0)
     if setup.subject.kind == SubjectKind.PRODUCT:
@@ -253,10 +338,18 @@ def draw_diagram(setup: LightingSetup, size: int = DIAGRAM_SIZE) -> Diagram:
         d.text((sx, sy + 0.045 * scale + 6 + fs), "product", fs, _MUTED)
     else:
         # Shoulders, head, and the nose pointing where the face looks (turned with the head).
-        turn = math.radians(head_turn_deg(setup.subject))
-        d.poly([(sx - 0.21 * scale, sy + 0.02 * scale), (sx + 0.21 * scale, sy + 0.02 * scale),
-                (sx + 0.18 * scale, sy - 0.1 * scale), (sx - 0.18 * scale, sy - 0.1 * scale)],
-               "#c9c4bb", _INK, 2)
+        turn = math.radians(setup.subject.head_turn_deg)
+        d.poly(
+            [
+                (sx - 0.21 * scale, sy + 0.02 * scale),
+                (sx + 0.21 * scale, sy + 0.02 * scale),
+                (sx + 0.18 * scale, sy - 0.1 * scale),
+                (sx - 0.18 * scale, sy - 0.1 * scale),
+            ],
+            "#c9c4bb",
+            _INK,
+            2,
+        )
         d.circle((sx, sy), 0.09 * scale, "#e0b9a0", _INK, 2)
         r0, r1 = 0.09 * scale - 2, 0.09 * scale + 10
         tip = (sx + r1 * math.sin(turn), sy + r1 * math.cos(turn))
@@ -277,9 +370,11 @@ def draw_diagram(setup: LightingSetup, size: int = DIAGRAM_SIZE) -> Diagram:
         d.poly(pts, kelvin_to_srgb_hex(lt.effective_kelvin), _INK, 2)
         d.circle((lx, ly), 4, _INK, _INK, 1)
         reading = readings[role]
-        label = (f"{role.value.upper()} · {lt.modifier.value.replace('_', ' ')}\n"
-                 f"{_side(lt.direction.azimuth)}, {lt.direction.elevation:+g}° · "
-                 f"{lt.distance:g} m\n{lt.effective_kelvin:.0f} K · {reading.display}")
+        label = (
+            f"{role.value.upper()} · {lt.modifier.value.replace('_', ' ')}\n"
+            f"{_side(lt.direction.azimuth)}, {lt.direction.elevation:+g}° · "
+            f"{lt.distance:g} m\n{lt.effective_kelvin:.0f} K · {reading.display}"
+        )
         # Labels sit on the far side of the light from the subject, inside the canvas.
         ox, oy = lx - sx, ly - sy
         norm = math.hypot(ox, oy) or 1.0
@@ -289,8 +384,11 @@ def draw_diagram(setup: LightingSetup, size: int = DIAGRAM_SIZE) -> Diagram:
         d.text((tx, ty), label, fs)
     ambient = lights.get(Role.AMBIENT)
     if ambient is not None:
-        d.text((fs * 9, fs * 2), f"AMBIENT {ambient.intensity:.0%}\n{readings[Role.AMBIENT].display}",
-               fs)
+        d.text(
+            (fs * 9, fs * 2),
+            f"AMBIENT {ambient.intensity:.0%}\n{readings[Role.AMBIENT].display}",
+            fs,
+        )
     d.text((size - fs * 6, size - fs * 1.5), f"grid {step:g} m", fs, _MUTED)
     return d
 

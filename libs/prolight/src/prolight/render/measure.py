@@ -44,15 +44,18 @@ class CheekReading:
     stops: float | None
 
 
-def _zone(scene: Scene, points: F32, material: NDArray[np.uint8], back: NDArray[np.bool_]) -> (
-    NDArray[np.bool_]
-):
+def _zone(
+    scene: Scene, points: F32, material: NDArray[np.uint8], back: NDArray[np.bool_]
+) -> NDArray[np.bool_]:
     x = np.abs(points[:, 0])
     y = points[:, 1]
+    zone: NDArray[np.bool_]
     if scene.kind == SubjectKind.PRODUCT:
-        return (material == Material.GLASS) & ~back & (y > -0.10) & (y < 0.03)
-    # Below the eyes, above the mouth's corners, clear of the nose and of the ears.
-    return (material == Material.SKIN) & ~back & (y > -0.058) & (y < 0.008) & (x > 0.021)
+        zone = (material == Material.GLASS) & ~back & (y > -0.10) & (y < 0.03)
+    else:
+        # Below the eyes, above the mouth's corners, clear of the nose and of the ears.
+        zone = (material == Material.SKIN) & ~back & (y > -0.058) & (y < 0.008) & (x > 0.021)
+    return zone
 
 
 def _probe_value(
@@ -86,7 +89,6 @@ def _probe_value(
         angle2 = t1 * t1 + t2 * t2
         w = np.clip(1.0 - angle2 / math.radians(tol) ** 2, 0.05, 1.0)
         x = np.stack([np.ones_like(t1), t1, t2], axis=1)
-        xtw = x.T * w
         if count >= 3 * MIN_PROBE_PIXELS:
             # Least squares with a rank cut-off: on a cylinder (the bottle) every normal is
             # horizontal, so one tangent direction carries no information.
@@ -110,12 +112,10 @@ def measure_cheeks(
 ) -> CheekReading:
     """Read the two probes on the rendered subject (inputs per hit, subject frame)."""
     lit_side = face_light(setup).lit_side
-    lit_n, shadow_n = cheek_normals(lit_side)
+    lit_n, shadow_n = cheek_normals(lit_side, setup.subject.head_turn_deg)
     zone = _zone(scene, points, material, back)
     lit_s = rotate_y(np.asarray(lit_n, np.float64), -scene.subject_yaw_deg).astype(np.float32)
-    shadow_s = rotate_y(np.asarray(shadow_n, np.float64), -scene.subject_yaw_deg).astype(
-        np.float32
-    )
+    shadow_s = rotate_y(np.asarray(shadow_n, np.float64), -scene.subject_yaw_deg).astype(np.float32)
     lit, n_lit = _probe_value(normals, diffuse_luminance, zone, lit_s)
     shadow, n_shadow = _probe_value(normals, diffuse_luminance, zone, shadow_s)
     stops = None

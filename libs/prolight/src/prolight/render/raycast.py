@@ -167,7 +167,8 @@ def cast(relief: Relief, origin: NDArray[np.float64], dirs: F32, floor_y: float)
     ri2 = np.minimum(ri + 1, ch - 1)
     rj2 = np.minimum(rj + 1, cw - 1)
     guess = np.minimum(
-        np.minimum(near[ri][:, rj], near[ri2][:, rj]), np.minimum(near[ri][:, rj2], near[ri2][:, rj2])
+        np.minimum(near[ri][:, rj], near[ri2][:, rj]),
+        np.minimum(near[ri][:, rj2], near[ri2][:, rj2]),
     ).ravel()
     candidates = np.nonzero(np.isfinite(guess))[0]
     d = flat[candidates]
@@ -191,7 +192,7 @@ def cast(relief: Relief, origin: NDArray[np.float64], dirs: F32, floor_y: float)
     hi_t = hi_t[found]
     layers = relief.layers
     dx, dy, dz = (np.ascontiguousarray(d[:, k]) for k in range(3))
-    for _ in range(5):
+    for _ in range(4):
         mid = (lo_t + hi_t) * np.float32(0.5)
         inside = _inside(
             layers, _lookup_index(relief, o[0] + dx * mid, o[1] + dy * mid), o[2] + dz * mid
@@ -203,9 +204,11 @@ def cast(relief: Relief, origin: NDArray[np.float64], dirs: F32, floor_y: float)
     fb = np.take(layers, flat_idx)
     back = np.abs(p[:, 2] - fb.imag) < np.abs(p[:, 2] - fb.real)
     grid = (relief.shape, relief.step, relief.x0, relief.y0)
-    n_front = bilinear(relief.front_normal, *grid, p[:, 0], p[:, 1])
-    n_back = bilinear(relief.back_normal, *grid, p[:, 0], p[:, 1])
-    n = np.where(back[None, :], n_back, n_front).T
+    n = np.empty((len(p), 3), np.float32)
+    # Each hit reads only its own layer's normals (back hits are few: a silhouette, a turn).
+    for layer, normals in ((~back, relief.front_normal), (back, relief.back_normal)):
+        if layer.any():
+            n[layer] = bilinear(normals, *grid, p[layer, 0], p[layer, 1]).T
     n /= np.maximum(np.sqrt(n[:, 0] ** 2 + n[:, 1] ** 2 + n[:, 2] ** 2), np.float32(1e-6))[:, None]
     material = np.where(
         back, relief.back_material.ravel()[flat_idx], relief.front_material.ravel()[flat_idx]
@@ -232,7 +235,7 @@ def shadow_map(
     ys = np.arange(0, ny, stride)
     xs = np.arange(0, nx, stride)
     layers = relief.layers
-    L = light_position.astype(np.float32)
+    light = light_position.astype(np.float32)
     out = []
     # The march starts 1 cm out: closer than that only the surface's own curvature can block
     # the light, and the disc table (`scene._disc_lut`) already accounts for the horizon of a
@@ -255,7 +258,7 @@ def shadow_map(
         py = (relief.y0 + ys[iy] * relief.step).astype(np.float32)
         n = normal[:, ys[iy] * nx + xs[ix]].T
         p = np.stack([px, py, sub[iy, ix]], axis=1) + n * np.float32(0.0025)
-        to_l = L - p
+        to_l = light - p
         dist = np.sqrt(to_l[:, 0] ** 2 + to_l[:, 1] ** 2 + to_l[:, 2] ** 2)
         l_dir = to_l / dist[:, None]
         # Clearance is measured along z; scale it towards a perpendicular distance (see doc).

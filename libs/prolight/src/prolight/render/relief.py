@@ -119,7 +119,8 @@ def _gauss(x: F32, y: F32, cx: float, cy: float, sx: float, sy: float) -> F32:
 
 def _smoothstep(e0: float, e1: float, v: F32) -> F32:
     t = np.clip((v - e0) / (e1 - e0), 0.0, 1.0)
-    return (t * t * (3 - 2 * t)).astype(np.float32)
+    out: F32 = (t * t * (3 - 2 * t)).astype(np.float32)
+    return out
 
 
 def _normals(depth: F32, step: float, sign: float) -> F32:
@@ -209,7 +210,8 @@ def _face_relief(x: F32, y: F32) -> F32:
     d -= 0.003 * _gauss(x, y, 0.0, -0.0565, 0.019, 0.0015)
     d -= 0.003 * _gauss(x, y, 0.0, -0.074, 0.014, 0.004)
     d += 0.009 * _gauss(x, y, 0.0, -0.091, 0.016, 0.010)
-    return d.astype(np.float32)
+    out: F32 = d.astype(np.float32)
+    return out
 
 
 @cache
@@ -282,7 +284,9 @@ def _bottle_radius(y: F32) -> F32:
     r = r * (0.93 + 0.07 * np.sqrt(base))  # a slightly rounded foot
     shoulder = np.clip((y - 0.035) / 0.045, 0.0, 1.0)
     neck = 0.014
-    r = np.where(y > 0.035, neck + (body - neck) * np.clip(np.cos(shoulder * np.pi / 2), 0.0, 1.0) ** 1.5, r)
+    r = np.where(
+        y > 0.035, neck + (body - neck) * np.clip(np.cos(shoulder * np.pi / 2), 0.0, 1.0) ** 1.5, r
+    )
     r = np.where(y > 0.080, neck, r)
     r = np.where((y > 0.118) & (y <= 0.150), 0.0165, r)  # the cap
     r = np.where((y < PRODUCT_BASE_Y) | (y > 0.150), 0.0, r)

@@ -4,7 +4,7 @@ Frames (all metres, degrees where named):
 - *world* is the camera-relative frame of the schema: origin at the subject's face, x
   camera-right, y up, z towards the camera. Light directions, the backdrop and the camera live
   here.
-- *subject* is world turned by the head turn (`presets.head_turn_deg`, negative = towards
+- *subject* is world turned by the head turn (`Subject.head_turn_deg`, negative = towards
   camera-left) about the vertical axis: the subject's own face points along its +z. The relief
   (`relief.py`) is drawn in this frame.
 
@@ -28,9 +28,16 @@ from prolight.errors import RenderError
 from prolight.physics.face import probe_lux
 from prolight.physics.kelvin import kelvin_to_linear_rgb
 from prolight.physics.photometry import INCIDENT_METER_C, on_axis_lux
-from prolight.presets import head_turn_deg
 from prolight.render.relief import HEAD_BACK_Z, PRODUCT_BASE_Y
-from prolight.schema import CameraAngle, Direction, Light, LightingSetup, Role, ShotType, SubjectKind
+from prolight.schema import (
+    CameraAngle,
+    Direction,
+    Light,
+    LightingSetup,
+    Role,
+    ShotType,
+    SubjectKind,
+)
 
 __all__ = [
     "CAMERA_ELEVATION_DEG",
@@ -317,7 +324,7 @@ def build_scene(setup: LightingSetup, seed: int, width: int, height: int) -> Sce
         ambient_rgb=np.array(
             kelvin_to_linear_rgb(ambient.effective_kelvin, wb) if ambient else (1.0, 1.0, 1.0)
         ),
-        subject_yaw_deg=(head_turn_deg(setup.subject) if kind == SubjectKind.PORTRAIT else 0.0)
+        subject_yaw_deg=(setup.subject.head_turn_deg if kind == SubjectKind.PORTRAIT else 0.0)
         + yaw_jitter,
         backdrop_distance=bg.distance_m,
         backdrop_albedo=_srgb_hex_to_linear(bg.color),

@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 from prolight.render.relief import Material
 from prolight.render.scene import Scene, SceneLight, rotate_y
 
-__all__ = ["MATERIALS", "LUMA", "MaterialSpec", "SubjectShading", "shade_backdrop", "shade_subject"]
+__all__ = ["LUMA", "MATERIALS", "MaterialSpec", "SubjectShading", "shade_backdrop", "shade_subject"]
 
 F32 = NDArray[np.float32]
 F64 = NDArray[np.float64]
@@ -83,15 +83,25 @@ _EXPONENT = np.array([MATERIALS[m].exponent for m in Material], np.float32)
 # Forward scattering at grazing angles — hair fibres, the fine down on skin, the pile of cloth —
 # is what makes a light from behind draw a bright edge; a plain Lambert term leaves rims dim.
 _SHEEN = np.array(
-    [{Material.HAIR: 8.0, Material.SKIN: 3.0, Material.LIPS: 1.5, Material.CLOTH: 6.0}.get(m, 0.0)
-     for m in Material],
+    [
+        {Material.HAIR: 8.0, Material.SKIN: 3.0, Material.LIPS: 1.5, Material.CLOTH: 6.0}.get(
+            m, 0.0
+        )
+        for m in Material
+    ],
     np.float32,
 )
 _MIRROR = np.array([MATERIALS[m].mirror for m in Material], np.float32)
 
 
+def _by_material(table: F32, material: NDArray[np.uint8]) -> F32:
+    """Per-point rows of a per-material (m, 3) table, as (3, n) planes (1-D takes are fast)."""
+    out: F32 = np.stack([np.take(table[:, k], material) for k in range(table.shape[1])])
+    return out
+
+
 def _albedo(scene: Scene, points: F32, material: NDArray[np.uint8]) -> F32:
-    albedo = _ALBEDO[material]
+    albedo = _by_material(_ALBEDO, material).T
     skinlike = (material == Material.SKIN) | (material == Material.LIPS)
     albedo = np.where(skinlike[:, None], albedo * scene.skin_tint.astype(np.float32), albedo)
     eye = material == Material.EYE
@@ -126,7 +136,7 @@ def _light_terms(
     to_l = pos[:, None] - p
     dist2 = _dot(to_l, to_l)
     dist = np.sqrt(dist2)
-    l_dir = to_l / dist
+    l_dir: F32 = (to_l / dist).astype(np.float32)
     # The disc-Lambert term takes the light's direction at the subject's centre, as the face
     # meter does: across a face (±5 cm) a light a metre away shifts by 2–3°, invisible, but at a
     # grazing cheek those degrees are tenths of a stop the prediction would not share. Falloff,
@@ -137,7 +147,7 @@ def _light_terms(
     cos_b = -_dot(l_dir, aim)
     beam = _smoothstep(light.cos_outer, light.cos_inner, cos_b)
     e = np.float32(light.lux * light.distance**2) / dist2 * beam
-    return l_dir, dist, lambert, e.astype(np.float32)
+    return l_dir.astype(np.float32), dist.astype(np.float32), lambert, e.astype(np.float32)
 
 
 def shade_subject(
@@ -158,14 +168,15 @@ def shade_subject(
     v_dir = eye.astype(np.float32)[:, None] - p
     v_dir /= np.sqrt(_dot(v_dir, v_dir))
     n_dot_v = np.clip(_dot(n, v_dir), 0.0, 1.0)
-    f0 = np.ascontiguousarray(_F0[material].T)
-    exponent = _EXPONENT[material]
+    f0 = _by_material(_F0, material)
+    exponent = np.take(_EXPONENT, material)
     inv_exponent = np.float32(1.0) / exponent
     ambient = scene.ambient_rgb.astype(np.float32) * np.float32(scene.ambient_lux)
     diffuse = np.empty_like(p)
     diffuse[:] = ambient[:, None]
     specular = np.zeros_like(p)
-    sheen = _SHEEN[material] * (1 - n_dot_v) ** 4
+    grazing = (1 - n_dot_v) * (1 - n_dot_v)
+    sheen = np.take(_SHEEN, material) * grazing * grazing
     lights = [lt for lt in scene.lights if lt.lights_subject]
     irradiance: dict[str, F32] = {}
     for light, vis in zip(lights, visibility, strict=True):
@@ -184,7 +195,9 @@ def shade_subject(
         k = np.float32(1.0) / (inv_exponent + alpha * alpha * np.float32(0.125))
         lobe = (k + 8) * np.float32(0.125) * np.exp(k * np.log(n_dot_h))
         v_dot_h = np.clip(_dot(v_dir, h), 0.0, 1.0)
-        schlick = (1 - v_dot_h) ** 5
+        c = 1 - v_dot_h
+        c2 = c * c
+        schlick = c2 * c2 * c
         fresnel = f0 + (1 - f0) * schlick
         specular += fresnel * (rgb[:, None] * (e_lit * lobe))
         backlit = np.clip(-_dot(v_dir, l_dir), 0.0, 1.0)
@@ -192,8 +205,8 @@ def shade_subject(
     meter = np.float32(1.0 / scene.meter_lux)
     albedo = np.ascontiguousarray(_albedo(scene, points, material).T)
     diffuse_value = albedo * diffuse * meter
-    mirror = _MIRROR[material]
-    env_fresnel = f0 + (1 - f0) * (1 - n_dot_v) ** 5
+    mirror = np.take(_MIRROR, material)
+    env_fresnel = f0 + (1 - f0) * (grazing * grazing * (1 - n_dot_v))
     value = diffuse_value + specular * meter + (mirror * env_fresnel) * environment[:, None]
     return SubjectShading(
         value=np.ascontiguousarray(value.T),

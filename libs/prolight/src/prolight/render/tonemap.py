@@ -43,7 +43,7 @@ _Z_HUFFMAN_ONLY = 2  # zlib's strategy constant
 
 
 def _aces(x: F32) -> F32:
-    out: F32 = (x * (_A * x + _B)) / (x * (_C * x + _D) + _E)
+    out: F32 = np.asarray((x * (_A * x + _B)) / (x * (_C * x + _D) + _E), dtype=np.float32)
     return out
 
 

@@ -185,6 +185,15 @@ class Subject(StrictModel):
 
     description: str = Field("portrait subject", max_length=500)
     kind: SubjectKind = SubjectKind.PORTRAIT
+    head_turn_deg: float = Field(
+        0.0,
+        ge=-90,
+        le=90,
+        allow_inf_nan=False,
+        description="Degrees the face is turned away from the camera: negative towards "
+        "camera-left, positive towards camera-right. Broad and short lighting are read "
+        "against it; light directions stay in camera terms.",
+    )
 
 
 _NAMED_COLOURS = {

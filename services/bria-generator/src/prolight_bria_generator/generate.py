@@ -1,0 +1,107 @@
+"""Generating one candidate image: the prompt cache first, the local renderer otherwise.
+
+`generate(...)` is the whole task without the bus: it computes the prompt hash, returns the
+cached artifact when `(prompt_hash, seed, model)` is known (rendering nothing), and otherwise
+renders off the event loop and writes the PNG to the artifact store under its SHA-256.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from prolight.blobs import ArtifactStore
+from prolight.hashing import prompt_hash
+from prolight.render import MIN_SIDE, RenderResult, render
+from prolight.schema import FiboPrompt
+from prolight.store import ArtifactRecord, RunStore
+
+__all__ = ["LOCAL_MODEL", "Generated", "Renderer", "generate", "model_id", "render_size"]
+
+LOCAL_MODEL = "prolight-local-v1"
+"""Name of the local renderer in prompt-cache keys and artifact records."""
+
+Renderer = Callable[[FiboPrompt, int, int, int], RenderResult]
+"""`render(prompt, seed, width, height)`; tests swap in one that fails on purpose."""
+
+
+@dataclass(frozen=True)
+class Generated:
+    """The outcome: `completed` (rendered now) or `cached` (an earlier artifact), and the
+    `result` of the task.completed event (artifact_key/sha256, url, width, height in pixels,
+    seed, prompt_hash, model, render_report; `cached_artifact_id` on a hit)."""
+
+    status: Literal["completed", "cached"]
+    result: dict[str, Any]
+
+
+def render_size(resolution: tuple[int, int], max_width: int, max_height: int) -> tuple[int, int]:
+    """`resolution` (width, height in pixels) scaled down, aspect kept, to fit the cap."""
+    width, height = resolution
+    scale = min(1.0, max_width / width, max_height / height)
+    return max(MIN_SIDE, round(width * scale)), max(MIN_SIDE, round(height * scale))
+
+
+def model_id(max_width: int, max_height: int) -> str:
+    """The model name of the local renderer under a size cap: the cap changes the pixels, so it
+    is part of the prompt-cache key (`prolight-local-v1@512x640`)."""
+    return f"{LOCAL_MODEL}@{max_width}x{max_height}"
+
+
+def _from_artifact(artifact: ArtifactRecord) -> dict[str, Any]:
+    return {
+        "artifact_key": artifact.sha256,
+        "sha256": artifact.sha256,
+        "url": artifact.url,
+        "width": artifact.width,
+        "height": artifact.height,
+        "seed": artifact.seed,
+        "prompt_hash": artifact.prompt_hash,
+        "model": artifact.model,
+        "render_report": artifact.meta.get("render_report"),
+        "cached_artifact_id": artifact.artifact_id,
+    }
+
+
+async def generate(
+    prompt: FiboPrompt,
+    seed: int,
+    *,
+    store: RunStore,
+    blobs: ArtifactStore,
+    max_width: int,
+    max_height: int,
+    renderer: Renderer = render,
+) -> Generated:
+    """Make (or find) the image of `prompt` under `seed` (module doc).
+
+    Raises `InvalidInput` / `RenderError` for a prompt the renderer cannot draw (retrying will
+    not help) and the stores' errors when they are down (retrying may).
+    """
+    digest = prompt_hash(prompt)
+    model = model_id(max_width, max_height)
+    hit = await store.cached_artifact(digest, seed, model)
+    if hit is not None:
+        artifact = await store.get_artifact(hit.artifact_id)
+        if artifact is not None and await blobs.exists(artifact.sha256):
+            return Generated("cached", _from_artifact(artifact))
+    width, height = render_size(prompt.output.resolution, max_width, max_height)
+    # CPU-bound for ~0.1–0.5 s: off the loop, so in-progress acks and other events go on.
+    rendered = await asyncio.to_thread(renderer, prompt, seed, width, height)
+    info = await blobs.put(rendered.png, "image/png")
+    return Generated(
+        "completed",
+        {
+            "artifact_key": info.key,
+            "sha256": info.key,
+            "url": info.url,
+            "width": width,
+            "height": height,
+            "seed": seed,
+            "prompt_hash": digest,
+            "model": model,
+            "render_report": rendered.report.model_dump(mode="json"),
+        },
+    )

@@ -1,0 +1,11 @@
+"""The ProLight planner: plans each run, drives it task by task, and alone changes its state.
+
+candidates.py  the finite planner: n seeded candidate prompts with documented deltas
+plan.py        task ids, the plan document, deterministic task requests
+decide.py      the run's state machine as a pure function of stored state
+planner.py     the event and dead-letter handlers
+service.py     `serve(settings, stop)`: bus, store, health, workers
+settings.py    `PlannerSettings`
+"""
+
+__all__: list[str] = []

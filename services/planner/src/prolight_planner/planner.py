@@ -1,0 +1,193 @@
+"""The planner's handlers: every run event and every dead letter becomes "advance this run".
+
+`Planner.advance(run_id)` applies `decide.next_step` until the run waits: tasks are inserted
+(insert-if-absent), events published (deterministic ids), then the run is updated with the
+version it was read at. A `ConcurrencyConflict` means another instance (or a cancel) moved the
+run: re-read and decide again. The handler returns, and the message is acked, only after the
+steps are stored.
+
+Besides the stored state, three events carry news of their own: `run.created` (the run may not
+be in the store yet), `run.cancel_requested` and `task.failed` (a retryable failure is retried
+once with `attempt + 1`; otherwise the task is marked failed and the run fails with its reason).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+
+from prolight.bus import Bus, DeadLetter, Delivery
+from prolight.events import (
+    Event,
+    RunCancelRequested,
+    RunCreated,
+    TaskFailed,
+    TaskRequested,
+)
+from prolight.store import (
+    AlreadyExistsError,
+    ConcurrencyConflict,
+    InvalidTransitionError,
+    RecordNotFoundError,
+    RunRecord,
+    RunStatus,
+    RunStore,
+    TaskStatus,
+)
+from prolight.subjects import EventType
+from prolight_planner.decide import FINAL_RUN, next_step
+from prolight_planner.plan import task_request
+
+__all__ = ["MAX_RETRIES", "MAX_STEPS", "Planner"]
+
+log = logging.getLogger("prolight.planner")
+
+MAX_STEPS = 50
+"""Most steps (including conflict re-reads) one `advance` takes; a bound against a bug loop."""
+
+MAX_RETRIES = 1
+"""Times a task that failed with `retryable=True` is asked for again before the run fails."""
+
+_CUES = frozenset(
+    {
+        EventType.RUN_CREATED,
+        EventType.RUN_CANCEL_REQUESTED,
+        EventType.TASK_COMPLETED,
+        EventType.TASK_FAILED,
+        EventType.ARTIFACT_READY,
+    }
+)
+
+
+class Planner:
+    """The planner of every run, over one bus and one run store."""
+
+    def __init__(self, bus: Bus, store: RunStore) -> None:
+        self.bus = bus
+        self.store = store
+
+    async def on_event(self, delivery: Delivery) -> None:
+        """Handle one event of the events stream (every kind arrives; most only cue `advance`)."""
+        event = delivery.event
+        if event.type not in _CUES:
+            return
+        if isinstance(event.payload, RunCreated):
+            await self._ensure_run(event, event.payload)
+        elif isinstance(event.payload, RunCancelRequested):
+            await self.cancel(event.run_id, event.payload.reason)
+        elif isinstance(event.payload, TaskFailed) and event.task_id:
+            await self._task_failed(event, event.payload)
+        await self.advance(event.run_id)
+
+    async def on_dead_letter(self, letter: DeadLetter) -> None:
+        """A message exhausted MaxDeliver: fail its task (if it was one) and its run."""
+        event = letter.event
+        if event is None:
+            log.error("dead letter without a readable event: %s", letter.reason)
+            return
+        payload = event.payload
+        if isinstance(payload, TaskRequested):
+            reason = f"{payload.tool.value} task {payload.task_id}: {letter.reason}"
+            await self._mark_failed(payload.task_id, reason, event.run_id)
+        else:
+            await self.fail(event.run_id, f"{event.type} of run {event.run_id}: {letter.reason}")
+        await self.advance(event.run_id)
+
+    async def advance(self, run_id: str) -> None:
+        """Apply the run's next steps until it waits for a worker (module doc)."""
+        for _ in range(MAX_STEPS):
+            run = await self.store.get_run(run_id)
+            if run is None:
+                log.warning("run_id=%s event for an unknown run; ignored", run_id)
+                return
+            tasks = {t.task_id: t for t in await self.store.list_tasks(run_id)}
+            artifacts = {a.artifact_id: a for a in await self.store.list_artifacts(run_id)}
+            step = next_step(run, tasks, artifacts)
+            if step is None:
+                return
+            for task in step.tasks:
+                await self.store.put_task(task)
+            for event in step.events:
+                await self.bus.publish(event)
+            try:
+                await self.store.update_run(run_id, run.version, step.changes)
+            except ConcurrencyConflict:
+                log.info("run_id=%s moved while deciding %r; deciding again", run_id, step.what)
+                continue
+            log.info("run_id=%s step=%r version=%d", run_id, step.what, run.version + 1)
+        raise RuntimeError(f"run {run_id}: no resting state after {MAX_STEPS} steps")
+
+    async def cancel(self, run_id: str, reason: str) -> None:
+        """Move the run to `cancelled` unless it is already final; `advance` announces it."""
+        await self._finish(run_id, RunStatus.CANCELLED, reason)
+
+    async def fail(self, run_id: str, reason: str) -> None:
+        """Move the run to `failed` with `reason` unless it is already final."""
+        await self._finish(run_id, RunStatus.FAILED, reason)
+
+    async def _finish(self, run_id: str, status: RunStatus, reason: str) -> None:
+        for _ in range(MAX_STEPS):
+            run = await self.store.get_run(run_id)
+            if run is None or run.status in FINAL_RUN:
+                return
+            try:
+                await self.store.update_run(
+                    run_id, run.version, {"status": status, "error": reason}
+                )
+            except ConcurrencyConflict:
+                continue
+            log.info("run_id=%s %s: %s", run_id, status.value, reason)
+            return
+
+    async def _ensure_run(self, event: Event, created: RunCreated) -> None:
+        # The gateway persists the run before it publishes run.created; a run published by
+        # another client (a test, a tool) is recorded here from the event itself.
+        if await self.store.get_run(event.run_id) is not None:
+            return
+        record = RunRecord(
+            run_id=event.run_id,
+            owner=created.owner,
+            parent_run_id=created.parent_run_id,
+            prompt=created.prompt.model_dump(mode="json"),
+            options=created.options.model_dump(mode="json"),
+        )
+        with contextlib.suppress(AlreadyExistsError):  # another instance recorded it first
+            await self.store.create_run(record)
+
+    async def _mark_failed(self, task_id: str, reason: str, run_id: str) -> None:
+        try:
+            await self.store.set_task_status(task_id, TaskStatus.FAILED, error=reason)
+        except InvalidTransitionError:
+            log.info("run_id=%s task %s already finished; failure not recorded", run_id, task_id)
+        except RecordNotFoundError:
+            await self.fail(run_id, reason)
+
+    async def _task_failed(self, event: Event, failed: TaskFailed) -> None:
+        task_id = event.task_id or ""
+        for _ in range(MAX_STEPS):
+            run = await self.store.get_run(event.run_id)
+            task = await self.store.get_task(task_id)
+            if run is None or task is None or run.status in FINAL_RUN:
+                return
+            plan = run.plan or {}
+            used = int(plan.get("retries", {}).get(task_id, 0))
+            if not failed.retryable or used >= MAX_RETRIES:
+                await self._mark_failed(task_id, failed.reason, event.run_id)
+                return
+            # The request's id is fixed by the attempt, so a repeat after a conflict is one.
+            await self.bus.publish(task_request(task, attempt=used + 2))
+            retries = {**plan.get("retries", {}), task_id: used + 1}
+            try:
+                await self.store.update_run(
+                    run.run_id, run.version, {"plan": {**plan, "retries": retries}}
+                )
+            except ConcurrencyConflict:
+                continue
+            log.info(
+                "run_id=%s retrying task %s (attempt %d): %s",
+                run.run_id,
+                task_id,
+                used + 2,
+                failed.reason,
+            )
+            return

@@ -1,0 +1,271 @@
+"""The storage handlers: register generated images, and write run bundles on export.
+
+`on_generated` (events stream, `task.completed` of every run; other tools are acked and
+ignored): the image of a generate task becomes the artifact `<task_id>-image` (size, sha256,
+pixels, seed, prompt hash, model, render report; a thumbnail stored as its own blob, its key
+in `meta`), the prompt-cache entry is written (insert-if-absent; a cached result reuses the
+bytes and points at the original in `meta.cached_from`), then `artifact.ready`.
+
+`on_export` (`task.requested.export`): the task's lifecycle as in every worker (a run no
+longer live gets nothing; a finished task re-reports; started → completed), writing the
+bundle zip, the contact sheet and the diagram as artifacts `<task_id>-bundle`,
+`-contact-sheet`, `-diagram`.
+
+Every record is insert-if-absent under an id derived from the task, and every event id is
+uuid5 of (artifact or task id, what): a redelivery repeats the same writes and publishes,
+which change nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+from uuid import UUID, uuid5
+
+from prolight.blobs import ArtifactStore, BlobInfo
+from prolight.bus import Bus, Delivery
+from prolight.events import (
+    ArtifactReady,
+    Event,
+    EventPayload,
+    TaskCompleted,
+    TaskFailed,
+    TaskRequested,
+    TaskStarted,
+)
+from prolight.render import contact_sheet, diagram
+from prolight.schema import FiboPrompt
+from prolight.store import ArtifactRecord, RunStatus, RunStore, TaskRecord, TaskStatus
+from prolight.subjects import Tool
+from prolight_storage.bundle import (
+    BUNDLE_FILES,
+    build_manifest,
+    manifest_bytes,
+    sheet_items,
+    zip_bundle,
+)
+from prolight_storage.images import thumbnail
+from prolight_storage.settings import StorageSettings
+
+__all__ = ["EVENT_NAMESPACE", "StorageWorker", "image_artifact_id"]
+
+log = logging.getLogger("prolight.storage")
+
+EVENT_NAMESPACE = UUID("8e3f1c2a-0b9d-4e57-a6c4-51d2f7b3e901")
+_LIVE = frozenset({RunStatus.CREATED, RunStatus.PLANNING, RunStatus.RUNNING})
+
+
+def image_artifact_id(task_id: str) -> str:
+    """The artifact id of the image a generate task made: one per task, ever."""
+    return f"{task_id}-image"
+
+
+def _event(run_id: str, task_id: str | None, payload: EventPayload, key: str) -> Event:
+    event = Event.build(run_id, payload, task_id=task_id)
+    return event.model_copy(update={"event_id": uuid5(EVENT_NAMESPACE, key)})
+
+
+def _ready(artifact: ArtifactRecord) -> Event:
+    payload = ArtifactReady(
+        artifact_id=artifact.artifact_id,
+        sha256=artifact.sha256,
+        url=artifact.url,
+        content_type=artifact.content_type,
+        size_bytes=artifact.size_bytes,
+        kind=artifact.kind,
+        width=artifact.width,
+        height=artifact.height,
+        seed=artifact.seed,
+        prompt_hash=artifact.prompt_hash,
+        model=artifact.model,
+    )
+    return _event(artifact.run_id, artifact.task_id, payload, f"{artifact.artifact_id}:ready")
+
+
+class StorageWorker:
+    """Handles generated images and export requests (module doc)."""
+
+    def __init__(
+        self, bus: Bus, store: RunStore, blobs: ArtifactStore, settings: StorageSettings
+    ) -> None:
+        self.bus = bus
+        self.store = store
+        self.blobs = blobs
+        self.settings = settings
+
+    # -- generated images ----------------------------------------------------------------
+
+    async def on_generated(self, delivery: Delivery) -> None:
+        """Register the image of a completed generate task and announce it (module doc)."""
+        event = delivery.event
+        done = event.payload
+        if not isinstance(done, TaskCompleted) or done.tool != Tool.GENERATE or not event.task_id:
+            return
+        run = await self.store.get_run(event.run_id)
+        if run is None or run.status not in _LIVE:
+            return
+        artifact_id = image_artifact_id(event.task_id)
+        artifact = await self.store.get_artifact(artifact_id)
+        if artifact is None:
+            artifact = await self.store.put_artifact(
+                await self._image_record(artifact_id, event.run_id, event.task_id, done)
+            )
+        if done.status == "completed" and artifact.prompt_hash and artifact.model:
+            await self.store.cache_artifact(
+                artifact.prompt_hash, artifact.seed or 0, artifact.model, artifact_id
+            )
+        await self.bus.publish(_ready(artifact))
+        log.info("run_id=%s artifact %s ready (%s)", event.run_id, artifact_id, done.status)
+
+    async def _image_record(
+        self, artifact_id: str, run_id: str, task_id: str, done: TaskCompleted
+    ) -> ArtifactRecord:
+        result = done.result
+        key = str(result["sha256"])
+        png = await self.blobs.get(key)
+        small, tw, th = await asyncio.to_thread(thumbnail, png, self.settings.storage_thumbnail_px)
+        thumb = await self.blobs.put(small, "image/png")
+        meta: dict[str, Any] = {
+            "thumbnail_key": thumb.key,
+            "thumbnail_url": thumb.url,
+            "thumbnail_width": tw,
+            "thumbnail_height": th,
+            "render_report": result.get("render_report"),
+            "generate_status": done.status,
+        }
+        if result.get("cached_artifact_id"):
+            meta["cached_from"] = result["cached_artifact_id"]
+        return ArtifactRecord(
+            artifact_id=artifact_id,
+            run_id=run_id,
+            task_id=task_id,
+            sha256=key,
+            url=str(result.get("url") or self.blobs.url(key)),
+            content_type="image/png",
+            size_bytes=len(png),
+            kind="image",
+            width=result.get("width"),
+            height=result.get("height"),
+            seed=result.get("seed"),
+            prompt_hash=result.get("prompt_hash"),
+            model=result.get("model"),
+            meta=meta,
+        )
+
+    # -- exports ---------------------------------------------------------------------------
+
+    async def on_export(self, delivery: Delivery) -> None:
+        """Write the run bundle of one export request (module doc)."""
+        event = delivery.event
+        request = event.payload
+        if not isinstance(request, TaskRequested):
+            return
+        run_id, task_id = event.run_id, request.task_id
+        run = await self.store.get_run(run_id)
+        if run is None or run.status not in _LIVE:
+            log.info("run_id=%s task_id=%s run is not live; export dropped", run_id, task_id)
+            return
+        task = await self.store.get_task(task_id) or await self.store.put_task(
+            TaskRecord(task_id=task_id, run_id=run_id, tool=request.tool, params=request.params)
+        )
+        if task.status in (TaskStatus.COMPLETED, TaskStatus.CACHED, TaskStatus.FAILED):
+            await self._report(task)
+            return
+        await self.store.set_task_status(task_id, TaskStatus.STARTED)
+        started = TaskStarted(
+            tool=request.tool, worker=self.settings.instance_id, attempt=delivery.delivery_count
+        )
+        await self.bus.publish(
+            _event(run_id, task_id, started, f"{task_id}:started:{delivery.delivery_count}")
+        )
+        clock = time.perf_counter()
+        result = await self._export(run_id, task_id, request.params)
+        result["duration_ms"] = (time.perf_counter() - clock) * 1000
+        await self._report(
+            await self.store.set_task_status(task_id, TaskStatus.COMPLETED, result=result)
+        )
+        log.info("run_id=%s bundle %s written", run_id, result["bundle_artifact_id"])
+
+    async def _export(self, run_id: str, task_id: str, params: dict[str, Any]) -> dict[str, Any]:
+        run = await self.store.get_run(run_id)
+        if run is None:
+            raise LookupError(f"run {run_id} vanished during its export")
+        tasks = {t.task_id: t for t in await self.store.list_tasks(run_id)}
+        images = {
+            a.artifact_id: a for a in await self.store.list_artifacts(run_id) if a.kind == "image"
+        }
+        ranked = [r["artifact_id"] for r in params["ranking"]]
+        pngs = dict(
+            zip(
+                ranked,
+                await asyncio.gather(*(self.blobs.get(images[a].sha256) for a in ranked)),
+                strict=True,
+            )
+        )
+        manifest = build_manifest(run, tasks, images, params)
+        prompt = FiboPrompt.model_validate(run.prompt)
+        sheet, plan = await asyncio.gather(
+            asyncio.to_thread(contact_sheet, sheet_items(params["ranking"], images, pngs)),
+            asyncio.to_thread(diagram, prompt.scene),
+        )
+        best = params["best_artifact_id"]
+        files = {
+            BUNDLE_FILES["manifest"]: manifest_bytes(manifest),
+            BUNDLE_FILES["chosen"]: pngs[best],
+            BUNDLE_FILES["contact_sheet"]: sheet,
+            BUNDLE_FILES["diagram"]: plan,
+        }
+        bundle = await asyncio.to_thread(zip_bundle, files)
+        made = {}
+        for kind, data, content_type in (
+            ("contact_sheet", sheet, "image/png"),
+            ("diagram", plan, "image/png"),
+            ("bundle", bundle, "application/zip"),
+        ):
+            info = await self.blobs.put(data, content_type)
+            artifact = await self.store.put_artifact(
+                self._export_record(
+                    f"{task_id}-{kind.replace('_', '-')}", run_id, task_id, kind, info
+                )
+            )
+            await self.bus.publish(_ready(artifact))
+            made[kind] = artifact
+        return {
+            "bundle_artifact_id": made["bundle"].artifact_id,
+            "bundle_sha256": made["bundle"].sha256,
+            "bundle_url": made["bundle"].url,
+            "contact_sheet_artifact_id": made["contact_sheet"].artifact_id,
+            "diagram_artifact_id": made["diagram"].artifact_id,
+            "chosen_artifact_id": best,
+            "files": sorted(files),
+        }
+
+    @staticmethod
+    def _export_record(
+        artifact_id: str, run_id: str, task_id: str, kind: str, info: BlobInfo
+    ) -> ArtifactRecord:
+        return ArtifactRecord(
+            artifact_id=artifact_id,
+            run_id=run_id,
+            task_id=task_id,
+            sha256=info.key,
+            url=info.url,
+            content_type=info.content_type,
+            size_bytes=info.size,
+            kind=kind,
+        )
+
+    async def _report(self, task: TaskRecord) -> None:
+        """Publish the stored outcome of a finished task (the same event id every time)."""
+        payload: EventPayload
+        if task.status == TaskStatus.FAILED:
+            payload = TaskFailed(tool=task.tool, reason=task.error or "failed", retryable=False)
+        else:
+            result = dict(task.result or {})
+            payload = TaskCompleted(
+                tool=task.tool, result=result, duration_ms=result.get("duration_ms")
+            )
+        key = f"{task.task_id}:{task.status.value}"
+        await self.bus.publish(_event(task.run_id, task.task_id, payload, key))

@@ -16,7 +16,7 @@ import os
 import socket
 from typing import Literal, Self
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import AliasChoices, AliasPath, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from prolight.errors import ProLightError
@@ -28,6 +28,15 @@ LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
 class ConfigurationError(ProLightError, ValueError):
     """Raised at start-up when configuration is unusable; the message names the variable."""
+
+
+def _aliases(alias: str | AliasPath | AliasChoices | None) -> list[str]:
+    """The variable names a `validation_alias` reads (paths into a value name none)."""
+    if isinstance(alias, str):
+        return [alias]
+    if isinstance(alias, AliasChoices):
+        return [choice for choice in alias.choices if isinstance(choice, str)]
+    return []
 
 
 def _default_instance_id() -> str:
@@ -92,10 +101,21 @@ class ServiceSettings(BaseSettings):
 
     @classmethod
     def env_name(cls, field: str) -> str:
-        """The environment variable that sets `field` (e.g. store_url → PROLIGHT_STORE_URL)."""
+        """The environment variable that sets `field` (e.g. store_url → PROLIGHT_STORE_URL).
+
+        A field with a `validation_alias` is read from the alias alone (pydantic-settings adds
+        no prefix to it); of `AliasChoices`, the first is named. `field` may also be the alias
+        itself, which is how pydantic locates errors of aliased fields.
+        """
         info = cls.model_fields.get(field)
-        if info is not None and isinstance(info.validation_alias, str):
-            return info.validation_alias.upper()
+        if info is None:  # an alias: find its field
+            info = next(
+                (i for i in cls.model_fields.values() if field in _aliases(i.validation_alias)),
+                None,
+            )
+        aliases = _aliases(info.validation_alias) if info is not None else []
+        if aliases:
+            return aliases[0].upper()
         return f"{cls.model_config.get('env_prefix', '')}{field}".upper()
 
     @classmethod

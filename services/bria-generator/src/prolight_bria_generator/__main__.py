@@ -2,37 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import signal
-import sys
-
-from prolight.errors import ProLightError
-from prolight.telemetry import configure_tracing
+from prolight.entrypoint import run_service
 from prolight_bria_generator.service import serve
 from prolight_bria_generator.settings import GeneratorSettings
 
 __all__ = ["main"]
 
 
-async def _run(settings: GeneratorSettings) -> None:
-    stop = asyncio.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        asyncio.get_running_loop().add_signal_handler(sig, stop.set)
-    await serve(settings, stop)
-
-
 def main() -> None:
-    """Load settings (exit naming the bad variable), then serve until a signal."""
-    try:
-        settings = GeneratorSettings.load()
-        configure_tracing("bria-generator")
-        logging.basicConfig(
-            level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-        )
-        asyncio.run(_run(settings))
-    except ProLightError as exc:  # bad configuration, NATS or a store unreachable at start-up
-        sys.exit(f"bria-generator: {exc}")
+    """Load settings (exit naming the bad variable), then serve until SIGTERM or SIGINT."""
+    run_service("bria-generator", GeneratorSettings, serve)
 
 
 if __name__ == "__main__":

@@ -8,14 +8,12 @@ work. `serve(settings, stop)` runs until `stop` is set, then gives an in-flight 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 
 from prolight.blobs import open_blobs
-from prolight.bus import Bus, ConsumerSettings
 from prolight.health import HealthServer
 from prolight.render import render
-from prolight.store import open_store
-from prolight.subjects import TASKS_STREAM, Tool, tool_durable, tool_filter
+from prolight.serving import connect, run_workers, tool_worker
+from prolight.subjects import Tool
 from prolight_bria_generator.generate import Renderer
 from prolight_bria_generator.settings import GeneratorSettings
 from prolight_bria_generator.worker import GenerateWorker
@@ -27,31 +25,16 @@ async def serve(
     settings: GeneratorSettings, stop: asyncio.Event, *, renderer: Renderer = render
 ) -> None:
     """Run the generator until `stop` is set (module doc)."""
-    async with contextlib.AsyncExitStack() as stack:
-        bus = await stack.enter_async_context(
-            await Bus.connect(settings.nats_url, name=f"bria-generator {settings.instance_id}")
-        )
-        store = await stack.enter_async_context(await open_store(settings.store_url))
-        blobs = await stack.enter_async_context(await open_blobs(settings.blob_url))
-        await bus.ensure_streams()
+    async with (
+        connect(settings, "bria-generator") as (bus, store),
+        await open_blobs(settings.blob_url) as blobs,
+    ):
         handler = GenerateWorker(bus, store, blobs, settings, renderer)
-        worker = bus.worker(
-            TASKS_STREAM,
-            tool_durable(Tool.GENERATE),
-            handler.on_task,
-            filter_subject=tool_filter(Tool.GENERATE),
-            settings=ConsumerSettings(
-                ack_wait=settings.ack_wait_s, max_deliver=settings.max_deliver
-            ),
-        )
-        await stack.enter_async_context(
-            HealthServer(
+        await run_workers(
+            [tool_worker(bus, Tool.GENERATE, handler.on_task, settings)],
+            stop,
+            health=HealthServer(
                 settings.bria_generator_health_port, {"nats": bus.ping, "store": store.ping}
-            )
+            ),
+            drain_timeout=settings.drain_timeout_s,
         )
-        running = asyncio.create_task(worker.run(drain_timeout=settings.drain_timeout_s))
-        stopping = asyncio.create_task(stop.wait())
-        await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
-        worker.stop()
-        stopping.cancel()
-        await running  # raises the worker's error, if that is why we stopped

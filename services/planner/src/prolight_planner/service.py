@@ -12,11 +12,9 @@ is set (SIGTERM/SIGINT in `__main__`, tests set it themselves), then gives in-fl
 from __future__ import annotations
 
 import asyncio
-import contextlib
 
-from prolight.bus import Bus, ConsumerSettings
 from prolight.health import HealthServer
-from prolight.store import open_store
+from prolight.serving import connect, consumer_settings, run_workers
 from prolight.subjects import ALL_EVENTS, EVENTS_STREAM
 from prolight_planner.planner import Planner
 from prolight_planner.settings import PlannerSettings
@@ -29,14 +27,9 @@ EVENTS_DURABLE = "prolight-planner"
 
 async def serve(settings: PlannerSettings, stop: asyncio.Event) -> None:
     """Run the planner until `stop` is set (module doc)."""
-    async with contextlib.AsyncExitStack() as stack:
-        bus = await stack.enter_async_context(
-            await Bus.connect(settings.nats_url, name=f"planner {settings.instance_id}")
-        )
-        store = await stack.enter_async_context(await open_store(settings.store_url))
-        await bus.ensure_streams()
+    async with connect(settings, "planner") as (bus, store):
         planner = Planner(bus, store)
-        consumer = ConsumerSettings(ack_wait=settings.ack_wait_s, max_deliver=settings.max_deliver)
+        consumer = consumer_settings(settings)
         events = bus.worker(
             EVENTS_STREAM,
             EVENTS_DURABLE,
@@ -45,19 +38,11 @@ async def serve(settings: PlannerSettings, stop: asyncio.Event) -> None:
             settings=consumer,
         )
         letters = bus.dead_letters(planner.on_dead_letter, settings=consumer)
-        await stack.enter_async_context(
-            HealthServer(settings.planner_health_port, {"nats": bus.ping, "store": store.ping})
+        await run_workers(
+            [events, letters],
+            stop,
+            health=HealthServer(
+                settings.planner_health_port, {"nats": bus.ping, "store": store.ping}
+            ),
+            drain_timeout=settings.drain_timeout_s,
         )
-        drain = settings.drain_timeout_s
-        running = [
-            asyncio.create_task(events.run(drain_timeout=drain)),
-            asyncio.create_task(letters.run(drain_timeout=drain)),
-        ]
-        stopping = asyncio.create_task(stop.wait())
-        await asyncio.wait({*running, stopping}, return_when=asyncio.FIRST_COMPLETED)
-        events.stop()
-        letters.stop()
-        stopping.cancel()
-        for result in await asyncio.gather(*running, return_exceptions=True):
-            if isinstance(result, BaseException):
-                raise result  # a worker's error is why we stopped

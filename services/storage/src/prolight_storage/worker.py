@@ -6,39 +6,32 @@ pixels, seed, prompt hash, model, render report; a thumbnail stored as its own b
 in `meta`), the prompt-cache entry is written (insert-if-absent; a cached result reuses the
 bytes and points at the original in `meta.cached_from`), then `artifact.ready`.
 
-`on_export` (`task.requested.export`): the task's lifecycle as in every worker (a run no
-longer live gets nothing; a finished task re-reports; started → completed), writing the
-bundle zip, the contact sheet and the diagram as artifacts `<task_id>-bundle`,
-`-contact-sheet`, `-diagram`.
+`on_task` (`task.requested.export`): the task lifecycle of `prolight.task_worker.TaskWorker`
+(a run no longer live gets nothing; a finished task re-reports; started → completed) around
+`work`, which writes the bundle zip, the contact sheet and the diagram as artifacts
+`<task_id>-bundle`, `-contact-sheet`, `-diagram`. An export has no rejectable input: any error
+raises, so the message is redelivered and, after MaxDeliver, dead-lettered.
 
 Every record is insert-if-absent under an id derived from the task, and every event id is
-uuid5 of (artifact or task id, what): a redelivery repeats the same writes and publishes,
-which change nothing.
+uuid5 in `EVENT_NAMESPACE` of (artifact or task id, what): a redelivery repeats the same
+writes and publishes, which change nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from typing import Any
-from uuid import UUID, uuid5
+from uuid import UUID
 
 from prolight.blobs import ArtifactStore, BlobInfo
 from prolight.bus import Bus, Delivery
-from prolight.events import (
-    ArtifactReady,
-    Event,
-    EventPayload,
-    TaskCompleted,
-    TaskFailed,
-    TaskRequested,
-    TaskStarted,
-)
+from prolight.events import ArtifactReady, Event, TaskCompleted, TaskRequested
 from prolight.render import contact_sheet, diagram
 from prolight.schema import FiboPrompt
-from prolight.store import ArtifactRecord, RunStatus, RunStore, TaskRecord, TaskStatus
+from prolight.store import ArtifactRecord, RunRecord, RunStore
 from prolight.subjects import Tool
+from prolight.task_worker import LIVE_RUN, TaskOutcome, TaskWorker, keyed_event
 from prolight_storage.bundle import (
     BUNDLE_FILES,
     build_manifest,
@@ -51,20 +44,12 @@ from prolight_storage.settings import StorageSettings
 
 __all__ = ["EVENT_NAMESPACE", "StorageWorker", "image_artifact_id"]
 
-log = logging.getLogger("prolight.storage")
-
 EVENT_NAMESPACE = UUID("8e3f1c2a-0b9d-4e57-a6c4-51d2f7b3e901")
-_LIVE = frozenset({RunStatus.CREATED, RunStatus.PLANNING, RunStatus.RUNNING})
 
 
 def image_artifact_id(task_id: str) -> str:
     """The artifact id of the image a generate task made: one per task, ever."""
     return f"{task_id}-image"
-
-
-def _event(run_id: str, task_id: str | None, payload: EventPayload, key: str) -> Event:
-    event = Event.build(run_id, payload, task_id=task_id)
-    return event.model_copy(update={"event_id": uuid5(EVENT_NAMESPACE, key)})
 
 
 def _ready(artifact: ArtifactRecord) -> Event:
@@ -81,17 +66,20 @@ def _ready(artifact: ArtifactRecord) -> Event:
         prompt_hash=artifact.prompt_hash,
         model=artifact.model,
     )
-    return _event(artifact.run_id, artifact.task_id, payload, f"{artifact.artifact_id}:ready")
+    key = f"{artifact.artifact_id}:ready"
+    return keyed_event(EVENT_NAMESPACE, key, artifact.run_id, payload, task_id=artifact.task_id)
 
 
-class StorageWorker:
+class StorageWorker(TaskWorker):
     """Handles generated images and export requests (module doc)."""
+
+    event_namespace = EVENT_NAMESPACE
+    log = logging.getLogger("prolight.storage")
 
     def __init__(
         self, bus: Bus, store: RunStore, blobs: ArtifactStore, settings: StorageSettings
     ) -> None:
-        self.bus = bus
-        self.store = store
+        super().__init__(bus, store, worker_id=settings.instance_id)
         self.blobs = blobs
         self.settings = settings
 
@@ -104,7 +92,7 @@ class StorageWorker:
         if not isinstance(done, TaskCompleted) or done.tool != Tool.GENERATE or not event.task_id:
             return
         run = await self.store.get_run(event.run_id)
-        if run is None or run.status not in _LIVE:
+        if run is None or run.status not in LIVE_RUN:
             return
         artifact_id = image_artifact_id(event.task_id)
         artifact = await self.store.get_artifact(artifact_id)
@@ -117,7 +105,7 @@ class StorageWorker:
                 artifact.prompt_hash, artifact.seed or 0, artifact.model, artifact_id
             )
         await self.bus.publish(_ready(artifact))
-        log.info("run_id=%s artifact %s ready (%s)", event.run_id, artifact_id, done.status)
+        self.log.info("run_id=%s artifact %s ready (%s)", event.run_id, artifact_id, done.status)
 
     async def _image_record(
         self, artifact_id: str, run_id: str, task_id: str, done: TaskCompleted
@@ -156,42 +144,9 @@ class StorageWorker:
 
     # -- exports ---------------------------------------------------------------------------
 
-    async def on_export(self, delivery: Delivery) -> None:
+    async def work(self, run: RunRecord, request: TaskRequested) -> TaskOutcome:
         """Write the run bundle of one export request (module doc)."""
-        event = delivery.event
-        request = event.payload
-        if not isinstance(request, TaskRequested):
-            return
-        run_id, task_id = event.run_id, request.task_id
-        run = await self.store.get_run(run_id)
-        if run is None or run.status not in _LIVE:
-            log.info("run_id=%s task_id=%s run is not live; export dropped", run_id, task_id)
-            return
-        task = await self.store.get_task(task_id) or await self.store.put_task(
-            TaskRecord(task_id=task_id, run_id=run_id, tool=request.tool, params=request.params)
-        )
-        if task.status in (TaskStatus.COMPLETED, TaskStatus.CACHED, TaskStatus.FAILED):
-            await self._report(task)
-            return
-        await self.store.set_task_status(task_id, TaskStatus.STARTED)
-        started = TaskStarted(
-            tool=request.tool, worker=self.settings.instance_id, attempt=delivery.delivery_count
-        )
-        await self.bus.publish(
-            _event(run_id, task_id, started, f"{task_id}:started:{delivery.delivery_count}")
-        )
-        clock = time.perf_counter()
-        result = await self._export(run_id, task_id, request.params)
-        result["duration_ms"] = (time.perf_counter() - clock) * 1000
-        await self._report(
-            await self.store.set_task_status(task_id, TaskStatus.COMPLETED, result=result)
-        )
-        log.info("run_id=%s bundle %s written", run_id, result["bundle_artifact_id"])
-
-    async def _export(self, run_id: str, task_id: str, params: dict[str, Any]) -> dict[str, Any]:
-        run = await self.store.get_run(run_id)
-        if run is None:
-            raise LookupError(f"run {run_id} vanished during its export")
+        run_id, task_id, params = run.run_id, request.task_id, request.params
         tasks = {t.task_id: t for t in await self.store.list_tasks(run_id)}
         images = {
             a.artifact_id: a for a in await self.store.list_artifacts(run_id) if a.kind == "image"
@@ -232,7 +187,7 @@ class StorageWorker:
             )
             await self.bus.publish(_ready(artifact))
             made[kind] = artifact
-        return {
+        result: dict[str, Any] = {
             "bundle_artifact_id": made["bundle"].artifact_id,
             "bundle_sha256": made["bundle"].sha256,
             "bundle_url": made["bundle"].url,
@@ -241,6 +196,7 @@ class StorageWorker:
             "chosen_artifact_id": best,
             "files": sorted(files),
         }
+        return TaskOutcome(result, summary=f"bundle {result['bundle_artifact_id']} written")
 
     @staticmethod
     def _export_record(
@@ -256,16 +212,3 @@ class StorageWorker:
             size_bytes=info.size,
             kind=kind,
         )
-
-    async def _report(self, task: TaskRecord) -> None:
-        """Publish the stored outcome of a finished task (the same event id every time)."""
-        payload: EventPayload
-        if task.status == TaskStatus.FAILED:
-            payload = TaskFailed(tool=task.tool, reason=task.error or "failed", retryable=False)
-        else:
-            result = dict(task.result or {})
-            payload = TaskCompleted(
-                tool=task.tool, result=result, duration_ms=result.get("duration_ms")
-            )
-        key = f"{task.task_id}:{task.status.value}"
-        await self.bus.publish(_event(task.run_id, task.task_id, payload, key))

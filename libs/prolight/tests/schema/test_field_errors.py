@@ -74,7 +74,20 @@ CASES = [
         Light, {"softness": 2}, "softness", "less than or equal to 1", id="light-softness"
     ),
     pytest.param(Light, {"softness": "x"}, "softness", "valid number", id="light-softness-text"),
-    pytest.param(Light, {"distance": 0}, "distance", "greater than 0", id="light-distance-zero"),
+    pytest.param(
+        Light,
+        {"distance": 0},
+        "distance",
+        "greater than or equal to 0.05",
+        id="light-distance-zero",
+    ),
+    pytest.param(
+        Light,
+        {"distance": 1e-300},
+        "distance",
+        "greater than or equal to 0.05",
+        id="light-distance-tiny",
+    ),
     pytest.param(
         Light, {"distance": 31}, "distance", "less than or equal to 30", id="light-distance-far"
     ),

@@ -260,7 +260,7 @@ class Light(StrictModel):
     )
     distance: float = Field(
         1.5,
-        gt=0,
+        ge=0.05,  # nearer than 5 cm is not a studio light, and 1/d² would blow up
         le=30,
         allow_inf_nan=False,
         description="Metres from the light to the subject's face.",

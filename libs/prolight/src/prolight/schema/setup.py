@@ -139,13 +139,13 @@ class Camera(StrictModel):
     @classmethod
     def _shot(cls, v: Any) -> Any:
         v = _enum_text(v)
-        return _SHOT_SYNONYMS.get(v, v)
+        return _SHOT_SYNONYMS.get(v, v) if isinstance(v, str) else v
 
     @field_validator("camera_angle", mode="before")
     @classmethod
     def _angle(cls, v: Any) -> Any:
         v = _enum_text(v)
-        return _ANGLE_SYNONYMS.get(v, v)
+        return _ANGLE_SYNONYMS.get(v, v) if isinstance(v, str) else v
 
     @field_validator("aperture", mode="before")
     @classmethod

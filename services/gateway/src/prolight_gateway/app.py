@@ -1,0 +1,53 @@
+"""`create_app()`: the gateway's FastAPI application. Importing or building it connects nothing;
+the lifespan opens NATS and the stores (and loads settings if none were given)."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.telemetry import TelemetryConfig
+from opentelemetry.trace import TracerProvider
+
+from prolight_gateway.errors import LastResortMiddleware, install_error_handlers
+from prolight_gateway.limits import BodyLimitMiddleware
+from prolight_gateway.resources import open_resources
+from prolight_gateway.routes import ROUTERS
+from prolight_gateway.settings import DEFAULT_MAX_BODY_BYTES, GatewaySettings
+
+__all__ = ["create_app"]
+
+
+def create_app(
+    settings: GatewaySettings | None = None, *, tracer_provider: TracerProvider | None = None
+) -> FastAPI:
+    """The application; `settings` default to `GatewaySettings.load()` at start-up.
+
+    FastAPI opens a server span per request (continuing an incoming `traceparent`) with the
+    global tracer provider, or `tracer_provider` when given; the bus copies the span's
+    context into every event it publishes.
+    """
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with open_resources(settings or GatewaySettings.load()) as resources:
+            app.state.resources = resources
+            yield
+
+    limit = settings.gateway_max_body_bytes if settings else DEFAULT_MAX_BODY_BYTES
+    # One server span per request; FastAPI's per-step child spans (body, dependencies,
+    # endpoint) cost more CPU than the whole rest of a request's tracing and tell little here.
+    telemetry: TelemetryConfig = {"operation_spans": False}
+    if tracer_provider is not None:
+        telemetry["tracer_provider"] = tracer_provider
+    app = FastAPI(
+        title="ProLight gateway",
+        version="0.1.0",
+        lifespan=lifespan,
+        telemetry=telemetry,
+    )
+    app.add_middleware(BodyLimitMiddleware, max_bytes=limit)
+    app.add_middleware(LastResortMiddleware)  # added last: outermost
+    install_error_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    return app

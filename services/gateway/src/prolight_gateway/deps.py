@@ -1,0 +1,60 @@
+"""The dependencies routes take, as `Annotated` aliases (`store: StoreDep`).
+
+They are `async def` on purpose: FastAPI runs a plain `def` dependency in a worker thread,
+which costs more than the attribute lookup it does.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from prolight.blobs import ArtifactStore
+from prolight.bus import Bus
+from prolight.store import RunStore
+from prolight_gateway.resources import Resources
+from prolight_gateway.settings import GatewaySettings
+
+__all__ = ["BlobsDep", "BusDep", "ResourcesDep", "SettingsDep", "StoreDep"]
+
+
+async def get_resources(request: Request) -> Resources:
+    """The resources the lifespan opened."""
+    resources: Resources = request.app.state.resources
+    return resources
+
+
+# Each alias reads `request.app.state` itself rather than depending on `get_resources`:
+# a nested dependency costs FastAPI a second resolution step on every request.
+
+
+async def get_settings(request: Request) -> GatewaySettings:
+    """The gateway's settings."""
+    settings: GatewaySettings = request.app.state.resources.settings
+    return settings
+
+
+async def get_store(request: Request) -> RunStore:
+    """The run store."""
+    store: RunStore = request.app.state.resources.store
+    return store
+
+
+async def get_bus(request: Request) -> Bus:
+    """The NATS connection."""
+    bus: Bus = request.app.state.resources.bus
+    return bus
+
+
+async def get_blobs(request: Request) -> ArtifactStore:
+    """The artifact store."""
+    blobs: ArtifactStore = request.app.state.resources.blobs
+    return blobs
+
+
+ResourcesDep = Annotated[Resources, Depends(get_resources)]
+SettingsDep = Annotated[GatewaySettings, Depends(get_settings)]
+StoreDep = Annotated[RunStore, Depends(get_store)]
+BusDep = Annotated[Bus, Depends(get_bus)]
+BlobsDep = Annotated[ArtifactStore, Depends(get_blobs)]

@@ -1,0 +1,77 @@
+"""POST /api/generate/lighting-setup and /api/generate/natural-language: start a run."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from prolight.api import (
+    GenerateLightingRequest,
+    NaturalLanguageAccepted,
+    NaturalLanguageRequest,
+    RunAccepted,
+    TranslationOut,
+)
+from prolight.errors import FieldError, InvalidInput
+from prolight.schema import FiboPrompt, load_prompt
+from prolight.translator import translate
+from prolight_gateway.deps import BusDep, SettingsDep, StoreDep
+from prolight_gateway.routes.responses import errors
+from prolight_gateway.runs import submit_run
+from prolight_gateway.validation import reading_user_input
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/generate", tags=["generate"])
+
+
+@router.post(
+    "/lighting-setup", status_code=202, responses=errors(413, 422, 503), summary="Start a run"
+)
+async def generate_lighting_setup(
+    body: GenerateLightingRequest, store: StoreDep, bus: BusDep, settings: SettingsDep
+) -> RunAccepted:
+    """Validate the setup (README body or fibo_v1 prompt), store the run, publish `run.created`."""
+    with reading_user_input("lighting setup"):
+        prompt = load_prompt(body.prompt_input())
+    return await submit_run(store, bus, settings, prompt, body.run_options())
+
+
+def _described_prompt(body: NaturalLanguageRequest) -> tuple[FiboPrompt, TranslationOut]:
+    try:
+        with reading_user_input("lighting description"):
+            translation = translate(body.lighting_description)
+    except InvalidInput as exc:  # the translator calls its input "text"
+        raise InvalidInput(
+            [FieldError("lighting_description", e.message) for e in exc.errors]
+        ) from exc
+    setup = translation.setup
+    update: dict[str, object] = {}
+    if body.subject is not None:
+        update["subject"] = setup.subject.model_copy(update={"description": body.subject})
+    if body.scene_description is not None:
+        update["environment"] = body.scene_description
+    if body.style_intent is not None:
+        update["style"] = body.style_intent
+    prompt = FiboPrompt(scene=setup.model_copy(update=update))
+    notes = TranslationOut(
+        preset=translation.preset,
+        notes=translation.notes,
+        ignored=translation.ignored,
+        resolved=translation.resolved,
+    )
+    return prompt, notes
+
+
+@router.post(
+    "/natural-language",
+    status_code=202,
+    responses=errors(413, 422, 503),
+    summary="Start a run from a description",
+)
+async def generate_natural_language(
+    body: NaturalLanguageRequest, store: StoreDep, bus: BusDep, settings: SettingsDep
+) -> NaturalLanguageAccepted:
+    """Translate `lighting_description` (rule-based), then run it like a lighting setup."""
+    prompt, translation = _described_prompt(body)
+    accepted = await submit_run(store, bus, settings, prompt, body.run_options())
+    return NaturalLanguageAccepted(**accepted.model_dump(), prompt=prompt, translation=translation)

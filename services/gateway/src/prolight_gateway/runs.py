@@ -1,0 +1,281 @@
+"""Submitting, describing, listing and cancelling runs: plain functions over the store and bus.
+
+Submission order (ARCHITECTURE.md: persist, then publish):
+
+1. refuse at once (503 `bus_unavailable`, nothing stored) when the NATS link is down;
+2. store the run with status `created`;
+3. publish `run.created` (event id = `Nats-Msg-Id`) and wait for the stream's ack;
+4. if that publish fails, set the run `failed` with "could not queue: …" before answering 503,
+   so no stored run looks runnable without its event. If the run already moved on (the planner
+   got the event although our ack was lost), the run is queued after all and the answer is 202.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from prolight.api import (
+    ArtifactOut,
+    CancelAccepted,
+    RunAccepted,
+    RunLinks,
+    RunPage,
+    RunStatusOut,
+    RunSummary,
+    StepOut,
+    new_run_id,
+    queued_steps,
+)
+from prolight.bus import Bus, BusError
+from prolight.events import Event, RunCancelRequested, RunCreated, RunOptions
+from prolight.schema import FiboPrompt
+from prolight.store import (
+    ArtifactRecord,
+    ConcurrencyConflict,
+    InvalidCursorError,
+    RunRecord,
+    RunStatus,
+    RunStore,
+    StoreError,
+    TaskRecord,
+    TaskStatus,
+)
+from prolight.subjects import Tool
+from prolight.tokens import issue_stream_token
+from prolight_gateway.errors import Conflict, InvalidRequest, NotFound, ServiceUnavailable
+from prolight_gateway.logs import bind_run
+from prolight_gateway.settings import GatewaySettings
+
+__all__ = [
+    "FINISHED_RUN",
+    "FINISHED_TASK",
+    "cancel_run",
+    "links",
+    "list_runs",
+    "progress",
+    "run_status",
+    "submit_run",
+]
+
+log = logging.getLogger(__name__)
+
+FINISHED_RUN = frozenset({RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELLED})
+FINISHED_TASK = frozenset({TaskStatus.COMPLETED, TaskStatus.CACHED, TaskStatus.FAILED})
+
+
+def links(settings: GatewaySettings, run_id: str) -> tuple[str, RunLinks]:
+    """A fresh stream token for `run_id` and the run's status, SSE and WebSocket links."""
+    token = issue_stream_token(
+        run_id, settings.stream_token_secret.get_secret_value(), ttl_s=settings.stream_token_ttl_s
+    )
+    return token, RunLinks(
+        status=f"{settings.gateway_public_url}/api/status/{run_id}",
+        stream=f"{settings.notifier_public_url}/api/stream/{run_id}?token={token}",
+        ws=f"{settings.notifier_ws_url}/ws/runs/{run_id}?token={token}",
+    )
+
+
+def _bus_down(exc: BaseException | None = None) -> ServiceUnavailable:
+    detail = f": {exc}" if exc else " (the NATS connection is down)"
+    return ServiceUnavailable(f"the run could not be queued{detail}", code="bus_unavailable")
+
+
+def _store_down(exc: StoreError) -> ServiceUnavailable:
+    return ServiceUnavailable(f"the run store is unavailable: {exc}", code="store_unavailable")
+
+
+async def submit_run(
+    store: RunStore,
+    bus: Bus,
+    settings: GatewaySettings,
+    prompt: FiboPrompt,
+    options: RunOptions,
+    *,
+    owner: str = "anonymous",
+    parent_run_id: str | None = None,
+) -> RunAccepted:
+    """Persist a new run and publish `run.created` (see the module doc for the order)."""
+    if not bus.is_connected:
+        raise _bus_down()
+    run_id = new_run_id()
+    bind_run(run_id)
+    record = RunRecord(
+        run_id=run_id,
+        owner=owner,
+        parent_run_id=parent_run_id,
+        prompt=prompt.model_dump(mode="json"),
+        options=options.model_dump(mode="json"),
+    )
+    try:
+        record = await store.create_run(record)
+    except StoreError as exc:
+        raise _store_down(exc) from exc
+    payload = RunCreated(prompt=prompt, options=options, owner=owner, parent_run_id=parent_run_id)
+    try:
+        await bus.publish(Event.build(run_id, payload), timeout=settings.publish_timeout_s)
+    except BusError as exc:
+        if not await _mark_unqueued(store, record, exc):
+            raise _bus_down(exc) from exc
+    steps = queued_steps(options)
+    log.info("run accepted: %d steps queued", steps)
+    token, run_links = links(settings, run_id)
+    return RunAccepted(run_id=run_id, queued_steps=steps, stream_token=token, links=run_links)
+
+
+async def _mark_unqueued(store: RunStore, record: RunRecord, exc: BusError) -> bool:
+    """Fail the run whose `run.created` could not be published; True if it was queued after
+    all (the planner already moved it, so the event did arrive)."""
+    reason = f"could not queue: {exc}"
+    try:
+        await store.update_run(
+            record.run_id, record.version, {"status": RunStatus.FAILED, "error": reason}
+        )
+    except ConcurrencyConflict:
+        log.warning("publish of run.created was not acked, but the planner has the run")
+        return True
+    except StoreError as store_exc:
+        log.error("run left in 'created' without its event: %s; marking failed: %s", exc, store_exc)
+        return False
+    log.error("run marked failed: %s", reason)
+    return False
+
+
+async def _get_run(store: RunStore, run_id: str) -> RunRecord:
+    try:
+        run = await store.get_run(run_id)
+    except StoreError as exc:
+        raise _store_down(exc) from exc
+    if run is None:
+        raise NotFound(f"no run {run_id!r}", field="run_id")
+    bind_run(run_id)
+    return run
+
+
+def progress(run: RunRecord, tasks: list[TaskRecord]) -> float:
+    """Finished tasks ÷ planned tasks, 0–1; 1.0 once the run is completed.
+
+    Planned = the plan's `total_tasks` (what the planner recorded for the current iteration),
+    or the number of tasks stored, whichever is larger (earlier iterations count too). A run
+    that failed or was cancelled keeps the progress it had.
+    """
+    if run.status == RunStatus.COMPLETED:
+        return 1.0
+    planned = (run.plan or {}).get("total_tasks")
+    total = max(planned if isinstance(planned, int) else 0, len(tasks))
+    if total == 0:
+        return 0.0
+    finished = sum(1 for t in tasks if t.status in FINISHED_TASK)
+    return min(1.0, finished / total)
+
+
+def _scores(tasks: list[TaskRecord]) -> dict[str, dict[str, Any]]:
+    """The evaluator's scores by artifact id, read from completed evaluate tasks."""
+    out: dict[str, dict[str, Any]] = {}
+    for task in tasks:
+        if task.tool != Tool.EVALUATE or not task.result:
+            continue
+        artifact_id = task.result.get("artifact_id") or task.params.get("artifact_id")
+        scores = task.result.get("scores")
+        if not isinstance(scores, dict):
+            scores = {k: task.result[k] for k in ("score", "final") if k in task.result}
+        if isinstance(artifact_id, str) and scores:
+            out[artifact_id] = scores
+    return out
+
+
+def _artifact(
+    settings: GatewaySettings, a: ArtifactRecord, scores: dict[str, Any] | None
+) -> ArtifactOut:
+    meta_scores = a.meta.get("scores")
+    return ArtifactOut(
+        id=a.artifact_id,
+        url=f"{settings.gateway_public_url}/api/artifacts/{a.artifact_id}",
+        type=a.kind,
+        content_type=a.content_type,
+        size_bytes=a.size_bytes,
+        sha256=a.sha256,
+        seed=a.seed,
+        width=a.width,
+        height=a.height,
+        scores=scores or (meta_scores if isinstance(meta_scores, dict) else None),
+    )
+
+
+async def run_status(store: RunStore, settings: GatewaySettings, run_id: str) -> RunStatusOut:
+    """The run with its steps, artifacts, progress and a fresh stream token (404 if unknown)."""
+    run = await _get_run(store, run_id)
+    try:
+        tasks = await store.list_tasks(run_id)
+        artifacts = await store.list_artifacts(run_id)
+    except StoreError as exc:
+        raise _store_down(exc) from exc
+    scores = _scores(tasks)
+    token, run_links = links(settings, run_id)
+    return RunStatusOut(
+        run_id=run.run_id,
+        status=run.status,
+        progress=progress(run, tasks),
+        steps=[
+            StepOut(
+                id=t.task_id,
+                tool=t.tool,
+                status=t.status,
+                result=t.result,
+                error=t.error,
+                attempts=t.attempts,
+            )
+            for t in tasks
+        ],
+        artifacts=[_artifact(settings, a, scores.get(a.artifact_id)) for a in artifacts],
+        parent_run_id=run.parent_run_id,
+        error=run.error,
+        result=run.result,
+        created_at=run.created_at,
+        updated_at=run.updated_at,
+        stream_token=token,
+        links=run_links,
+    )
+
+
+async def list_runs(
+    store: RunStore, *, status: RunStatus | None, limit: int, cursor: str | None
+) -> RunPage:
+    """One page of runs, newest first (422 on a cursor this API did not hand out)."""
+    try:
+        page = await store.list_runs(status=status, limit=limit, cursor=cursor)
+    except InvalidCursorError as exc:
+        raise InvalidRequest(str(exc), field="cursor") from exc
+    except StoreError as exc:
+        raise _store_down(exc) from exc
+    items = [
+        RunSummary(
+            run_id=r.run_id,
+            status=r.status,
+            owner=r.owner,
+            parent_run_id=r.parent_run_id,
+            error=r.error,
+            created_at=r.created_at,
+            updated_at=r.updated_at,
+        )
+        for r in page.items
+    ]
+    return RunPage(items=items, next_cursor=page.next_cursor)
+
+
+async def cancel_run(
+    store: RunStore, bus: Bus, settings: GatewaySettings, run_id: str
+) -> CancelAccepted:
+    """Publish `run.cancel_requested` for this run only (404 unknown, 409 already finished)."""
+    run = await _get_run(store, run_id)
+    if run.status in FINISHED_RUN:
+        raise Conflict(f"run {run_id} is already {run.status.value}", code="run_finished")
+    event = Event.build(run_id, RunCancelRequested(requested_by="api"))
+    try:
+        await bus.publish(event, timeout=settings.publish_timeout_s)
+    except BusError as exc:
+        raise ServiceUnavailable(
+            f"the cancel request could not be queued: {exc}", code="bus_unavailable"
+        ) from exc
+    log.info("cancel requested")
+    return CancelAccepted(run_id=run_id)

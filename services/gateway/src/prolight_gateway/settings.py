@@ -1,0 +1,66 @@
+"""The gateway's configuration, read from `PROLIGHT_*` variables (see `ServiceSettings`).
+
+PROLIGHT_GATEWAY_PORT            8000   port on 127.0.0.1
+PROLIGHT_STREAM_TOKEN_SECRET     required, ≥ 32 bytes; the notifier verifies with the same
+PROLIGHT_NOTIFIER_PUBLIC_URL     http://127.0.0.1:8001  base of the stream and ws links
+PROLIGHT_GATEWAY_PUBLIC_URL      http://127.0.0.1:8000  base of status and artifact links
+PROLIGHT_GATEWAY_MAX_BODY_BYTES  1048576  larger request bodies are 413
+PROLIGHT_STREAM_TOKEN_TTL_S      60     seconds a client has to connect with a token
+PROLIGHT_PUBLISH_TIMEOUT_S       5      seconds to wait for JetStream's publish ack
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr, field_validator
+
+from prolight.settings import ServiceSettings
+
+__all__ = ["DEFAULT_MAX_BODY_BYTES", "MIN_SECRET_BYTES", "GatewaySettings"]
+
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+"""Request bodies above this many bytes (1 MiB) are answered 413."""
+
+MIN_SECRET_BYTES = 32
+"""HS256 keys shorter than the hash are weak (RFC 7518 §3.2); PyJWT warns below this."""
+
+
+def _base_url(v: str) -> str:
+    if not v.startswith(("http://", "https://")):
+        raise ValueError("expected http://host:port or https://host")
+    return v.rstrip("/")
+
+
+class GatewaySettings(ServiceSettings):
+    """Everything the gateway reads at start-up; `GatewaySettings.load()` fails fast."""
+
+    gateway_host: str = "127.0.0.1"
+    gateway_port: int = Field(8000, ge=1, le=65535)
+    stream_token_secret: SecretStr = Field(
+        description="HS256 secret shared with the notifier; never logged."
+    )
+    stream_token_ttl_s: float = Field(60.0, gt=0, description="Token lifetime, seconds.")
+    notifier_public_url: str = Field(
+        "http://127.0.0.1:8001", description="Base URL clients reach the notifier at."
+    )
+    gateway_public_url: str = Field(
+        "http://127.0.0.1:8000", description="Base URL clients reach this gateway at."
+    )
+    gateway_max_body_bytes: int = Field(DEFAULT_MAX_BODY_BYTES, ge=1024, description="Bytes.")
+    publish_timeout_s: float = Field(5.0, gt=0, description="Seconds to wait for a publish ack.")
+
+    @field_validator("stream_token_secret")
+    @classmethod
+    def _long_enough(cls, v: SecretStr) -> SecretStr:
+        if len(v.get_secret_value().encode()) < MIN_SECRET_BYTES:
+            raise ValueError(f"must be at least {MIN_SECRET_BYTES} bytes")
+        return v
+
+    @field_validator("notifier_public_url", "gateway_public_url")
+    @classmethod
+    def _http(cls, v: str) -> str:
+        return _base_url(v)
+
+    @property
+    def notifier_ws_url(self) -> str:
+        """The notifier's base URL with ws:// (or wss:// behind https)."""
+        return "ws" + self.notifier_public_url.removeprefix("http")

@@ -1,0 +1,1 @@
+"""Factories the gateway tests share."""

@@ -1,0 +1,37 @@
+"""A request's trace continues into the run.created event it publishes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from gateway_utils.app import gateway_settings
+from gateway_utils.bodies import readme_body
+from opentelemetry.sdk.trace import TracerProvider
+
+from prolight_gateway.app import create_app
+
+pytestmark = pytest.mark.integration
+
+TRACE_ID = "0af7651916cd43dd8448eb211c80319c"
+
+
+async def test_traceparent_reaches_the_event(nats_server: Any, tmp_path: Path) -> None:
+    app = create_app(gateway_settings(nats_server.url, tmp_path), tracer_provider=TracerProvider())
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
+            r = await client.post(
+                "/api/generate/lighting-setup",
+                json=readme_body(),
+                headers={"traceparent": f"00-{TRACE_ID}-b7ad6b7169203331-01"},
+            )
+        assert r.status_code == 202
+        [event] = await app.state.resources.bus.history(r.json()["run_id"], timeout=5)
+
+    assert event.traceparent is not None
+    version, trace_id, span_id, _flags = event.traceparent.split("-")
+    assert (version, trace_id) == ("00", TRACE_ID)
+    assert span_id != "b7ad6b7169203331"  # the gateway's own span, child of the caller's

@@ -1,0 +1,67 @@
+"""`python -m prolight_notifier`: serve the notifier on PROLIGHT_NOTIFIER_HOST:PORT."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import uvicorn
+
+from prolight.settings import ConfigurationError
+from prolight.telemetry import configure_tracing
+from prolight_notifier.app import create_app
+from prolight_notifier.logs import configure_logging
+from prolight_notifier.settings import NotifierSettings
+
+__all__ = ["GRACEFUL_SHUTDOWN_S", "PING_TIMEOUT_MIN_S", "main", "server_config"]
+
+PING_TIMEOUT_MIN_S = 20.0
+"""A socket whose peer has not answered a ping for max(2 × heartbeat, this) seconds is dropped."""
+
+GRACEFUL_SHUTDOWN_S = 3
+"""Seconds open SSE streams get at shutdown before they are cut (sockets get a 1012 close)."""
+
+log = logging.getLogger("prolight_notifier")
+
+
+def server_config(settings: NotifierSettings) -> uvicorn.Config:
+    """The uvicorn configuration: heartbeat pings, no compression, no access log (URLs carry
+    tokens)."""
+    return uvicorn.Config(
+        create_app(settings),
+        host=settings.notifier_host,
+        port=settings.notifier_port,
+        ws_ping_interval=settings.notifier_heartbeat_s,
+        ws_ping_timeout=max(settings.notifier_heartbeat_s * 2, PING_TIMEOUT_MIN_S),
+        # permessage-deflate keeps a zlib context per socket and compresses every message
+        # again for every client: the fan-out's main cost, for small JSON that barely shrinks.
+        ws_per_message_deflate=False,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+        access_log=False,
+        log_config=None,
+        lifespan="on",
+    )
+
+
+def main() -> None:
+    """Load settings (exit 2 naming the variable if bad), then serve until SIGINT/SIGTERM."""
+    try:
+        settings = NotifierSettings.load()
+        configure_logging(settings.log_level)
+        configure_tracing("notifier")
+    except ConfigurationError as exc:
+        configure_logging("INFO")
+        log.error("%s", exc)
+        sys.exit(2)
+    log.info(
+        "notifier starting",
+        extra={"host": settings.notifier_host, "port": settings.notifier_port},
+    )
+    server = uvicorn.Server(server_config(settings))
+    server.run()
+    if not server.started:
+        sys.exit(3)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+"""Who may watch a run: the stream token in `?token=` must name exactly that run.
+
+A refusal is an `ApiError` with a stable `code`, a human `message` and the `field`:
+
+    401 unauthorized  token missing, malformed, tampered with, or expired (WS close 4401)
+    403 forbidden     a valid token for another run                       (WS close 4403)
+    422 invalid       `after` / `Last-Event-ID` is not a sequence number  (WS close 4422)
+
+Over SSE these are HTTP responses with the JSON body; over a WebSocket the socket is accepted
+and closed at once with the close code above and the same JSON as the close reason (browsers
+cannot read the status of a refused handshake, but they do get the close code and reason).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from prolight.subjects import RUN_ID_PATTERN
+from prolight.tokens import StreamTokenError, verify_stream_token
+
+__all__ = ["WS_CLOSE_OFFSET", "ApiError", "check_token", "parse_after"]
+
+WS_CLOSE_OFFSET = 4000
+"""WebSocket close code = 4000 + the HTTP status (the 4000–4999 range is the application's)."""
+
+_MAX_CLOSE_REASON_BYTES = 123  # RFC 6455 §5.5: control frame payload ≤ 125, minus the code
+_RUN_ID = re.compile(RUN_ID_PATTERN)
+
+
+@dataclass
+class ApiError(Exception):
+    """Raised when a request cannot be served; rendered as JSON (HTTP) or a close (WS)."""
+
+    status: int
+    code: str
+    message: str
+    field: str | None = None
+
+    def body(self) -> dict[str, str]:
+        """The JSON body: `{code, message, field?}`."""
+        out = {"code": self.code, "message": self.message}
+        if self.field:
+            out["field"] = self.field
+        return out
+
+    @property
+    def close_code(self) -> int:
+        """The WebSocket close code for this error (4401, 4403, 4422)."""
+        return WS_CLOSE_OFFSET + self.status
+
+    def close_reason(self) -> str:
+        """The JSON body, shortened to what a close frame can carry."""
+        for body in (self.body(), {"code": self.code}):
+            text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+            if len(text.encode()) <= _MAX_CLOSE_REASON_BYTES:
+                return text
+        return ""  # pragma: no cover - codes are short
+
+
+def check_token(token: str | None, run_id: str, secret: str) -> None:
+    """Raise `ApiError` (401/403) unless `token` opens `run_id`'s stream. Never logs the token."""
+    if not _RUN_ID.match(run_id):
+        raise ApiError(403, "forbidden", "no token opens this run id", "run_id")
+    try:
+        verify_stream_token(token, run_id, secret)
+    except StreamTokenError as exc:
+        code = "forbidden" if exc.status == 403 else "unauthorized"
+        raise ApiError(exc.status, code, exc.reason, "token") from None
+
+
+def parse_after(value: str | None, field: str) -> int:
+    """A resume point (a stream sequence ≥ 0; absent or empty: 0), else `ApiError` 422."""
+    if value is None or value.strip() == "":
+        return 0
+    try:
+        after = int(value)
+    except ValueError:
+        after = -1
+    if after < 0:
+        raise ApiError(422, "invalid", f"{field} must be a sequence number ≥ 0", field)
+    return after

@@ -1,0 +1,35 @@
+"""Helpers shared by the end-to-end tests (imported by conftest.py and the tests)."""
+
+from __future__ import annotations
+
+import secrets
+import socket
+from pathlib import Path
+
+from prolight.stack import SERVICE_PORTS
+
+__all__ = ["free_port", "stack_env"]
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def stack_env(root: Path) -> dict[str, str]:
+    """Environment of a stack under `root`: free ports, temp store and blobs, a test secret."""
+    env = {var: str(free_port()) for var, _ in SERVICE_PORTS.values()}
+    env.update(
+        {
+            "PROLIGHT_NATS_URL": f"nats://127.0.0.1:{free_port()}",
+            "PROLIGHT_STORE_URL": f"sqlite:///{root / 'store.db'}",
+            "PROLIGHT_BLOB_URL": f"file://{root / 'blobs'}",
+            "PROLIGHT_STREAM_TOKEN_SECRET": secrets.token_urlsafe(48),
+            "PROLIGHT_LOG_LEVEL": "INFO",
+            "OTEL_SDK_DISABLED": "true",
+        }
+    )
+    return env

@@ -1,0 +1,100 @@
+"""`prolight up` as a user runs it: starts everything, prints the URLs, and Ctrl-C stops all."""
+
+from __future__ import annotations
+
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from e2e_kit import stack_env
+
+from prolight.stack import SERVICE_PORTS
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+START_TIMEOUT_S = 120.0
+PROLIGHT = Path(sys.executable).with_name("prolight")
+
+
+def read_until(proc: subprocess.Popen[str], marker: str, timeout: float) -> str:
+    """stdout of `proc` up to the line containing `marker` (fails on timeout or exit)."""
+    assert proc.stdout is not None
+    seen: list[str] = []
+    deadline = time.monotonic() + timeout
+    with selectors.DefaultSelector() as selector:
+        selector.register(proc.stdout, selectors.EVENT_READ)
+        while time.monotonic() < deadline:
+            if not selector.select(timeout=max(0.0, deadline - time.monotonic())):
+                break
+            line = proc.stdout.readline()
+            if not line:
+                pytest.fail("prolight up exited early:\n" + "".join(seen))
+            seen.append(line)
+            if marker in line:
+                return "".join(seen)
+    pytest.fail(f"no {marker!r} within {timeout} s:\n" + "".join(seen))
+
+
+def children_of(pid: int) -> set[int]:
+    """Pids whose parent is `pid` (from /proc)."""
+    out = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.add(int(stat.parent.name))
+    return out
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads process parents from /proc")
+def test_up_starts_the_stack_and_ctrl_c_stops_every_process(tmp_path: Path) -> None:
+    env = {**os.environ, **stack_env(tmp_path)}
+    env.pop("PROLIGHT_STREAM_TOKEN_SECRET")  # `up` makes one for the session
+    proc = subprocess.Popen(
+        [str(PROLIGHT), "up", "--home", str(tmp_path / "home")],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        banner = read_until(proc, "Press Ctrl-C to stop.", START_TIMEOUT_S)
+        gateway = f"http://127.0.0.1:{env['PROLIGHT_GATEWAY_PORT']}"
+        assert f"API        {gateway}" in banner
+        assert f"{gateway}/docs" in banner
+        assert f"http://127.0.0.1:{env['PROLIGHT_NOTIFIER_PORT']}" in banner
+        assert "curl" in banner
+        assert "nats-server: started" in banner
+        assert "PROLIGHT_STREAM_TOKEN_SECRET was made" in banner
+        for var, _ in SERVICE_PORTS.values():
+            answer = httpx.get(f"http://127.0.0.1:{env[var]}/healthz", timeout=5)
+            assert answer.status_code == 200, var
+        children = children_of(proc.pid)
+        assert len(children) == 7  # six services and the nats-server
+
+        proc.send_signal(signal.SIGINT)
+        rest, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, rest
+    assert "stopped." in rest
+    assert not [pid for pid in children if alive(pid)]
+    assert not (tmp_path / "home" / "logs" / "gateway.log").read_text().count("Traceback")

@@ -30,6 +30,7 @@ typecheck: setup
 
 schemas: setup
 	$(BIN)/python -m prolight.schema_export proto-schemas
+	$(BIN)/python -m prolight_gateway.openapi proto-schemas
 
 bench: setup
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from prolight.schema_export import EXPORTS, drifted, main, render_schemas, write_schemas
+from prolight.subjects import EventType
 
 REPO = Path(__file__).resolve().parents[3]
 PROTO = REPO / "proto-schemas"
@@ -21,7 +22,7 @@ def test_committed_schemas_match_the_models() -> None:
 def test_rendering_is_deterministic_sorted_and_newline_terminated() -> None:
     first, second = render_schemas(), render_schemas()
     assert first == second
-    assert set(first) == {f"{stem}.json" for stem, _ in EXPORTS}
+    assert set(first) == {f"{stem}.json" for stem, _ in EXPORTS} | {"asyncapi.json"}
     for text in first.values():
         assert text.endswith("}\n")
         assert not text.endswith("\n\n")
@@ -58,3 +59,15 @@ def test_check_mode_reports_a_drifted_file(tmp_path: Path) -> None:
 
 def test_usage_error_without_a_folder() -> None:
     assert main([]) == 2
+
+
+def test_asyncapi_has_a_channel_and_message_for_every_event_type() -> None:
+    doc = json.loads(render_schemas()["asyncapi.json"])
+    assert doc["asyncapi"].startswith("2.")
+    for event_type in EventType:
+        channel = doc["channels"][f"prolight.{event_type.value}.{{run_id}}"]
+        ref = channel["subscribe"]["message"]["$ref"].rsplit("/", 1)[1]
+        message = doc["components"]["messages"][ref]
+        assert message["name"] == event_type.value
+        payload_ref = message["payload"]["allOf"][1]["properties"]["payload"]["$ref"]
+        assert payload_ref.rsplit("/", 1)[1] in doc["components"]["schemas"]

@@ -4,9 +4,11 @@
     python -m prolight.schema_export proto-schemas --check   # exit 1 if they drifted
 
 Each model in `EXPORTS` becomes `<name>.json`: the schema of what the model accepts
-(pydantic's validation mode), keys sorted, two-space indent, UTF-8, one trailing newline,
-so the same models always give the same bytes and a drift shows up as a diff. To publish
-another model (the run events, later), add a line to `EXPORTS`.
+(pydantic's validation mode); `asyncapi.json` is the pipeline's AsyncAPI document
+(`prolight.asyncapi`). Keys sorted, two-space indent, UTF-8, one trailing newline, so the same
+models always give the same bytes and a drift shows up as a diff. To publish another model,
+add a line to `EXPORTS`. The gateway's OpenAPI document is written beside them by
+`python -m prolight_gateway.openapi DIR` with the same `write_documents`/`drifted_documents`.
 """
 
 from __future__ import annotations
@@ -18,9 +20,21 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from prolight.asyncapi import asyncapi_document
+from prolight.events import Event
 from prolight.schema import FiboPrompt, Light, LightingSetup
 
-__all__ = ["EXPORTS", "JSON_SCHEMA_DIALECT", "drifted", "main", "render_schemas", "write_schemas"]
+__all__ = [
+    "EXPORTS",
+    "JSON_SCHEMA_DIALECT",
+    "as_text",
+    "drifted",
+    "drifted_documents",
+    "main",
+    "render_schemas",
+    "write_documents",
+    "write_schemas",
+]
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 """The dialect pydantic generates."""
@@ -29,6 +43,7 @@ EXPORTS: list[tuple[str, type[BaseModel]]] = [
     ("fibo_prompt", FiboPrompt),
     ("lighting_setup", LightingSetup),
     ("light", Light),
+    ("event", Event),
 ]
 """(file stem, model) for every published schema; extend this list to publish more."""
 
@@ -38,34 +53,47 @@ def _schema(model: type[BaseModel]) -> dict[str, Any]:
     return {"$schema": JSON_SCHEMA_DIALECT, **schema}
 
 
+def as_text(document: Any) -> str:
+    """The exact file text of a JSON document: sorted keys, two-space indent, newline."""
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
 def render_schemas() -> dict[str, str]:
-    """File name → exact file text for every model in `EXPORTS`."""
-    return {
-        f"{stem}.json": json.dumps(_schema(model), indent=2, sort_keys=True, ensure_ascii=False)
-        + "\n"
-        for stem, model in EXPORTS
-    }
+    """File name → exact file text for every model in `EXPORTS` and the AsyncAPI document."""
+    docs = {f"{stem}.json": as_text(_schema(model)) for stem, model in EXPORTS}
+    docs["asyncapi.json"] = as_text(asyncapi_document())
+    return docs
 
 
-def write_schemas(folder: Path) -> list[Path]:
-    """Write every schema into `folder` (created if missing); returns the paths written."""
+def write_documents(folder: Path, documents: dict[str, str]) -> list[Path]:
+    """Write file name → text into `folder` (created if missing); returns the paths written."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, text in render_schemas().items():
+    for name, text in documents.items():
         path = folder / name
         path.write_text(text, encoding="utf-8")
         written.append(path)
     return written
 
 
-def drifted(folder: Path) -> list[str]:
-    """Names of the schema files in `folder` that are missing or differ from the models."""
+def drifted_documents(folder: Path, documents: dict[str, str]) -> list[str]:
+    """Names of the files in `folder` that are missing or differ from `documents`."""
     out = []
-    for name, text in render_schemas().items():
+    for name, text in documents.items():
         path = folder / name
         if not path.is_file() or path.read_text(encoding="utf-8") != text:
             out.append(name)
     return out
+
+
+def write_schemas(folder: Path) -> list[Path]:
+    """Write every schema into `folder`; returns the paths written."""
+    return write_documents(folder, render_schemas())
+
+
+def drifted(folder: Path) -> list[str]:
+    """Names of the schema files in `folder` that are missing or differ from the models."""
+    return drifted_documents(folder, render_schemas())
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -183,7 +183,11 @@ def to_bria_structured_prompt(prompt: FiboPrompt) -> dict[str, Any]:
             "camera_angle": _ANGLE_WORDS[cam.camera_angle],
             "lens_focal_length": f"{cam.focal_length_mm:.0f} mm {cam.lens_type} lens "
             f"({cam.fov_deg:.0f}° horizontal field of view, full frame), "
-            f"{cam.distance_m:g} m from the subject",
+            + (
+                f"{cam.distance_m:g} m from the subject"
+                if cam.distance_m is not None
+                else f"framed for a {cam.shot_type.value.replace('_', ' ')}"
+            ),
         },
         "style_medium": "photograph",
         "context": f"studio {'product' if is_product else 'portrait'} photograph; lighting "

@@ -240,7 +240,7 @@ def _scene_light(
 def camera_distance(setup: LightingSetup, width: int, height: int) -> float:
     """Metres from the camera to the subject: as given, or what frames the shot type."""
     cam = setup.camera
-    if "distance_m" in cam.model_fields_set:
+    if cam.distance_m is not None:
         return cam.distance_m
     tan_half = math.tan(math.radians(cam.fov_deg) / 2)
     return FRAME_HEIGHT_M[cam.shot_type] / (2 * tan_half * height / width)
@@ -295,9 +295,9 @@ def build_scene(setup: LightingSetup, seed: int, width: int, height: int) -> Sce
             f"background.distance_m {bg.distance_m:g} m would cut through the subject; "
             f"the backdrop must be at least {min_bg:.2f} m behind it"
         )
-    if camera_distance(setup, width, height) < 0.35:
+    if (distance := camera_distance(setup, width, height)) < 0.35:
         raise RenderError(
-            f"camera.distance_m {setup.camera.distance_m:g} m puts the camera inside or against "
+            f"camera.distance_m {distance:g} m puts the camera inside or against "
             "the subject; use at least 0.35 m"
         )
     for role, lt in lights.items():

@@ -105,12 +105,15 @@ class Camera(StrictModel):
     white_balance_k: float = Field(
         5600, ge=2000, le=12000, allow_inf_nan=False, description="Camera white balance in kelvin."
     )
-    distance_m: float = Field(
-        1.8,
+    distance_m: float | None = Field(
+        None,
         gt=0.1,
         le=30,
         allow_inf_nan=False,
         validation_alias=AliasChoices("distance_m", "distance"),
+        description="Metres from the camera to the subject; null (the default): as far as the "
+        "lens needs to frame the shot type. An explicit value, not whether one was typed, "
+        "decides the picture, so equal prompts render equal images.",
     )
 
     fov: float | None = Field(

@@ -3,9 +3,10 @@
 Renders the Rembrandt preset (key, reflector fill: two shadow maps) at 512×640 and 1024×1280
 and prints the median wall time of several renders, the peak memory of one render (tracemalloc,
 NumPy allocations included) and the process's peak RSS, against a *reference-quality* baseline
-measured in the same run: the same scene with every ray marched over the whole box (no
-coarse-to-fine) with 4× the march steps, the subject sampled at every output pixel (no 2×2
-sampling at large sizes), shadow maps at full relief resolution with 3× the steps.
+measured in the same run: the same scene with the rays marched with 4× the steps and no
+coarse-to-fine shortcut (every subject ray traced, no interpolated depths), the subject sampled
+at every output pixel (no 2×2 sampling at large sizes), its lighting shaded at every sample (no
+half-resolution lighting), shadow maps at full relief resolution with 3× the steps.
 
 Targets (issue 3): 512×640 ≤ 250 ms median, 1024×1280 ≤ 1 s median, on a 2-core CPU.
 Run: .venv/bin/python bench/bench_render.py [--runs N]
@@ -23,6 +24,7 @@ from collections.abc import Iterator
 
 import prolight.render.raycast as raycast
 import prolight.render.renderer as renderer
+import prolight.render.upsample as upsample
 from prolight.presets import PRESETS
 from prolight.render import render
 from prolight.schema import FiboPrompt
@@ -39,12 +41,16 @@ def reference_quality() -> Iterator[None]:
         raycast.SHADOW_STEPS,
         renderer._shadow_stride,
         renderer._subject_block,
+        renderer.HALF_RES_LIGHTING,
+        upsample.DEPTH_TOLERANCE_M,
     )
     raycast.COARSE = 1
     raycast.CAMERA_STEPS = 128
     raycast.SHADOW_STEPS = 66
-    renderer._shadow_stride = lambda scene, relief, width: 1  # type: ignore[assignment]
-    renderer._subject_block = lambda scene, relief, width: 1  # type: ignore[assignment]
+    renderer._shadow_stride = lambda scene, relief, width: 1
+    renderer._subject_block = lambda scene, relief, width: 1
+    renderer.HALF_RES_LIGHTING = False
+    upsample.DEPTH_TOLERANCE_M = -1.0  # trace every subject ray, interpolate none
     try:
         yield
     finally:
@@ -54,7 +60,9 @@ def reference_quality() -> Iterator[None]:
             raycast.SHADOW_STEPS,
             renderer._shadow_stride,
             renderer._subject_block,
-        ) = saved  # type: ignore[assignment]
+            renderer.HALF_RES_LIGHTING,
+            upsample.DEPTH_TOLERANCE_M,
+        ) = saved
 
 
 def median_ms(prompt: FiboPrompt, width: int, height: int, runs: int) -> float:

@@ -18,18 +18,26 @@ from prolight.render.relief import EMPTY, Relief
 __all__ = [
     "CAMERA_STEPS",
     "COARSE",
+    "REST_STEPS",
     "SHADOW_STEPS",
     "Hits",
     "bilinear",
     "cast",
+    "lookup_index",
+    "min_filter",
     "needed_texels",
     "shadow_map",
+    "surface",
+    "trace",
 ]
 
 F32 = NDArray[np.float32]
 
 CAMERA_STEPS = 32
 """March steps across the relief's bounding box for a camera ray (then 5 bisections)."""
+
+REST_STEPS = 12
+"""March steps for a ray traced between known near and far depths (`trace` with a limit)."""
 
 SHADOW_STEPS = 22
 """March steps from a surface point towards a light (geometric spacing, 1 cm to 45 cm)."""
@@ -44,9 +52,10 @@ class Hits:
     normal: F32  # (n, 3) unit, subject frame
     material: NDArray[np.uint8]
     back: NDArray[np.bool_]  # True where the hit is on the back layer
+    depth: F32  # (n,) distance along the ray, metres
 
 
-def _lookup_index(relief: Relief, x: F32, y: F32) -> NDArray[np.int32]:
+def lookup_index(relief: Relief, x: F32, y: F32) -> NDArray[np.int32]:
     ny, nx = relief.shape
     inv = np.float32(1.0 / relief.step)
     fx = np.clip((x - np.float32(relief.x0)) * inv + np.float32(0.5), 0.0, nx - 1)
@@ -117,9 +126,7 @@ def _march(
     prev_t = t_a - step
     for k in range(steps + 1):
         t = t_a + step * np.float32(k)
-        inside = _inside(
-            relief.layers, _lookup_index(relief, ox + dx * t, oy + dy * t), oz + dz * t
-        )
+        inside = _inside(relief.layers, lookup_index(relief, ox + dx * t, oy + dy * t), oz + dz * t)
         first = inside & (hit_hi == np.inf)
         hit_hi[first] = t[first]
         hit_lo[first] = prev_t[first]
@@ -127,7 +134,7 @@ def _march(
     return hit_hi != np.inf, hit_lo, hit_hi
 
 
-def _min_filter(a: F32) -> F32:
+def min_filter(a: F32) -> F32:
     """3×3 minimum of a 2-D array (edges repeat)."""
     p = np.pad(a, 1, mode="edge")
     rows = np.minimum(np.minimum(p[:-2], p[1:-1]), p[2:])
@@ -160,7 +167,7 @@ def cast(relief: Relief, origin: NDArray[np.float64], dirs: F32, floor_y: float)
     c_span = np.maximum(c_out - c_in, np.float32(0.0)) / np.float32(CAMERA_STEPS)
     c_found, _, c_hit = _march(relief, o, cd, c_in, c_span, CAMERA_STEPS)
     c_t = np.where(c_found & (c_in < c_out), c_hit, np.float32(np.inf)).reshape(ch, cw)
-    near = _min_filter(c_t)
+    near = min_filter(c_t)
     # Each pixel takes the nearest hit among the two coarse samples bracketing it on each axis.
     ri = np.minimum(np.arange(h) // COARSE, ch - 1)
     rj = np.minimum(np.arange(w) // COARSE, cw - 1)
@@ -171,49 +178,113 @@ def cast(relief: Relief, origin: NDArray[np.float64], dirs: F32, floor_y: float)
         np.minimum(near[ri][:, rj2], near[ri2][:, rj2]),
     ).ravel()
     candidates = np.nonzero(np.isfinite(guess))[0]
-    d = flat[candidates]
+    found, t = trace(relief, o, flat[candidates], guess[candidates], floor_y)
+    idx = candidates[found]
+    t = t[found]
+    p = (o + flat[idx] * t[:, None]).astype(np.float32)
+    n, material, back = surface(relief, p)
+    return Hits(index=idx, point=p, normal=n, material=material, back=back, depth=t)
+
+
+def trace(
+    relief: Relief, o: F32, d: F32, guess: F32, floor_y: float, limit: F32 | None = None
+) -> tuple[NDArray[np.bool_], F32]:
+    """First hit along rays `d` (n, 3) from `o` near a guessed distance `guess` (n,) (metres).
+
+    Searches a few centimetres around the guess; rays that find nothing there march the rest
+    of the bounding box, or up to `limit` (n,) metres when given (`REST_STEPS` steps then).
+    Returns (found, distance) — the distance is refined by bisection.
+    """
     t_in, t_out = _box(relief, o, d, floor_y)
-    # 2. Fine search near the neighbours' depth.
-    t_a = np.maximum(guess[candidates] - _FINE_MARGIN_M, t_in)
+    steps = CAMERA_STEPS
+    if limit is not None:
+        t_out = np.minimum(t_out, limit)
+        steps = REST_STEPS
+    t_a = np.maximum(guess - _FINE_MARGIN_M, t_in)
     step = np.full(len(d), _FINE_STEP_M, np.float32)
     found, lo_t, hi_t = _march(relief, o, d, t_a, step, _FINE_STEPS)
-    # 3. Whatever is not there may be further back: march the rest of the box.
     rest = np.nonzero(~found)[0]
     if len(rest):
         r_a = t_a[rest] + step[rest] * np.float32(_FINE_STEPS)
-        r_span = np.maximum(t_out[rest] - r_a, np.float32(0.0)) / np.float32(CAMERA_STEPS)
-        r_found, r_lo, r_hi = _march(relief, o, d[rest], r_a, r_span, CAMERA_STEPS)
+        r_span = np.maximum(t_out[rest] - r_a, np.float32(0.0)) / np.float32(steps)
+        r_found, r_lo, r_hi = _march(relief, o, d[rest], r_a, r_span, steps)
         found[rest] = r_found
         lo_t[rest] = r_lo
         hi_t[rest] = r_hi
-    idx = candidates[found]
-    d = d[found]
-    lo_t = lo_t[found]
-    hi_t = hi_t[found]
+    lo_t = np.where(found, lo_t, np.float32(0.0))
+    hi_t = np.where(found, hi_t, np.float32(0.0))
     layers = relief.layers
     dx, dy, dz = (np.ascontiguousarray(d[:, k]) for k in range(3))
     for _ in range(4):
         mid = (lo_t + hi_t) * np.float32(0.5)
         inside = _inside(
-            layers, _lookup_index(relief, o[0] + dx * mid, o[1] + dy * mid), o[2] + dz * mid
+            layers, lookup_index(relief, o[0] + dx * mid, o[1] + dy * mid), o[2] + dz * mid
         )
         hi_t = np.where(inside, mid, hi_t)
         lo_t = np.where(inside, lo_t, mid)
-    p = (o + d * hi_t[:, None]).astype(np.float32)
-    flat_idx = _lookup_index(relief, p[:, 0], p[:, 1])
-    fb = np.take(layers, flat_idx)
-    back = np.abs(p[:, 2] - fb.imag) < np.abs(p[:, 2] - fb.real)
-    grid = (relief.shape, relief.step, relief.x0, relief.y0)
-    n = np.empty((len(p), 3), np.float32)
-    # Each hit reads only its own layer's normals (back hits are few: a silhouette, a turn).
-    for layer, normals in ((~back, relief.front_normal), (back, relief.back_normal)):
-        if layer.any():
-            n[layer] = bilinear(normals, *grid, p[layer, 0], p[layer, 1]).T
-    n /= np.maximum(np.sqrt(n[:, 0] ** 2 + n[:, 1] ** 2 + n[:, 2] ** 2), np.float32(1e-6))[:, None]
+    return found, hi_t
+
+
+def _bilinear_normals(relief: Relief, table: F32, x: F32, y: F32, back: NDArray[np.bool_]) -> F32:
+    """Bilinear normals (n, 3) at (x, y) from the front or (where `back`) the back layer;
+    `table` is `Relief.both_normals`."""
+    ny, nx = relief.shape
+    inv = np.float32(1.0 / relief.step)
+    fx = np.clip((x - np.float32(relief.x0)) * inv, 0.0, nx - 1.001)
+    fy = np.clip((y - np.float32(relief.y0)) * inv, 0.0, ny - 1.001)
+    ix = fx.astype(np.int32)
+    iy = fy.astype(np.int32)
+    wx = fx - ix
+    wy = fy - iy
+    i00 = iy * np.int32(nx) + ix + back.astype(np.int32) * np.int32(ny * nx)
+    n = np.empty((len(x), 3), np.float32)
+    for k in range(3):
+        plane = table[k]
+        a = np.take(plane, i00)
+        b = np.take(plane, i00 + 1)
+        c = np.take(plane, i00 + nx)
+        d = np.take(plane, i00 + nx + 1)
+        top = a + (b - a) * wx
+        n[:, k] = top + (c + (d - c) * wx - top) * wy
+    return n
+
+
+def surface(relief: Relief, p: F32) -> tuple[F32, NDArray[np.uint8], NDArray[np.bool_]]:
+    """Unit normal (n, 3), material and layer (True: back) of the relief at points `p` (n, 3)
+    that lie on it (subject frame, metres).
+
+    The layer is the one whose depth is nearer the point. The normal blends the two layers'
+    bilinear normals by where the point lies between them: a point on a layer gets that
+    layer's normal, but one on the steep wall where a slab's front and back meet (the side of
+    a turned head or of the shoulders, which the camera sees between two columns of the
+    height field) gets a normal that turns smoothly from one to the other instead of flipping
+    between them from pixel to pixel, which drew jagged dark streaks.
+    """
+    flat_idx = lookup_index(relief, p[:, 0], p[:, 1])
+    fb = np.take(relief.layers, flat_idx)
+    z = p[:, 2]
+    back = np.abs(z - fb.imag) < np.abs(z - fb.real)
+    # Where the point sits between the layers: 1 on the front, 0 on the back. A hit on a
+    # height field lies on one of them unless it is on a wall between two texels.
+    s = np.clip((z - fb.imag) / np.maximum(fb.real - fb.imag, np.float32(1e-4)), 0.0, 1.0)
+    table = relief.both_normals
+    own = _bilinear_normals(relief, table, p[:, 0], p[:, 1], back)
+    wall = np.nonzero((s > 0.02) & (s < 0.98))[0]
+    if len(wall):
+        other = _bilinear_normals(relief, table, p[wall, 0], p[wall, 1], ~back[wall])
+        sw = np.where(back[wall], s[wall], 1 - s[wall])[:, None]  # share of the other layer
+        own[wall] += (other - own[wall]) * sw
+        # On a wall the layer (its material, its shadow map) follows the blended normal, which
+        # turns smoothly, rather than the nearer depth, which jumps with the steps: otherwise
+        # the hair of the back layer and the skin of the front alternate along the wall.
+        back[wall] = own[wall, 2] < 0
+    n = own
     material = np.where(
-        back, relief.back_material.ravel()[flat_idx], relief.front_material.ravel()[flat_idx]
+        back,
+        np.take(relief.back_material.ravel(), flat_idx),
+        np.take(relief.front_material.ravel(), flat_idx),
     ).astype(np.uint8)
-    return Hits(index=idx, point=p, normal=n.astype(np.float32), material=material, back=back)
+    return n, material, back
 
 
 def shadow_map(
@@ -267,7 +338,7 @@ def shadow_map(
         worst = np.full(len(p), np.float32(4.0))
         for t in t_steps:
             q = p + l_dir * t
-            fb = np.take(layers, _lookup_index(relief, q[:, 0], q[:, 1]))
+            fb = np.take(layers, lookup_index(relief, q[:, 0], q[:, 1]))
             clear = np.maximum(q[:, 2] - fb.real, fb.imag - q[:, 2])
             ratio = clear * perp / (t * tan_a + np.float32(0.0005))
             # A step past the light itself cannot be blocked.

@@ -26,6 +26,7 @@ from functools import cache
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.ndimage import gaussian_filter
 
 __all__ = [
     "EMPTY",
@@ -91,6 +92,7 @@ class Relief:
     z_max: float  # metres: the nearest front surface
     column_below: bool  # True: rows below the grid repeat row 0 (a body down to the floor)
     layers: NDArray[np.complex64]  # front + 1j·back per texel (ny·nx): one gather reads both
+    both_normals: F32  # (3, 2·ny·nx): front_normal then back_normal, one table for both layers
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -347,6 +349,9 @@ def _finish(
     cont_b = np.where(filled, back, np.float32(0.0))
     nf = _normals(_extend(cont_f, filled, -0.02), step, 1.0)
     nb = _normals(_extend(cont_b, filled, 0.02), step, -1.0)
+    outward = _rim_directions(np.where(filled, front - back, 0.0).astype(np.float32))
+    nf = _steer_rim(nf, outward)
+    nb = _steer_rim(nb, outward)
     if normals is not None:
         given_f = np.pad(normals[0], (*pads, (0, 0)), mode="edge")
         given_b = np.pad(normals[1], (*pads, (0, 0)), mode="edge")
@@ -368,7 +373,42 @@ def _finish(
         z_max=hi,
         column_below=column_below,
         layers=(front.ravel() + 1j * back.ravel()).astype(np.complex64),
+        both_normals=np.ascontiguousarray(
+            np.concatenate([nf.reshape(-1, 3).T, nb.reshape(-1, 3).T], axis=1)
+        ),
     )
+
+
+RIM_BLUR_TEXELS = 2.5
+"""Gaussian radius (texels) of the thickness map whose gradient gives the rim's direction."""
+
+
+def _rim_directions(thickness: F32) -> F32:
+    """Unit (x, y) directions (ny, nx, 2) in which the slab thins, from a smoothed thickness.
+
+    Where a slab's surface turns steeply away from z (its outline), the finite-difference
+    normal's x/y direction comes from one step of the grid between a filled texel and an empty
+    one and jumps from row to row; a turned head shows that wall to the camera as streaks. The
+    outline's outward direction is better read off the thickness map smoothed over a few
+    texels (the direction in which the slab gets thinner).
+    """
+    blurred = gaussian_filter(thickness, RIM_BLUR_TEXELS, mode="nearest")
+    gy, gx = np.gradient(blurred)
+    norm = np.maximum(np.hypot(gx, gy), 1e-12)
+    out: F32 = np.stack([-gx / norm, -gy / norm], axis=-1).astype(np.float32)
+    return out
+
+
+def _steer_rim(normals: F32, outward: F32) -> F32:
+    """Normals (ny, nx, 3) whose x/y direction is turned to `outward` where they are steep
+    (|n_z| under 0.5, fully under 0.25), keeping their tilt from z."""
+    nz = normals[..., 2]
+    w = np.clip((0.5 - np.abs(nz)) / 0.25, 0.0, 1.0)[..., None]
+    lateral = np.sqrt(np.maximum(1.0 - nz * nz, 0.0))[..., None]
+    steered = np.concatenate([outward * lateral, nz[..., None]], axis=-1)
+    out = normals * (1 - w) + steered * w
+    out /= np.maximum(np.linalg.norm(out, axis=-1, keepdims=True), 1e-9)
+    return out.astype(np.float32)
 
 
 def _extend(depth: F32, filled: NDArray[np.bool_], offset: float) -> F32:

@@ -9,7 +9,8 @@ Diffuse light from a disc source uses the same disc model as `physics/face.py` (
 by it, see `scene._disc_lut`), inverse-square falloff from the light's actual position, the
 beam's cone and the shadow map. Specular is a normalised Blinn-Phong lobe widened by the
 source's angular size (a big softbox makes a broad sheen, a bare head a pin-point), with
-Schlick's Fresnel.
+Schlick's Fresnel. Eyes instead mirror each source as what it is — a disc of its angular size
+on a spherical cornea (`eye_normals`): the catchlight, a small bright shape of the modifier.
 """
 
 from __future__ import annotations
@@ -22,7 +23,16 @@ from numpy.typing import NDArray
 from prolight.render.relief import Material
 from prolight.render.scene import Scene, SceneLight, rotate_y
 
-__all__ = ["LUMA", "MATERIALS", "MaterialSpec", "SubjectShading", "shade_backdrop", "shade_subject"]
+__all__ = [
+    "LUMA",
+    "MATERIALS",
+    "SHARP",
+    "MaterialSpec",
+    "SubjectShading",
+    "shade_backdrop",
+    "shade_subject",
+    "surface_albedo",
+]
 
 F32 = NDArray[np.float32]
 F64 = NDArray[np.float64]
@@ -53,6 +63,9 @@ MATERIALS: dict[Material, MaterialSpec] = {
     Material.CAP: MaterialSpec((0.0, 0.0, 0.0), (0.92, 0.80, 0.55), 180.0, 1.0),
 }
 
+SHARP = np.array([MATERIALS[m].exponent >= 1000 or MATERIALS[m].mirror > 0 for m in Material])
+"""Per material: a sharp highlight or a mirror (eyes, glass, metal), shaded at full resolution."""
+
 _IRIS = np.array([0.07, 0.04, 0.022], np.float32)
 _PUPIL = np.array([0.01, 0.01, 0.01], np.float32)
 
@@ -64,11 +77,56 @@ class SubjectShading:
     value: F32  # (n, 3)
     diffuse_luminance: F32  # (n,) luminance of the diffuse part only (the face meter reads it)
     irradiance: dict[str, F32]  # lux arriving from each subject-lighting light, by role
+    light: F32  # (n, 6): diffuse illuminance (RGB, lux, ambient included) and the specular
+    # value (RGB) — the lighting, without the albedo, that half-resolution shading interpolates
 
 
 def _smoothstep(e0: float, e1: float, v: F32) -> F32:
     t = np.clip((v - np.float32(e0)) / np.float32(e1 - e0), 0.0, 1.0)
     out: F32 = t * t * (3 - 2 * t)
+    return out
+
+
+def _smoothstep_v(e0: F32, e1: F32, v: F32) -> F32:
+    """Smoothstep with per-point edges."""
+    t = np.clip((v - e0) / np.maximum(e1 - e0, np.float32(1e-9)), 0.0, 1.0)
+    out: F32 = t * t * (3 - 2 * t)
+    return out
+
+
+EYE_CENTRE = (0.032, 0.0175)
+"""|x| and y (metres, subject frame) of the centre of each eye (the iris), as `relief.py` draws."""
+
+CORNEA_RADIUS_M = 0.0078
+"""Radius of curvature of the cornea (an adult's is 7.5–8 mm): it sets the catchlight's size."""
+
+EYEBALL_RADIUS_M = 0.012
+"""Radius of the eyeball around the cornea (the white of the eye)."""
+
+CORNEA_F0 = np.float32(0.025)
+"""Fresnel reflectance of the cornea's tear film at normal incidence (n ≈ 1.376)."""
+
+CATCHLIGHT_EDGE = 0.15
+"""Half-width of the catchlight's edge, as a share of the source's angular radius."""
+
+
+def eye_normals(points: F32) -> F32:
+    """Outward normals (3, n) of the eye's optical surface at eye points (n, 3): the cornea, a
+    sphere of `CORNEA_RADIUS_M`, over the iris, the eyeball's sphere around it. The relief's
+    eye is a shallow bump, far flatter than an eye, and would mirror a light as a blob across
+    the whole iris; a real cornea shrinks the source to a small catchlight."""
+    dx = np.abs(points[:, 0]) - np.float32(EYE_CENTRE[0])
+    dx = np.where(points[:, 0] < 0, -dx, dx)
+    dy = points[:, 1] - np.float32(EYE_CENTRE[1])
+    r2 = dx * dx + dy * dy
+    radius = np.where(
+        r2 < np.float32(0.85 * CORNEA_RADIUS_M) ** 2,
+        np.float32(CORNEA_RADIUS_M),
+        np.float32(EYEBALL_RADIUS_M),
+    )
+    dz = np.sqrt(np.maximum(radius * radius - r2, np.float32(1e-8)))
+    n = np.stack([dx, dy, dz]).astype(np.float32)
+    out: F32 = (n / np.sqrt(_dot(n, n))).astype(np.float32)
     return out
 
 
@@ -100,7 +158,8 @@ def _by_material(table: F32, material: NDArray[np.uint8]) -> F32:
     return out
 
 
-def _albedo(scene: Scene, points: F32, material: NDArray[np.uint8]) -> F32:
+def surface_albedo(scene: Scene, points: F32, material: NDArray[np.uint8]) -> F32:
+    """Linear RGB albedo (n, 3) of subject points (subject frame) of the given materials."""
     albedo = _by_material(_ALBEDO, material).T
     skinlike = (material == Material.SKIN) | (material == Material.LIPS)
     albedo = np.where(skinlike[:, None], albedo * scene.skin_tint.astype(np.float32), albedo)
@@ -179,6 +238,15 @@ def shade_subject(
     sheen = np.take(_SHEEN, material) * grazing * grazing
     lights = [lt for lt in scene.lights if lt.lights_subject]
     irradiance: dict[str, F32] = {}
+    eyes = np.flatnonzero(material == Material.EYE)
+    not_eye = (material != Material.EYE).astype(np.float32)
+    if len(eyes):
+        cornea = eye_normals(points[eyes])
+        v_eye = v_dir[:, eyes]
+        c_dot_v = np.clip(_dot(cornea, v_eye), 0.0, 1.0)
+        reflect = 2 * c_dot_v * cornea - v_eye
+        cc = 1 - c_dot_v
+        cornea_fresnel = CORNEA_F0 + (1 - CORNEA_F0) * (cc * cc * cc * cc * cc)
     for light, vis in zip(lights, visibility, strict=True):
         pos = rotate_y(light.position, -scene.subject_yaw_deg).astype(np.float32)
         aim = rotate_y(light.aim, -scene.subject_yaw_deg).astype(np.float32)
@@ -199,19 +267,38 @@ def shade_subject(
         c2 = c * c
         schlick = c2 * c2 * c
         fresnel = f0 + (1 - f0) * schlick
-        specular += fresnel * (rgb[:, None] * (e_lit * lobe))
+        specular += fresnel * (rgb[:, None] * (e_lit * lobe * not_eye))
+        if len(eyes):
+            # The catchlight: the cornea mirrors the source itself, a disc of the source's
+            # angular radius seen in the reflected direction, with the source's radiance
+            # (its irradiance at normal incidence over π·sin²α, in value units ×π).
+            li = l_dir[:, eyes]
+            cos_rl = _dot(reflect, li)
+            sin_a2 = np.float32((light.size_m / 2) ** 2) / (
+                dist[eyes] ** 2 + np.float32((light.size_m / 2) ** 2)
+            )
+            half_angle = np.arcsin(np.sqrt(sin_a2))
+            inside = _smoothstep_v(
+                np.cos(half_angle * np.float32(1.0 + CATCHLIGHT_EDGE)),
+                np.cos(half_angle * np.float32(1.0 - CATCHLIGHT_EDGE)),
+                cos_rl,
+            )
+            radiance = e[eyes] * vis[eyes] * inside / sin_a2
+            specular[:, eyes] += (cornea_fresnel * rgb[:, None]) * radiance
         backlit = np.clip(-_dot(v_dir, l_dir), 0.0, 1.0)
         specular += rgb[:, None] * (e_lit * sheen * backlit)
     meter = np.float32(1.0 / scene.meter_lux)
-    albedo = np.ascontiguousarray(_albedo(scene, points, material).T)
+    albedo = np.ascontiguousarray(surface_albedo(scene, points, material).T)
     diffuse_value = albedo * diffuse * meter
     mirror = np.take(_MIRROR, material)
     env_fresnel = f0 + (1 - f0) * (grazing * grazing * (1 - n_dot_v))
-    value = diffuse_value + specular * meter + (mirror * env_fresnel) * environment[:, None]
+    specular_value = specular * meter + (mirror * env_fresnel) * environment[:, None]
+    value = diffuse_value + specular_value
     return SubjectShading(
         value=np.ascontiguousarray(value.T),
         diffuse_luminance=_dot(diffuse_value, LUMA),
         irradiance=irradiance,
+        light=np.ascontiguousarray(np.concatenate([diffuse, specular_value]).T),
     )
 
 

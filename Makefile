@@ -11,10 +11,10 @@ PACKAGES := libs/prolight services/planner services/bria-generator services/stor
 setup: $(STAMP)
 
 # Re-install only when a pyproject changes; `make setup` is safe to run again and again.
-$(STAMP): $(foreach p,$(PACKAGES),$(p)/pyproject.toml) pyproject.toml
+$(STAMP): $(foreach p,$(PACKAGES),$(p)/pyproject.toml) pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q $(foreach p,$(PACKAGES),-e '$(p)[test]') ruff mypy
+	$(BIN)/python -m pip install -q -c constraints.txt $(foreach p,$(PACKAGES),-e '$(p)[test]') ruff mypy
 	touch $(STAMP)
 
 # Lint and types first: they fail in seconds, the suite takes minutes.

@@ -75,9 +75,16 @@ class NotifierServer:
     """The notifier app under uvicorn on 127.0.0.1:`port`; `start()` / `stop()` as often as
     needed (a restart keeps the port)."""
 
-    def __init__(self, nats_url: str, send_buffer: int | None = None, **overrides: Any) -> None:
+    def __init__(
+        self,
+        nats_url: str,
+        send_buffer: int | None = None,
+        ws: str | None = None,
+        **overrides: Any,
+    ) -> None:
         self.port = free_port()
         self.send_buffer = send_buffer
+        self.ws = ws
         self.settings = NotifierSettings(
             nats_url=nats_url,
             notifier_port=self.port,
@@ -104,6 +111,8 @@ class NotifierServer:
 
     async def start(self) -> None:
         config = server_config(self.settings)
+        if self.ws is not None:
+            config.ws = self.ws
         self._server = uvicorn.Server(config)
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -145,12 +154,15 @@ async def bus(nats_server: Any) -> AsyncIterator[Bus]:
 async def make_notifier(
     nats_server: Any,
 ) -> AsyncIterator[Callable[..., Awaitable[NotifierServer]]]:
-    """Start notifiers (settings overrides as keyword arguments, and `send_buffer`: the
-    server sockets' SO_SNDBUF in bytes); all stopped at teardown."""
+    """Start notifiers (settings overrides as keyword arguments, `send_buffer`: the server
+    sockets' SO_SNDBUF in bytes, and `ws`: another uvicorn WebSocket protocol than the
+    notifier's own); all stopped at teardown."""
     started: list[NotifierServer] = []
 
-    async def make(send_buffer: int | None = None, **overrides: Any) -> NotifierServer:
-        server = NotifierServer(nats_server.url, send_buffer, **overrides)
+    async def make(
+        send_buffer: int | None = None, ws: str | None = None, **overrides: Any
+    ) -> NotifierServer:
+        server = NotifierServer(nats_server.url, send_buffer, ws, **overrides)
         await server.start()
         started.append(server)
         return server

@@ -23,6 +23,7 @@ from websockets.frames import Opcode
 
 from prolight.bus import Bus
 from prolight.tokens import issue_stream_token
+from prolight_notifier import ws as ws_module
 
 pytestmark = pytest.mark.integration
 
@@ -69,6 +70,34 @@ async def test_events_arrive_in_order_with_progress_then_a_normal_close(
     artifact = next(m for m in messages if m["type"] == "artifact.ready")
     assert artifact["artifact_url"].endswith("/api/artifacts/run-a-art-0")
     assert artifact["thumbnail_url"].endswith("/api/artifacts/run-a-art-0?size=256")
+
+
+async def test_frames_go_out_through_the_push_fast_path(
+    notifier: NotifierServer, bus: Bus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def no_asgi_send(*_: Any) -> tuple[int, str]:
+        raise AssertionError("the plain ASGI send path was used")
+
+    monkeypatch.setattr(ws_module, "_send", no_asgi_send)
+    events = run_events("run-push", n=3)
+    async with websockets.connect(notifier.ws_url("run-push")) as ws:
+        stored = await publish_all(bus, events)
+        messages, code, _ = await receive_until_closed(ws)
+    assert code == 1000
+    assert sequences(messages) == [r.sequence for r in stored]
+
+
+async def test_without_the_fast_path_the_asgi_send_path_delivers_the_same(
+    make_notifier: Any, bus: Bus
+) -> None:
+    server: NotifierServer = await make_notifier(ws="websockets-sansio")
+    events = run_events("run-asgi", n=3)
+    async with websockets.connect(server.ws_url("run-asgi")) as ws:
+        stored = await publish_all(bus, events)
+        messages, code, _ = await receive_until_closed(ws)
+    assert code == 1000
+    assert sequences(messages) == [r.sequence for r in stored]
+    assert [m["event_id"] for m in messages] == [str(e.event_id) for e in events]
 
 
 async def test_a_client_after_the_run_ended_gets_the_history_then_a_normal_close(

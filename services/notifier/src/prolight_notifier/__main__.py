@@ -11,6 +11,7 @@ from prolight.settings import ConfigurationError
 from prolight.telemetry import configure_tracing
 from prolight_notifier.app import create_app
 from prolight_notifier.logs import configure_logging
+from prolight_notifier.push import PushProtocol
 from prolight_notifier.settings import NotifierSettings
 
 __all__ = ["GRACEFUL_SHUTDOWN_S", "PING_TIMEOUT_MIN_S", "main", "server_config"]
@@ -25,8 +26,8 @@ log = logging.getLogger("prolight_notifier")
 
 
 def server_config(settings: NotifierSettings) -> uvicorn.Config:
-    """The uvicorn configuration: heartbeat pings, no compression, no access log (URLs carry
-    tokens)."""
+    """The uvicorn configuration: heartbeat pings, no compression, the WebSocket fast path,
+    no access log (URLs carry tokens)."""
     return uvicorn.Config(
         create_app(settings),
         host=settings.notifier_host,
@@ -36,6 +37,8 @@ def server_config(settings: NotifierSettings) -> uvicorn.Config:
         # permessage-deflate keeps a zlib context per socket and compresses every message
         # again for every client: the fan-out's main cost, for small JSON that barely shrinks.
         ws_per_message_deflate=False,
+        # uvicorn's websockets-sansio protocol plus the fan-out's fast path (push.py).
+        ws=PushProtocol,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
         access_log=False,
         log_config=None,

@@ -31,7 +31,7 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 from prolight.bus import Bus, BusError, BusUnavailableError, EventFeed
@@ -68,8 +68,19 @@ class Subscriber:
         self._backlog_left = len(backlog)  # the backlog does not count against `limit`
         self._tail = backlog[-1].sequence if backlog else after
         self._wake = asyncio.Event()
+        self._notify: Callable[[], None] = self._wake.set
         if backlog:
             self._wake.set()
+
+    def listen(self, callback: Callable[[], None]) -> None:
+        """Call `callback` instead of waking `next` whenever a message is queued or this
+        subscriber is evicted; the caller then takes messages with `next_nowait`.
+
+        The callback runs synchronously inside the hub's dispatch, once per client per event:
+        it must be quick and must not raise. This is the WebSocket fast path — no task wakes up
+        per message (see `prolight_notifier.push`).
+        """
+        self._notify = callback
 
     def offer(self, message: Message) -> bool:
         """Queue a live message; False when this subscriber is (now) evicted."""
@@ -79,11 +90,11 @@ class Subscriber:
             return True  # already queued or sent: the handover overlap
         if len(self._queue) - self._backlog_left >= self.limit:
             self.evicted = True
-            self._wake.set()
+            self._notify()
             return False
         self._queue.append(message)
         self._tail = message.sequence
-        self._wake.set()
+        self._notify()
         return True
 
     def next_nowait(self) -> Message | None:
@@ -108,7 +119,7 @@ class Subscriber:
         if message is not None:
             return message
         if timeout is None:
-            await self._wake.wait()  # the hot path of a socket: no timer to arm and cancel
+            await self._wake.wait()  # the hot path of a stream: no timer to arm and cancel
         else:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout)

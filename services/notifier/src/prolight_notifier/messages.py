@@ -29,7 +29,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
+
+from websockets.frames import Frame, Opcode
 
 from prolight.api import queued_steps
 from prolight.events import ArtifactReady, Event, RunCreated
@@ -99,6 +102,12 @@ class Message:
     def terminal(self) -> bool:
         """True when the run ends with this event."""
         return self.type in TERMINAL_TYPES
+
+    @cached_property
+    def frame(self) -> bytes:
+        """`text` as one complete WebSocket text frame (server to client: unmasked, no
+        extension), encoded on first use and then written as is to every socket of the run."""
+        return Frame(Opcode.TEXT, self.text.encode()).serialize(mask=False, extensions=[])
 
 
 def render_message(event: Event, progress: float, gateway_url: str) -> Message:

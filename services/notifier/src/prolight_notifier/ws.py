@@ -15,6 +15,10 @@ Close codes:
 
 Heartbeat: the server pings every `PROLIGHT_NOTIFIER_HEARTBEAT_S` seconds (uvicorn's keepalive);
 a client that does not answer within max(2 × that, 20 s) is dropped.
+
+Under `python -m prolight_notifier` frames go out through the fast path of
+`prolight_notifier.push` (one pre-encoded frame per event, written synchronously to every
+socket of the run); under any other ASGI server through `websocket.send_text`.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from prolight.bus import BusError
 from prolight_notifier.auth import ApiError, check_token, parse_after
 from prolight_notifier.deps import HubDep, SettingsDep
 from prolight_notifier.hub import Evicted, Subscriber
+from prolight_notifier.push import FramePush, frame_push
 
 __all__ = ["CLOSE_ERROR", "CLOSE_NORMAL", "CLOSE_TOO_SLOW", "router"]
 
@@ -49,18 +54,52 @@ async def _close(websocket: WebSocket, code: int, reason: str = "") -> None:
 
 
 async def _send(websocket: WebSocket, subscriber: Subscriber) -> tuple[int, str]:
-    """Send until the run ends or the client is evicted; returns the close to send."""
+    """Send until the run ends or the client is evicted; returns the close to send.
+
+    The plain ASGI path, for servers without the fast path of `prolight_notifier.push`."""
     while True:
         try:
             message = await subscriber.next()
         except Evicted as exc:
-            reason = json.dumps({"code": "too_slow", "after": exc.last_sequence})
-            return CLOSE_TOO_SLOW, reason
+            return CLOSE_TOO_SLOW, _too_slow(exc.last_sequence)
         if message is None:
             continue
         await websocket.send_text(message.text)
         if message.terminal:
             return CLOSE_NORMAL, "run finished"
+
+
+def _too_slow(last_sequence: int) -> str:
+    return json.dumps({"code": "too_slow", "after": last_sequence})
+
+
+async def _push(push: FramePush, subscriber: Subscriber) -> tuple[int, str]:
+    """`_send` without a wake-up per message: the hub's dispatch (and the socket draining
+    again) calls `flush`, which writes every queued frame the socket takes right away."""
+    outcome: asyncio.Future[tuple[int, str]] = asyncio.get_running_loop().create_future()
+
+    def flush() -> None:
+        if outcome.done():
+            return
+        if subscriber.evicted:  # also while the socket takes nothing: its queue is dropped
+            outcome.set_result((CLOSE_TOO_SLOW, _too_slow(subscriber.last_sequence)))
+            return
+        while push.writable:
+            message = subscriber.next_nowait()
+            if message is None:
+                return
+            push.write(message.frame)
+            if message.terminal:
+                outcome.set_result((CLOSE_NORMAL, "run finished"))
+                return
+
+    subscriber.listen(flush)
+    push.on_writable = flush
+    try:
+        flush()  # the backlog
+        return await outcome
+    finally:
+        push.on_writable = None
 
 
 async def _drain_input(websocket: WebSocket) -> None:
@@ -89,7 +128,10 @@ async def run_socket(websocket: WebSocket, run_id: str, hub: HubDep, settings: S
     log.info("socket joined", extra={"run_id": run_id, "after": after})
     try:
         async with hub.subscribe(run_id, after) as subscriber:
-            sender = asyncio.create_task(_send(websocket, subscriber))
+            push = frame_push(websocket.scope)
+            sender = asyncio.create_task(
+                _send(websocket, subscriber) if push is None else _push(push, subscriber)
+            )
             reader = asyncio.create_task(_drain_input(websocket))
             try:
                 done, _ = await asyncio.wait({sender, reader}, return_when=asyncio.FIRST_COMPLETED)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from prolight.hashing import prompt_hash
 from prolight.presets import PRESETS
 from prolight.render import render

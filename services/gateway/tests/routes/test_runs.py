@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,6 +17,15 @@ from prolight.tokens import verify_stream_token
 
 pytestmark = pytest.mark.integration
 SHA = "ab" * 32
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+_clock = itertools.count()
+
+
+def _task(task_id: str, run_id: str, tool: Tool, **kw: Any) -> TaskRecord:
+    # An explicit, distinct created_at per task: steps are listed by (created_at, task_id),
+    # and tasks stored back to back can share a millisecond.
+    at = T0 + timedelta(seconds=next(_clock))
+    return TaskRecord(task_id=task_id, run_id=run_id, tool=tool, created_at=at, updated_at=at, **kw)
 
 
 async def _seed_run(store: Any, run_id: str, status: RunStatus = RunStatus.RUNNING) -> None:
@@ -23,23 +34,16 @@ async def _seed_run(store: Any, run_id: str, status: RunStatus = RunStatus.RUNNI
     run = await store.get_run(run_id)
     await store.update_run(run_id, run.version, {"status": status, "plan": {"total_tasks": 5}})
     for i in range(2):
-        await store.put_task(
-            TaskRecord(task_id=f"{run_id}-g{i}", run_id=run_id, tool=Tool.GENERATE)
-        )
+        await store.put_task(_task(f"{run_id}-g{i}", run_id, Tool.GENERATE))
         await store.set_task_status(f"{run_id}-g{i}", TaskStatus.STARTED)
         await store.set_task_status(f"{run_id}-g{i}", TaskStatus.COMPLETED, result={"ok": i})
     await store.put_task(
-        TaskRecord(
-            task_id=f"{run_id}-e0",
-            run_id=run_id,
-            tool=Tool.EVALUATE,
-            params={"artifact_id": f"{run_id}-a0"},
-        )
+        _task(f"{run_id}-e0", run_id, Tool.EVALUATE, params={"artifact_id": f"{run_id}-a0"})
     )
     await store.set_task_status(
         f"{run_id}-e0", TaskStatus.COMPLETED, result={"scores": {"final": 0.81, "ratio": 0.9}}
     )
-    await store.put_task(TaskRecord(task_id=f"{run_id}-e1", run_id=run_id, tool=Tool.EVALUATE))
+    await store.put_task(_task(f"{run_id}-e1", run_id, Tool.EVALUATE))
     await store.put_artifact(
         ArtifactRecord(
             artifact_id=f"{run_id}-a0",

@@ -6,6 +6,7 @@ run = await store.update_run(run_id, run.version, {"status": RunStatus.RUNNING})
 
 RunStore          the interface and its rules                 (base.py)
 SqliteRunStore    one file, WAL, the embedded default          (sqlite.py)
+GroupCommitter    its thread: writes queued together, one COMMIT (group_commit.py)
 MongoRunStore     PyMongo's async client, production           (mongo.py)
 RunRecord …       the documents                                (records.py)
 StoreError …      the exceptions                               (errors.py)

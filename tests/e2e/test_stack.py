@@ -22,23 +22,28 @@ START_TIMEOUT_S = 120.0
 PROLIGHT = Path(sys.executable).with_name("prolight")
 
 
-def read_until(proc: subprocess.Popen[str], marker: str, timeout: float) -> str:
-    """stdout of `proc` up to the line containing `marker` (fails on timeout or exit)."""
+def read_until(proc: subprocess.Popen[bytes], marker: str, timeout: float) -> str:
+    """stdout of `proc` up to and including the line containing `marker` (fails on timeout/exit).
+
+    Reads the pipe's file descriptor directly: a buffered readline() can pull several lines
+    into Python's buffer at once, after which select() sees an empty pipe and waits for
+    nothing while the marker sits unread in the buffer.
+    """
     assert proc.stdout is not None
-    seen: list[str] = []
+    fd = proc.stdout.fileno()
+    seen = b""
     deadline = time.monotonic() + timeout
     with selectors.DefaultSelector() as selector:
-        selector.register(proc.stdout, selectors.EVENT_READ)
-        while time.monotonic() < deadline:
-            if not selector.select(timeout=max(0.0, deadline - time.monotonic())):
-                break
-            line = proc.stdout.readline()
-            if not line:
-                pytest.fail("prolight up exited early:\n" + "".join(seen))
-            seen.append(line)
-            if marker in line:
-                return "".join(seen)
-    pytest.fail(f"no {marker!r} within {timeout} s:\n" + "".join(seen))
+        selector.register(fd, selectors.EVENT_READ)
+        while marker.encode() not in seen:
+            left = deadline - time.monotonic()
+            if left <= 0 or not selector.select(timeout=left):
+                pytest.fail(f"no {marker!r} within {timeout} s:\n" + seen.decode(errors="replace"))
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                pytest.fail("prolight up exited early:\n" + seen.decode(errors="replace"))
+            seen += chunk
+    return seen.decode(errors="replace")
 
 
 def children_of(pid: int) -> set[int]:
@@ -71,7 +76,6 @@ def test_up_starts_the_stack_and_ctrl_c_stops_every_process(tmp_path: Path) -> N
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
-        text=True,
     )
     try:
         banner = read_until(proc, "Press Ctrl-C to stop.", START_TIMEOUT_S)
@@ -89,11 +93,13 @@ def test_up_starts_the_stack_and_ctrl_c_stops_every_process(tmp_path: Path) -> N
         assert len(children) == 7  # six services and the nats-server
 
         proc.send_signal(signal.SIGINT)
-        rest, _ = proc.communicate(timeout=60)
+        rest = proc.communicate(timeout=60)[0].decode(errors="replace")
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()  # also on failure, so no open pipe is left for a later test
     assert proc.returncode == 0, rest
     assert "stopped." in rest
     assert not [pid for pid in children if alive(pid)]

@@ -81,6 +81,7 @@ README_BODY_EXAMPLE: dict[str, Any] = {
             "color_temperature": 5600,
             "softness": 0.5,
             "distance": 1.5,
+            "enabled": True,
         },
         "fill": {
             "direction": "30 degrees camera-left",
@@ -88,9 +89,16 @@ README_BODY_EXAMPLE: dict[str, Any] = {
             "color_temperature": 5600,
             "softness": 0.7,
             "distance": 2.0,
+            "enabled": True,
         },
     },
-    "camera_settings": {"shot_type": "medium shot", "fov": 85},
+    "camera_settings": {
+        "shot_type": "medium shot",
+        "camera_angle": "eye-level",
+        "fov": 85,
+        "lens_type": "portrait",
+        "aperture": "f/2.8",
+    },
     "num_results": 4,
 }
 """The original README's POST /api/generate/lighting-setup body: the OpenAPI example, and

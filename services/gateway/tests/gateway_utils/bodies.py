@@ -2,43 +2,16 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
+from prolight.api import README_BODY_EXAMPLE
 from prolight.presets import get_preset
 
 
 def readme_body(**options: Any) -> dict[str, Any]:
-    """The original README's POST /api/generate/lighting-setup body."""
-    return {
-        "subject_description": "professional model in studio",
-        "environment": "minimalist photography studio",
-        "lighting_setup": {
-            "key": {
-                "direction": "45 degrees camera-right",
-                "intensity": 0.8,
-                "color_temperature": 5600,
-                "softness": 0.5,
-                "distance": 1.5,
-                "enabled": True,
-            },
-            "fill": {
-                "direction": "30 degrees camera-left",
-                "intensity": 0.4,
-                "color_temperature": 5600,
-                "softness": 0.7,
-                "distance": 2.0,
-                "enabled": True,
-            },
-        },
-        "camera_settings": {
-            "shot_type": "medium shot",
-            "camera_angle": "eye-level",
-            "fov": 85,
-            "lens_type": "portrait",
-            "aperture": "f/2.8",
-        },
-        **options,
-    }
+    """The original README's POST /api/generate/lighting-setup body (a fresh copy)."""
+    return {**copy.deepcopy(README_BODY_EXAMPLE), **options}
 
 
 def fibo_body(**options: Any) -> dict[str, Any]:

@@ -75,6 +75,10 @@ CASES = [
     ),
     pytest.param(Light, {"softness": "x"}, "softness", "valid number", id="light-softness-text"),
     pytest.param(
+        Light, {"intensity": True}, "intensity", "not true/false", id="light-intensity-bool"
+    ),
+    pytest.param(Camera, {"iso": False}, "iso", "not true/false", id="camera-iso-bool"),
+    pytest.param(
         Light,
         {"distance": 0},
         "distance",

@@ -34,10 +34,23 @@ __all__ = [
 ]
 
 
+_NUMBERS = (int, float, int | None, float | None)
+
+
 class StrictModel(BaseModel):
-    """Base of every schema model: unknown fields are rejected and named."""
+    """Base of every schema model: unknown fields are rejected and named, and a number field
+    refuses true/false (pydantic would read them as 1 and 0)."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, validate_assignment=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_for_numbers(cls, v: Any, info: ValidationInfo) -> Any:
+        if isinstance(v, bool) and info.field_name is not None:
+            field = cls.model_fields.get(info.field_name)
+            if field is not None and field.annotation in _NUMBERS:
+                raise ValueError(f"expected a number, not true/false (got {str(v).lower()})")
+        return v
 
 
 class Role(StrEnum):

@@ -28,8 +28,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
@@ -37,6 +36,7 @@ import websockets
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
 from prolight.api import RunAccepted, RunStatusOut
+from prolight.closing import AsyncClosing
 from prolight.errors import ProLightError
 
 __all__ = [
@@ -86,23 +86,12 @@ def _with_query(url: str, **params: str | int) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-class ProLightClient:
+class ProLightClient(AsyncClosing):
     """HTTP client of the gateway at `gateway_url` and WebSocket client of its notifier."""
 
     def __init__(self, gateway_url: str = DEFAULT_GATEWAY_URL, *, timeout: float = 30.0) -> None:
         self.gateway_url = gateway_url.rstrip("/")
         self._http = httpx.AsyncClient(base_url=self.gateway_url, timeout=timeout)
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     async def close(self) -> None:
         """Close the HTTP connections."""

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-from abc import ABC, abstractmethod
+from abc import abstractmethod
 from dataclasses import dataclass
-from types import TracebackType
-from typing import Self
 
 from prolight.blobs.errors import BlobNotFoundError
+from prolight.closing import AsyncClosing
 
 __all__ = ["ArtifactStore", "BlobInfo", "check_key", "content_key"]
 
@@ -43,7 +42,7 @@ class BlobInfo:
     url: str
 
 
-class ArtifactStore(ABC):
+class ArtifactStore(AsyncClosing):
     """Where artifact bytes live. Get one from `open_blobs(url)`; close it when done."""
 
     @abstractmethod
@@ -77,14 +76,3 @@ class ArtifactStore(ABC):
     async def close(self) -> None:
         """Release connections; safe to call twice."""
         return None  # nothing held by default
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()

@@ -19,8 +19,6 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from types import TracebackType
-from typing import Self
 from urllib.parse import urlsplit, urlunsplit
 
 import nats.errors
@@ -34,6 +32,7 @@ from prolight.bus.errors import BusUnavailableError, nats_errors, translate
 from prolight.bus.history import EventFeed, open_feed, read_history
 from prolight.bus.streams import ConsumerSettings, stream_configs
 from prolight.bus.worker import Delivery, PullWorker, event_worker
+from prolight.closing import AsyncClosing
 from prolight.events import Event
 from prolight.subjects import DEAD_LETTERS_STREAM
 from prolight.telemetry import TRACEPARENT, current_traceparent
@@ -69,7 +68,7 @@ class PublishResult:
     duplicate: bool
 
 
-class Bus:
+class Bus(AsyncClosing):
     """A NATS connection with JetStream. Create with `await Bus.connect(url)`; close when done."""
 
     def __init__(self, nc: Client, js: JetStreamContext, url: str) -> None:
@@ -135,17 +134,6 @@ class Bus:
                 await self._nc.drain()
             except (nats.errors.Error, OSError):
                 await self._nc.close()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     @property
     def jetstream(self) -> JetStreamContext:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from types import TracebackType
 from typing import Self
 
 import nats.errors
@@ -20,6 +19,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from prolight.bus.errors import BusTimeoutError, MalformedEventError, nats_errors, translate
 from prolight.bus.worker import decode_event
+from prolight.closing import AsyncClosing
 from prolight.events import Event
 from prolight.subjects import ALL_EVENTS, EVENTS_STREAM, run_history_filter
 
@@ -84,7 +84,7 @@ async def read_history(
     return events
 
 
-class EventFeed:
+class EventFeed(AsyncClosing):
     """A live, ordered stream of events; iterate with `async for` or call `next(timeout)`.
 
     Backed by an ordered push consumer: the client library recreates it after a gap or a
@@ -131,17 +131,6 @@ class EventFeed:
             self._closed = True
             with contextlib.suppress(nats.errors.Error, OSError):
                 await self._sub.unsubscribe()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
 
 async def open_feed(

@@ -16,11 +16,11 @@ from __future__ import annotations
 import itertools
 import os
 import time
-from abc import ABC, abstractmethod
+from abc import abstractmethod
 from collections.abc import Mapping
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
+from prolight.closing import AsyncClosing
 from prolight.store.errors import InvalidTransitionError
 from prolight.store.records import (
     TASK_TRANSITIONS,
@@ -110,7 +110,7 @@ def audit_entry(
     )
 
 
-class RunStore(ABC):
+class RunStore(AsyncClosing):
     """The run store. Get one from `open_store(url)`; close it (or `async with`) when done."""
 
     # -- runs ----------------------------------------------------------------------------
@@ -233,17 +233,6 @@ class RunStore(ABC):
     @abstractmethod
     async def close(self) -> None:
         """Release connections; safe to call twice."""
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
 
 def page_size(limit: int) -> int:

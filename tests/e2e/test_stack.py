@@ -71,6 +71,7 @@ def alive(pid: int) -> bool:
 def test_up_starts_the_stack_and_ctrl_c_stops_every_process(tmp_path: Path) -> None:
     env = {**os.environ, **stack_env(tmp_path)}
     env.pop("PROLIGHT_STREAM_TOKEN_SECRET")  # `up` makes one for the session
+    env.pop("PROLIGHT_API_KEYS_FILE", None)  # keys off: the banner must say so
     proc = subprocess.Popen(
         [str(PROLIGHT), "up", "--home", str(tmp_path / "home")],
         env=env,
@@ -86,6 +87,7 @@ def test_up_starts_the_stack_and_ctrl_c_stops_every_process(tmp_path: Path) -> N
         assert "curl" in banner
         assert "nats-server: started" in banner
         assert "PROLIGHT_STREAM_TOKEN_SECRET was made" in banner
+        assert "API keys: OFF" in banner  # make run says the API is open
         for var, _ in SERVICE_PORTS.values():
             answer = httpx.get(f"http://127.0.0.1:{env[var]}/healthz", timeout=5)
             assert answer.status_code == 200, var

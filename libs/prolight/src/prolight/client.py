@@ -87,11 +87,21 @@ def _with_query(url: str, **params: str | int) -> str:
 
 
 class ProLightClient(AsyncClosing):
-    """HTTP client of the gateway at `gateway_url` and WebSocket client of its notifier."""
+    """HTTP client of the gateway at `gateway_url` and WebSocket client of its notifier.
 
-    def __init__(self, gateway_url: str = DEFAULT_GATEWAY_URL, *, timeout: float = 30.0) -> None:
+    `api_key` is sent as `X-API-Key` on every request (needed when the gateway has keys on).
+    """
+
+    def __init__(
+        self,
+        gateway_url: str = DEFAULT_GATEWAY_URL,
+        *,
+        api_key: str | None = None,
+        timeout: float = 30.0,
+    ) -> None:
         self.gateway_url = gateway_url.rstrip("/")
-        self._http = httpx.AsyncClient(base_url=self.gateway_url, timeout=timeout)
+        headers = {"X-API-Key": api_key} if api_key else None
+        self._http = httpx.AsyncClient(base_url=self.gateway_url, headers=headers, timeout=timeout)
 
     async def close(self) -> None:
         """Close the HTTP connections."""

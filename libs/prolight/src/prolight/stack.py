@@ -321,6 +321,15 @@ class Stack:
                 '       -d \'{"lighting_description": "soft butterfly light, warm tones"}\'',
                 "  .venv/bin/prolight generate --preset rembrandt -o out/rembrandt",
             ]
+        if "gateway" in self.services:
+            keys_file = self._var("PROLIGHT_API_KEYS_FILE")
+            lines.append(
+                f"\nAPI keys: on ({keys_file}); send X-API-Key (`prolight keys new NAME`)"
+                if keys_file
+                else "\nAPI keys: OFF — anyone who reaches the API can start and read every run."
+                "\n  To require keys: .venv/bin/prolight keys new YOUR_NAME, then "
+                "PROLIGHT_API_KEYS_FILE=.prolight/api-keys make run"
+            )
         if self.generated_secret:
             lines.append(
                 f"\n(a random {_SECRET_VAR} was made for this session; set it to keep "

@@ -4,14 +4,16 @@ the lifespan opens NATS and the stores (and loads settings if none were given)."
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.telemetry import TelemetryConfig
 from opentelemetry.trace import TracerProvider
 
+from prolight_gateway.deps import get_caller
 from prolight_gateway.errors import LastResortMiddleware, install_error_handlers
 from prolight_gateway.limits import BodyLimitMiddleware
 from prolight_gateway.resources import open_resources
 from prolight_gateway.routes import ROUTERS
+from prolight_gateway.routes.responses import errors
 from prolight_gateway.settings import DEFAULT_MAX_BODY_BYTES, GatewaySettings
 
 __all__ = ["create_app"]
@@ -49,5 +51,11 @@ def create_app(
     app.add_middleware(LastResortMiddleware)  # added last: outermost
     install_error_handlers(app)
     for router in ROUTERS:
-        app.include_router(router)
+        api = (router.prefix or "").startswith("/api")
+        app.include_router(
+            router,
+            # Every /api route knows its caller: 401 before anything else when keys are on.
+            dependencies=[Depends(get_caller)] if api else None,
+            responses=errors(401) if api else None,
+        )
     return app

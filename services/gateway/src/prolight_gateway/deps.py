@@ -13,10 +13,20 @@ from fastapi import Depends, Request
 from prolight.blobs import ArtifactStore
 from prolight.bus import Bus
 from prolight.store import RunStore
+from prolight_gateway.access import Access
 from prolight_gateway.resources import Resources
 from prolight_gateway.settings import GatewaySettings
 
-__all__ = ["BlobsDep", "BusDep", "ResourcesDep", "SettingsDep", "StoreDep"]
+__all__ = [
+    "BlobsDep",
+    "BusDep",
+    "CallerDep",
+    "ResourcesDep",
+    "RunStarterDep",
+    "SettingsDep",
+    "StoreDep",
+    "get_caller",
+]
 
 
 async def get_resources(request: Request) -> Resources:
@@ -58,3 +68,25 @@ SettingsDep = Annotated[GatewaySettings, Depends(get_settings)]
 StoreDep = Annotated[RunStore, Depends(get_store)]
 BusDep = Annotated[Bus, Depends(get_bus)]
 BlobsDep = Annotated[ArtifactStore, Depends(get_blobs)]
+
+
+async def get_caller(request: Request) -> str:
+    """The owner of the request's `X-API-Key` (`anonymous` with keys off); 401 otherwise."""
+    access: Access = request.app.state.resources.access
+    return access.caller(request.headers.get("x-api-key"))
+
+
+CallerDep = Annotated[str, Depends(get_caller)]
+"""Who is calling; every /api router depends on it, so a route that names it gets the cached
+value at no extra cost."""
+
+
+async def get_run_starter(request: Request, caller: CallerDep) -> str:
+    """The caller, after spending one of their runs (429 with Retry-After when none is left)."""
+    access: Access = request.app.state.resources.access
+    access.start_run(caller)
+    return caller
+
+
+RunStarterDep = Annotated[str, Depends(get_run_starter)]
+"""The caller of an endpoint that starts a run (rate limited per key)."""

@@ -4,6 +4,8 @@
     ├── InvalidRequest        422 invalid_input: a query or path value that cannot be used
     ├── NotFound              404 not_found: no such run, artifact or preset
     ├── Conflict              409 conflict: e.g. cancelling a finished run
+    ├── Unauthorized          401 api_key_missing / api_key_invalid (keys turned on)
+    ├── RateLimited           429 rate_limited, with Retry-After
     └── ServiceUnavailable    503 bus_unavailable / store_unavailable / blob_unavailable
 
 Foreign errors are mapped here, at the boundary: pydantic's and FastAPI's validation errors and
@@ -36,7 +38,9 @@ __all__ = [
     "InvalidRequest",
     "LastResortMiddleware",
     "NotFound",
+    "RateLimited",
     "ServiceUnavailable",
+    "Unauthorized",
     "error_response",
     "install_error_handlers",
     "invalid_input",
@@ -58,6 +62,7 @@ class ApiError(Exception):
 
     status = 400
     code = "bad_request"
+    headers: dict[str, str] | None = None
 
     def __init__(
         self,
@@ -99,6 +104,24 @@ class Conflict(ApiError):
 
     status = 409
     code = "conflict"
+
+
+class Unauthorized(ApiError):
+    """Raised when API keys are on and the request has no key, or one nobody issued (401)."""
+
+    status = 401
+    code = "api_key_invalid"
+
+
+class RateLimited(ApiError):
+    """Raised when a key starts runs faster than its limit (429 with `Retry-After`)."""
+
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.headers = {"Retry-After": str(retry_after_s)}
 
 
 class ServiceUnavailable(ApiError):
@@ -171,7 +194,7 @@ def request_field_errors(exc: RequestValidationError) -> tuple[list[FieldError],
 
 async def _api_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
-    return error_response(exc.status, exc.body)
+    return error_response(exc.status, exc.body, exc.headers)
 
 
 async def _validation(request: Request, exc: Exception) -> JSONResponse:

@@ -1,4 +1,5 @@
-"""What the gateway holds open while it serves: the bus, the run store, the artifact store.
+"""What the gateway holds open while it serves: the bus, the run store, the artifact store,
+and who may call (the API keys, read once).
 
 Opened in the application's lifespan (never at import), so `create_app()` builds an app
 without touching the network; closed in reverse order at shutdown.
@@ -11,12 +12,14 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
+from prolight.api_keys import KeyRing
 from prolight.blobs import ArtifactStore, open_blobs
 from prolight.bus import Bus
 from prolight.store import RunStore, open_store
+from prolight_gateway.access import Access, TokenBucket
 from prolight_gateway.settings import GatewaySettings
 
-__all__ = ["Resources", "open_resources"]
+__all__ = ["Resources", "open_access", "open_resources"]
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +32,7 @@ class Resources:
     bus: Bus
     store: RunStore
     blobs: ArtifactStore
+    access: Access
 
 
 @asynccontextmanager
@@ -36,8 +40,10 @@ async def open_resources(settings: GatewaySettings) -> AsyncIterator[Resources]:
     """Connect to NATS (declaring the streams), open the run and artifact stores.
 
     Raises `BusUnavailableError`, `StoreUnavailableError` or `BlobUnavailableError` when one
-    cannot be reached, so a misconfigured gateway stops at start-up instead of serving 503s.
+    cannot be reached, and `KeyFileError` for an unusable keys file, so a misconfigured
+    gateway stops at start-up instead of serving 503s.
     """
+    access = open_access(settings)
     async with AsyncExitStack() as stack:
         bus = await Bus.connect(settings.nats_url, name=f"gateway-{settings.instance_id}")
         stack.push_async_callback(bus.close)
@@ -47,4 +53,18 @@ async def open_resources(settings: GatewaySettings) -> AsyncIterator[Resources]:
         blobs = await open_blobs(settings.blob_url)
         stack.push_async_callback(blobs.close)
         log.info("gateway connected to %s", bus.url)
-        yield Resources(settings=settings, bus=bus, store=store, blobs=blobs)
+        yield Resources(settings=settings, bus=bus, store=store, blobs=blobs, access=access)
+
+
+def open_access(settings: GatewaySettings) -> Access:
+    """The key ring from `api_keys_file` (None: keys off, said in the log) and the rate limit."""
+    limit = TokenBucket(settings.generate_rate_per_min, settings.generate_burst)
+    if settings.api_keys_file is None:
+        log.warning(
+            "API keys are off: anyone who reaches this gateway can start and read every run "
+            "(set PROLIGHT_API_KEYS_FILE to require keys)"
+        )
+        return Access(None, limit)
+    keys = KeyRing.load(settings.api_keys_file)
+    log.info("API keys on: %d keys from %s", len(keys.owners), settings.api_keys_file)
+    return Access(keys, limit)

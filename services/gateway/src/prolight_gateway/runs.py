@@ -27,6 +27,7 @@ from prolight.api import (
     new_run_id,
     queued_steps,
 )
+from prolight.api_keys import ANONYMOUS
 from prolight.bus import Bus, BusError
 from prolight.events import Event, RunCancelRequested, RunCreated, RunOptions
 from prolight.schema import FiboPrompt
@@ -53,9 +54,11 @@ __all__ = [
     "cancel_run",
     "links",
     "list_runs",
+    "owned_run",
     "progress",
     "run_status",
     "submit_run",
+    "visible_to",
 ]
 
 log = logging.getLogger(__name__)
@@ -92,7 +95,7 @@ async def submit_run(
     prompt: FiboPrompt,
     options: RunOptions,
     *,
-    owner: str = "anonymous",
+    owner: str = ANONYMOUS,
     parent_run_id: str | None = None,
 ) -> RunAccepted:
     """Persist a new run and publish `run.created` (see the module doc for the order)."""
@@ -141,12 +144,19 @@ async def _mark_unqueued(store: RunStore, record: RunRecord, exc: BusError) -> b
     return False
 
 
-async def _get_run(store: RunStore, run_id: str) -> RunRecord:
+def visible_to(caller: str, owner: str) -> bool:
+    """Whether `caller` may see a run or artifact of `owner`: their own, or any with keys off
+    (every caller is then `anonymous`, a name no key can have)."""
+    return caller in (ANONYMOUS, owner)
+
+
+async def owned_run(store: RunStore, run_id: str, caller: str) -> RunRecord:
+    """The run, if `caller` may see it; 404 when it does not exist or is another key's."""
     try:
         run = await store.get_run(run_id)
     except StoreError as exc:
         raise _store_down(exc) from exc
-    if run is None:
+    if run is None or not visible_to(caller, run.owner):
         raise NotFound(f"no run {run_id!r}", field="run_id")
     bind_run(run_id)
     return run
@@ -202,9 +212,11 @@ def _artifact(
     )
 
 
-async def run_status(store: RunStore, settings: GatewaySettings, run_id: str) -> RunStatusOut:
+async def run_status(
+    store: RunStore, settings: GatewaySettings, run_id: str, caller: str
+) -> RunStatusOut:
     """The run with its steps, artifacts, progress and a fresh stream token (404 if unknown)."""
-    run = await _get_run(store, run_id)
+    run = await owned_run(store, run_id, caller)
     try:
         tasks = await store.list_tasks(run_id)
         artifacts = await store.list_artifacts(run_id)
@@ -239,11 +251,18 @@ async def run_status(store: RunStore, settings: GatewaySettings, run_id: str) ->
 
 
 async def list_runs(
-    store: RunStore, *, status: RunStatus | None, limit: int, cursor: str | None
+    store: RunStore,
+    caller: str,
+    *,
+    status: RunStatus | None,
+    limit: int,
+    cursor: str | None,
 ) -> RunPage:
-    """One page of runs, newest first (422 on a cursor this API did not hand out)."""
+    """One page of the runs `caller` may see, newest first (422 on a cursor this API did not
+    hand out)."""
+    owner = None if caller == ANONYMOUS else caller
     try:
-        page = await store.list_runs(status=status, limit=limit, cursor=cursor)
+        page = await store.list_runs(status=status, owner=owner, limit=limit, cursor=cursor)
     except InvalidCursorError as exc:
         raise InvalidRequest(str(exc), field="cursor") from exc
     except StoreError as exc:
@@ -264,10 +283,10 @@ async def list_runs(
 
 
 async def cancel_run(
-    store: RunStore, bus: Bus, settings: GatewaySettings, run_id: str
+    store: RunStore, bus: Bus, settings: GatewaySettings, run_id: str, caller: str
 ) -> CancelAccepted:
     """Publish `run.cancel_requested` for this run only (404 unknown, 409 already finished)."""
-    run = await _get_run(store, run_id)
+    run = await owned_run(store, run_id, caller)
     if run.status in FINISHED_RUN:
         raise Conflict(f"run {run_id} is already {run.status.value}", code="run_finished")
     event = Event.build(run_id, RunCancelRequested(requested_by="api"))

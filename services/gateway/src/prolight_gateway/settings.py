@@ -7,9 +7,14 @@ PROLIGHT_GATEWAY_PUBLIC_URL      http://127.0.0.1:8000  base of status and artif
 PROLIGHT_GATEWAY_MAX_BODY_BYTES  1048576  larger request bodies are 413
 PROLIGHT_STREAM_TOKEN_TTL_S      60     seconds a client has to connect with a token
 PROLIGHT_PUBLISH_TIMEOUT_S       5      seconds to wait for JetStream's publish ack
+PROLIGHT_API_KEYS_FILE           unset  hashed API keys (`prolight keys new`); set → keys required
+PROLIGHT_GENERATE_RATE_PER_MIN   30     runs each key may start per minute (keys on)
+PROLIGHT_GENERATE_BURST          10     runs a key may start at once before that rate applies
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator
 
@@ -47,6 +52,15 @@ class GatewaySettings(ServiceSettings):
     )
     gateway_max_body_bytes: int = Field(DEFAULT_MAX_BODY_BYTES, ge=1024, description="Bytes.")
     publish_timeout_s: float = Field(5.0, gt=0, description="Seconds to wait for a publish ack.")
+    api_keys_file: Path | None = Field(
+        None, description="Hashed API keys file; when set, every /api request needs X-API-Key."
+    )
+    generate_rate_per_min: float = Field(
+        30.0, gt=0, description="Runs each API key may start per minute (keys on)."
+    )
+    generate_burst: int = Field(
+        10, ge=1, description="Runs an API key may start at once before the rate applies."
+    )
 
     @field_validator("stream_token_secret")
     @classmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any
 
@@ -151,12 +152,7 @@ class _DownBus:
 
 async def test_publish_failure_is_503_and_the_run_is_failed(gateway: Any) -> None:
     res: Resources = gateway.resources
-    gateway.app.state.resources = Resources(
-        settings=res.settings,
-        bus=_DownBus(res.bus),
-        store=res.store,
-        blobs=res.blobs,  # type: ignore[arg-type]
-    )
+    gateway.app.state.resources = dataclasses.replace(res, bus=_DownBus(res.bus))  # type: ignore[arg-type]
 
     r = await gateway.client.post("/api/generate/lighting-setup", json=readme_body())
 

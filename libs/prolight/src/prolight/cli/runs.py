@@ -12,6 +12,8 @@ bundle's `manifest.json`.
 `prolight watch RUN_ID [--after N] [--gateway URL]` — follows a run's live stream, resuming by
 itself when the connection drops.
 
+Commands that talk to the gateway send `PROLIGHT_API_KEY` as `X-API-Key` when it is set.
+
 Exit status: 0 the run completed (or `up` was stopped), 1 the run failed or was cancelled (or
 the stack could not start), 2 bad input or no gateway (`is make run running?`). Never a
 traceback.
@@ -22,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import os
 import sys
 import zipfile
 from collections.abc import Awaitable
@@ -183,7 +186,7 @@ def _client(gateway: str) -> ProLightClient:
         from prolight.client import ProLightClient
     except ImportError as exc:  # pragma: no cover - the services install both
         _fail(f"this command needs httpx and websockets ({exc.name} is missing)")
-    return ProLightClient(gateway)
+    return ProLightClient(gateway, api_key=os.environ.get("PROLIGHT_API_KEY") or None)
 
 
 def _run(coro: Awaitable[T], gateway: str) -> T:

@@ -7,12 +7,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
 
+from prolight.api_keys import ANONYMOUS
 from prolight.blobs import BlobError, BlobNotFoundError
-from prolight.store import StoreError
-from prolight_gateway.deps import BlobsDep, StoreDep
+from prolight.store import RunStore, StoreError
+from prolight_gateway.deps import BlobsDep, CallerDep, StoreDep
 from prolight_gateway.errors import InvalidRequest, NotFound, ServiceUnavailable
 from prolight_gateway.logs import bind_run
 from prolight_gateway.routes.responses import errors
+from prolight_gateway.runs import visible_to
 from prolight_gateway.thumbnails import (
     MAX_THUMBNAIL_PX,
     MIN_THUMBNAIL_PX,
@@ -26,7 +28,19 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/api/artifacts", tags=["artifacts"])
 
-_CACHE_CONTROL = "public, max-age=31536000, immutable"  # content addressed: never changes
+_CACHE_CONTROL = "private, max-age=31536000, immutable"  # content addressed; maybe keyed
+
+
+async def _visible(store: RunStore, run_id: str, caller: str) -> bool:
+    if caller == ANONYMOUS:  # keys off: no lookup on the hot path
+        return True
+    try:
+        run = await store.get_run(run_id)
+    except StoreError as exc:
+        raise ServiceUnavailable(
+            f"the run store is unavailable: {exc}", code="store_unavailable"
+        ) from exc
+    return run is not None and visible_to(caller, run.owner)
 
 
 @router.get(
@@ -43,6 +57,7 @@ async def get_artifact(
     artifact_id: str,
     store: StoreDep,
     blobs: BlobsDep,
+    caller: CallerDep,
     size: Annotated[
         int | None,
         Query(
@@ -61,7 +76,7 @@ async def get_artifact(
         raise ServiceUnavailable(
             f"the run store is unavailable: {exc}", code="store_unavailable"
         ) from exc
-    if record is None:
+    if record is None or not await _visible(store, record.run_id, caller):
         raise NotFound(f"no artifact {artifact_id!r}", field="artifact_id")
     bind_run(record.run_id)
     if size is not None and not record.content_type.startswith("image/"):

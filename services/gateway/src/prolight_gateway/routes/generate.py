@@ -14,7 +14,7 @@ from prolight.api import (
 from prolight.errors import FieldError, InvalidInput
 from prolight.schema import FiboPrompt, load_prompt
 from prolight.translator import translate
-from prolight_gateway.deps import BusDep, SettingsDep, StoreDep
+from prolight_gateway.deps import BusDep, RunStarterDep, SettingsDep, StoreDep
 from prolight_gateway.routes.responses import errors
 from prolight_gateway.runs import submit_run
 from prolight_gateway.validation import reading_user_input
@@ -34,16 +34,22 @@ def _accepted(model: RunAccepted) -> Response:
     "/lighting-setup",
     status_code=202,
     response_model=RunAccepted,
-    responses=errors(413, 422, 503),
+    responses=errors(413, 422, 429, 503),
     summary="Start a run",
 )
 async def generate_lighting_setup(
-    body: GenerateLightingRequest, store: StoreDep, bus: BusDep, settings: SettingsDep
+    body: GenerateLightingRequest,
+    store: StoreDep,
+    bus: BusDep,
+    settings: SettingsDep,
+    caller: RunStarterDep,
 ) -> Response:
     """Validate the setup (README body or fibo_v1 prompt), store the run, publish `run.created`."""
     with reading_user_input("lighting setup"):
         prompt = load_prompt(body.prompt_input())
-    return _accepted(await submit_run(store, bus, settings, prompt, body.run_options()))
+    return _accepted(
+        await submit_run(store, bus, settings, prompt, body.run_options(), owner=caller)
+    )
 
 
 def _described_prompt(body: NaturalLanguageRequest) -> tuple[FiboPrompt, TranslationOut]:
@@ -76,15 +82,19 @@ def _described_prompt(body: NaturalLanguageRequest) -> tuple[FiboPrompt, Transla
     "/natural-language",
     status_code=202,
     response_model=NaturalLanguageAccepted,
-    responses=errors(413, 422, 503),
+    responses=errors(413, 422, 429, 503),
     summary="Start a run from a description",
 )
 async def generate_natural_language(
-    body: NaturalLanguageRequest, store: StoreDep, bus: BusDep, settings: SettingsDep
+    body: NaturalLanguageRequest,
+    store: StoreDep,
+    bus: BusDep,
+    settings: SettingsDep,
+    caller: RunStarterDep,
 ) -> Response:
     """Translate `lighting_description` (rule-based), then run it like a lighting setup."""
     prompt, translation = _described_prompt(body)
-    accepted = await submit_run(store, bus, settings, prompt, body.run_options())
+    accepted = await submit_run(store, bus, settings, prompt, body.run_options(), owner=caller)
     return _accepted(
         NaturalLanguageAccepted(**accepted.model_dump(), prompt=prompt, translation=translation)
     )

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from prolight.api import CancelAccepted, RunPage, RunStatusOut
 from prolight.store import RunStatus
 from prolight_gateway import runs
-from prolight_gateway.deps import BusDep, SettingsDep, StoreDep
+from prolight_gateway.deps import BusDep, CallerDep, SettingsDep, StoreDep
 from prolight_gateway.routes.responses import errors
 
 __all__ = ["router"]
@@ -18,20 +18,23 @@ router = APIRouter(prefix="/api", tags=["runs"])
 
 
 @router.get("/status/{run_id}", responses=errors(404, 422, 503), summary="Where a run stands")
-async def run_status(run_id: str, store: StoreDep, settings: SettingsDep) -> RunStatusOut:
+async def run_status(
+    run_id: str, store: StoreDep, settings: SettingsDep, caller: CallerDep
+) -> RunStatusOut:
     """Steps, artifacts, progress (0–1), and a fresh stream token with links to reconnect."""
-    return await runs.run_status(store, settings, run_id)
+    return await runs.run_status(store, settings, run_id, caller)
 
 
 @router.get("/runs", responses=errors(422, 503), summary="List runs")
 async def list_runs(
     store: StoreDep,
+    caller: CallerDep,
     status: Annotated[RunStatus | None, Query(description="Only runs in this status.")] = None,
     limit: Annotated[int, Query(ge=1, le=100, description="Runs per page.")] = 20,
     cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
 ) -> RunPage:
-    """Runs, newest first, one page at a time."""
-    return await runs.list_runs(store, status=status, limit=limit, cursor=cursor)
+    """Your runs (every run with keys off), newest first, one page at a time."""
+    return await runs.list_runs(store, caller, status=status, limit=limit, cursor=cursor)
 
 
 @router.post(
@@ -41,8 +44,8 @@ async def list_runs(
     summary="Cancel one run",
 )
 async def cancel_run(
-    run_id: str, store: StoreDep, bus: BusDep, settings: SettingsDep
+    run_id: str, store: StoreDep, bus: BusDep, settings: SettingsDep, caller: CallerDep
 ) -> CancelAccepted:
     """Ask the planner to cancel this run (and no other): tasks not yet started are dropped,
     workers stop at their next checkpoint, `run.cancelled` follows on the run's stream."""
-    return await runs.cancel_run(store, bus, settings, run_id)
+    return await runs.cancel_run(store, bus, settings, run_id, caller)

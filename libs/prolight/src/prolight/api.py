@@ -17,8 +17,8 @@
 from __future__ import annotations
 
 from datetime import datetime
+from secrets import token_hex
 from typing import Any, Literal
-from uuid import uuid4
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -59,7 +59,7 @@ RUN_ID_PREFIX = "run_"
 
 def new_run_id() -> str:
     """`run_` + 26 lowercase hex characters (104 random bits); matches `RUN_ID_PATTERN`."""
-    return RUN_ID_PREFIX + uuid4().hex[:26]
+    return RUN_ID_PREFIX + token_hex(13)
 
 
 def queued_steps(options: RunOptions) -> int:

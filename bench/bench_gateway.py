@@ -123,6 +123,15 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 # ------------------------------------------------------------------ the load
 
 
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds a process has used (Linux /proc; 0.0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass
 class Result:
     name: str
@@ -130,6 +139,8 @@ class Result:
     accepted: int
     seconds: float
     latencies_ms: list[float]
+    cpu_s: float = 0.0
+    """CPU the server process used over the round: less sensitive to other load than the rate."""
 
     @property
     def rate(self) -> float:
@@ -153,7 +164,7 @@ async def _read_response(reader: asyncio.StreamReader) -> int:
     return status
 
 
-async def drive(name: str, port: int, requests: int, concurrency: int) -> Result:
+async def drive(name: str, port: int, pid: int, requests: int, concurrency: int) -> Result:
     """`requests` POSTs over `concurrency` keep-alive connections; latency per request."""
     request = (
         f"POST {PATH} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
@@ -177,26 +188,29 @@ async def drive(name: str, port: int, requests: int, concurrency: int) -> Result
         finally:
             writer.close()
 
-    began = time.perf_counter()
+    began, cpu_before = time.perf_counter(), cpu_s(pid)
     await asyncio.gather(*(connection() for _ in range(concurrency)))
-    return Result(name, requests, accepted, time.perf_counter() - began, latencies)
+    seconds = time.perf_counter() - began
+    return Result(name, requests, accepted, seconds, latencies, cpu_s(pid) - cpu_before)
 
 
 def report(result: Result) -> str:
     return (
         f"{result.name:8s} {result.rate:8.0f} accepted runs/s   "
         f"p50 {result.percentile(0.50):6.1f} ms   p99 {result.percentile(0.99):6.1f} ms   "
+        f"{result.cpu_s / result.requests * 1e6:5.0f} µs CPU/request   "
         f"({result.accepted}/{result.requests} accepted in {result.seconds:.2f} s)"
     )
 
 
-async def bench(args: argparse.Namespace, gateway_port: int, bare_port: int) -> None:
-    for name, port in (("bare", bare_port), ("gateway", gateway_port)):
-        await drive(name, port, 300, args.concurrency)  # warm-up: imports, caches, JIT-less paths
+async def bench(args: argparse.Namespace, servers: dict[str, tuple[int, int]]) -> None:
+    """`servers`: name → (port, pid)."""
+    for name, (port, pid) in servers.items():
+        await drive(name, port, pid, 300, args.concurrency)  # warm-up: imports, caches
     results: dict[str, list[Result]] = {"bare": [], "gateway": []}
     for _ in range(args.rounds):
-        for name, port in (("bare", bare_port), ("gateway", gateway_port)):
-            result = await drive(name, port, args.requests, args.concurrency)
+        for name, (port, pid) in servers.items():
+            result = await drive(name, port, pid, args.requests, args.concurrency)
             results[name].append(result)
             print("  round  " + report(result), flush=True)
     print()
@@ -208,6 +222,11 @@ async def bench(args: argparse.Namespace, gateway_port: int, bare_port: int) -> 
     ratio = medians["gateway"] / medians["bare"]
     verdict = "meets" if ratio >= 0.70 else "MISSES"
     print(f"\ngateway / bare throughput: {ratio:.0%} ({verdict} the ≥ 70 % target)")
+    cpu = {n: sum(r.cpu_s for r in rs) / sum(r.requests for r in rs) for n, rs in results.items()}
+    print(
+        f"server CPU per request: bare {cpu['bare'] * 1e6:.0f} µs, gateway "
+        f"{cpu['gateway'] * 1e6:.0f} µs (bare / gateway {cpu['bare'] / cpu['gateway']:.0%})"
+    )
 
 
 def main() -> None:
@@ -262,7 +281,8 @@ def main() -> None:
                 f"{args.concurrency} connections, {os.cpu_count()} cores "
                 "(client, both servers and nats-server share them)\n"
             )
-            asyncio.run(bench(args, gateway_port, bare_port))
+            servers = {"bare": (bare_port, bare.pid), "gateway": (gateway_port, gateway.pid)}
+            asyncio.run(bench(args, servers))
         finally:
             for proc in reversed(procs):
                 stop(proc)

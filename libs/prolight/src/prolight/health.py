@@ -3,6 +3,7 @@
     GET /healthz  200 {"status": "ok"} while the process runs (liveness)
     GET /readyz   200 {"status": "ready", "checks": {...}} when every check passes, else 503
                   with the failing check's message (readiness: NATS and the run store reachable)
+    GET /metrics  200 this process's Prometheus metrics (`prolight.metrics`), text format
 
 Plain `asyncio.start_server` and HTTP/1.0-style one-request connections: a probe needs nothing
 more, and a worker should not pull in an ASGI stack for two routes. Each check is an async
@@ -22,6 +23,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
 from typing import Self
 
+from prolight import metrics
+
 __all__ = ["CHECK_TIMEOUT_S", "HealthCheck", "HealthServer"]
 
 log = logging.getLogger(__name__)
@@ -36,7 +39,7 @@ _REASONS = {200: "OK", 404: "Not Found", 405: "Method Not Allowed", 503: "Servic
 
 
 class HealthServer:
-    """`/healthz` and `/readyz` on `host:port` (port 0: disabled, nothing listens).
+    """`/healthz`, `/readyz` and `/metrics` on `host:port` (port 0: disabled, nothing listens).
 
     Start with `await start()` (or `async with`); `port` is the bound port afterwards.
     """
@@ -123,11 +126,15 @@ class HealthServer:
                 del line  # headers are not needed
             parts = request_line.decode("latin-1").split()
             method, path = (parts[0], parts[1].split("?", 1)[0]) if len(parts) >= 2 else ("", "")
-            status, body = await self._respond(method, path)
-            data = json.dumps(body).encode()
+            content_type = "application/json"
+            if path == "/metrics" and method in ("GET", "HEAD"):
+                status, data, content_type = 200, metrics.render(), metrics.CONTENT_TYPE
+            else:
+                status, body = await self._respond(method, path)
+                data = json.dumps(body).encode()
             head = (
                 f"HTTP/1.1 {status} {_REASONS.get(status, '')}\r\n"
-                "Content-Type: application/json\r\n"
+                f"Content-Type: {content_type}\r\n"
                 f"Content-Length: {len(data)}\r\n"
                 "Connection: close\r\n\r\n"
             ).encode()

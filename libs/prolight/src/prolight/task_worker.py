@@ -43,6 +43,7 @@ from prolight.events import (
     TaskRequested,
     TaskStarted,
 )
+from prolight.metrics import record_task
 from prolight.store import RunRecord, RunStatus, RunStore, TaskRecord, TaskStatus
 
 __all__ = [
@@ -140,6 +141,7 @@ class TaskWorker(ABC):
         try:
             outcome = await self.work(run, request)
         except TaskRejected as exc:
+            record_task(request.tool, TaskStatus.FAILED.value, time.perf_counter() - clock)
             self.log.warning("run_id=%s task_id=%s failed: %s", run_id, task_id, exc)
             await self._report(
                 await self.store.set_task_status(task_id, TaskStatus.FAILED, error=str(exc))
@@ -155,6 +157,7 @@ class TaskWorker(ABC):
             )
             return
         status = TaskStatus.CACHED if outcome.cached else TaskStatus.COMPLETED
+        record_task(request.tool, status.value, duration_ms / 1000)
         result = {**outcome.result, "duration_ms": duration_ms}
         await self._report(await self.store.set_task_status(task_id, status, result=result))
         self.log.info("run_id=%s task_id=%s %s %s", run_id, task_id, status.value, outcome.summary)

@@ -6,8 +6,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.responses import Response
 
+from prolight import metrics
 from prolight.bus import Bus
+from prolight.events import Event
 from prolight_notifier import health, sse, ws
 from prolight_notifier.hub import Hub
 from prolight_notifier.settings import NotifierSettings
@@ -22,12 +25,13 @@ def create_app(settings: NotifierSettings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         bus = await Bus.connect(settings.nats_url, name=f"notifier-{settings.instance_id}")
         await bus.ensure_streams()
-        hub = Hub(
+        hub = _MeteredHub(
             bus,
             gateway_url=settings.gateway_public_url,
             client_buffer=settings.notifier_client_buffer,
         )
         await hub.start()
+        metrics.track_notifier_clients(lambda: hub.stats().clients)
         app.state.bus, app.state.hub = bus, hub
         try:
             yield
@@ -44,4 +48,23 @@ def create_app(settings: NotifierSettings) -> FastAPI:
     app.include_router(health.router)
     app.include_router(ws.router)
     app.include_router(sse.router)
+    app.add_api_route("/metrics", _metrics, include_in_schema=False)
+    app.add_middleware(metrics.HttpMetricsMiddleware, service="notifier")
     return app
+
+
+class _MeteredHub(Hub):
+    """The hub, timing every live event from its publication to its hand-off to clients."""
+
+    def dispatch(self, event: Event) -> None:
+        # Only events the hub takes: one replayed after a feed reopen was timed the first time.
+        # (`_last_sequence`, not stats(): that counts every channel's clients, per event.)
+        fresh = event.sequence is not None and event.sequence > self._last_sequence
+        super().dispatch(event)
+        if fresh:
+            metrics.observe_notifier_delivery(event.occurred_at)
+
+
+async def _metrics() -> Response:
+    """This process's Prometheus metrics, text format."""
+    return Response(metrics.render(), media_type=metrics.CONTENT_TYPE)

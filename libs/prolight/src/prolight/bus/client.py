@@ -34,6 +34,7 @@ from prolight.bus.streams import ConsumerSettings, stream_configs
 from prolight.bus.worker import Delivery, PullWorker, event_worker
 from prolight.closing import AsyncClosing
 from prolight.events import Event
+from prolight.metrics import record_run_event
 from prolight.subjects import DEAD_LETTERS_STREAM
 from prolight.telemetry import TRACEPARENT, current_traceparent
 
@@ -210,6 +211,8 @@ class Bus(AsyncClosing):
         body = event.model_dump_json(exclude={"sequence"}).encode()
         with nats_errors(f"publish {event.type} for run {event.run_id}"):
             ack = await self._js.publish(event.subject, body, timeout=timeout, headers=headers)
+        if not ack.duplicate:
+            record_run_event(event.type)
         return PublishResult(ack.stream, ack.seq, bool(ack.duplicate))
 
     # -- consuming -----------------------------------------------------------------------

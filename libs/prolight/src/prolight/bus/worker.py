@@ -31,6 +31,7 @@ from prolight.bus.errors import MalformedEventError, nats_errors
 from prolight.bus.streams import ConsumerSettings
 from prolight.errors import describe_errors
 from prolight.events import Event
+from prolight.metrics import CONSUMER_PENDING, HANDLER_ERRORS, observe_delivery
 from prolight.telemetry import TRACEPARENT, consumer_span
 
 __all__ = ["Delivery", "PullWorker", "decode_event", "event_worker"]
@@ -151,6 +152,8 @@ class PullWorker(Generic[T]):
                 try:
                     msgs = await sub.fetch(room, timeout=s.fetch_timeout)
                 except nats.errors.TimeoutError:
+                    # Nothing came within the fetch timeout: nothing waits for this consumer.
+                    CONSUMER_PENDING.labels(self.stream, self.durable).set(0)
                     continue
                 except (nats.errors.Error, OSError) as exc:
                     log.warning("fetch from %s/%s failed: %s", self.stream, self.durable, exc)
@@ -197,6 +200,9 @@ class PullWorker(Generic[T]):
     async def _process(self, msg: Msg, slots: asyncio.Semaphore) -> None:
         heartbeat = asyncio.create_task(self._heartbeat(msg))
         delivery = msg.metadata.num_delivered
+        observe_delivery(
+            self.stream, self.durable, msg.metadata.num_pending, msg.metadata.timestamp
+        )
         try:
             item = await self._decode(msg)
             async with slots:
@@ -212,6 +218,7 @@ class PullWorker(Generic[T]):
             raise
         except Exception:
             heartbeat.cancel()
+            HANDLER_ERRORS.labels(self.durable).inc()
             delay = self.settings.retry_after(delivery)
             log.exception(
                 "handler failed on %s (stream seq %d, delivery %d of %d); redelivery in %.2f s",

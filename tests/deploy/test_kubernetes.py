@@ -1,0 +1,194 @@
+"""k8s/: every overlay renders, every object validates offline against the Kubernetes API
+schemas (kubernetes-validate, strict: unknown fields fail) and the KEDA ScaledObject against
+KEDA's schema; then what the platform needs is checked on the rendered objects."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import jsonschema
+import kubernetes_validate
+import pytest
+from deploy_kit import KUBERNETES_VERSION, OVERLAYS, SCHEMAS, objects, render, secret_settings
+
+from prolight.subjects import TASKS_STREAM, Tool, tool_durable
+
+KEDA_SCHEMA = json.loads((SCHEMAS / "keda-scaledobject.schema.json").read_text())
+DEPLOYMENTS = ("gateway", "notifier", "planner", "bria-generator", "storage", "evaluator")
+
+
+def validate(obj: dict[str, Any]) -> None:
+    """Raise when `obj` does not validate (KEDA objects against KEDA's schema)."""
+    if obj["apiVersion"].startswith("keda.sh/"):
+        assert obj["kind"] == "ScaledObject", f"no schema vendored for KEDA {obj['kind']}"
+        jsonschema.Draft202012Validator(KEDA_SCHEMA).validate(obj)
+        return
+    kubernetes_validate.validate(obj, KUBERNETES_VERSION, strict=True)
+
+
+def containers(overlay: str) -> dict[str, dict[str, Any]]:
+    return {
+        name: d["spec"]["template"]["spec"]["containers"][0]
+        for name, d in objects(overlay, "Deployment").items()
+    }
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_rendered_object_validates(overlay: str) -> None:
+    kinds = {o["kind"] for o in render(overlay)}
+    assert {"Deployment", "Service", "ConfigMap", "Ingress", "HorizontalPodAutoscaler"} <= kinds
+    assert "ScaledObject" in kinds
+    for obj in render(overlay):
+        validate(obj)
+
+
+def test_the_validators_refuse_what_a_cluster_would() -> None:
+    deployment = copy.deepcopy(objects("prod", "Deployment")["gateway"])
+    deployment["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]["httpGett"] = {}
+    with pytest.raises(kubernetes_validate.ValidationError):
+        validate(deployment)
+    scaled = objects("prod", "ScaledObject")["evaluator"]
+    for broken in (
+        {**scaled, "spec": {**scaled["spec"], "minReplicas": 1}},  # HPA's name, not KEDA's
+        {**scaled, "spec": {**scaled["spec"], "triggers": [{"metadata": {}}]}},  # no type
+        {**scaled, "spec": {**scaled["spec"], "maxReplicaCount": "16"}},  # a string
+    ):
+        with pytest.raises(jsonschema.ValidationError):
+            validate(broken)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_pods_run_unprivileged_with_limits_and_probes(overlay: str) -> None:
+    deployments = objects(overlay, "Deployment")
+    assert set(deployments) == set(DEPLOYMENTS)
+    for name, deployment in deployments.items():
+        pod = deployment["spec"]["template"]["spec"]
+        assert pod["securityContext"]["runAsNonRoot"] is True, name
+        assert pod["automountServiceAccountToken"] is False, name
+        [container] = pod["containers"]
+        security = container["securityContext"]
+        assert security["readOnlyRootFilesystem"] is True, name
+        assert security["allowPrivilegeEscalation"] is False, name
+        assert security["capabilities"]["drop"] == ["ALL"], name
+        assert {m["mountPath"] for m in container["volumeMounts"]} >= {"/tmp"}, name
+        resources = container["resources"]
+        assert {"cpu", "memory"} <= set(resources["requests"]) & set(resources["limits"]), name
+        [port] = container["ports"]
+        for probe, path in (("livenessProbe", "/healthz"), ("readinessProbe", "/readyz")):
+            assert container[probe]["httpGet"] == {"path": path, "port": port["name"]}, name
+        annotations = deployment["spec"]["template"]["metadata"]["annotations"]
+        assert annotations["prometheus.io/port"] == str(port["containerPort"]), name
+        assert annotations["prometheus.io/path"] == "/metrics", name
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_container_port_is_the_port_the_service_listens_on(overlay: str) -> None:
+    configs = {
+        o["metadata"]["name"].rsplit("-", 1)[0]: o.get("data", {})
+        for o in render(overlay)
+        if o["kind"] == "ConfigMap"
+    }
+    port_setting = {
+        "gateway": "PROLIGHT_GATEWAY_PORT",
+        "notifier": "PROLIGHT_NOTIFIER_PORT",
+        "planner": "PROLIGHT_PLANNER_HEALTH_PORT",
+        "bria-generator": "PROLIGHT_BRIA_GENERATOR_HEALTH_PORT",
+        "storage": "PROLIGHT_STORAGE_HEALTH_PORT",
+        "evaluator": "PROLIGHT_EVALUATOR_HEALTH_PORT",
+    }
+    for name, container in containers(overlay).items():
+        port = container["ports"][0]["containerPort"]
+        assert configs[f"prolight-{name}"][port_setting[name]] == str(port), name
+    for name in ("gateway", "notifier"):
+        host = configs[f"prolight-{name}"][f"PROLIGHT_{name.upper()}_HOST"]
+        assert host == "0.0.0.0", f"{name} must listen on every interface in a pod"
+
+
+def test_the_base_holds_no_secret_values() -> None:
+    # Secrets are referenced (secretKeyRef), never written; only dev generates a URL without
+    # credentials for its in-namespace MongoDB.
+    assert not [o for o in render("prod") if o["kind"] == "Secret"]
+    seen = set()
+    for name, container in containers("prod").items():
+        for var in container["env"]:
+            seen.add(var["name"])
+            if var["name"] in secret_settings():
+                assert "value" not in var, f"{name}: {var['name']} has a literal value"
+                assert "secretKeyRef" in var["valueFrom"], f"{name}: {var['name']}"
+    assert {"PROLIGHT_STREAM_TOKEN_SECRET", "AWS_SECRET_ACCESS_KEY"} <= seen
+
+
+def test_the_ingress_sends_streams_to_the_notifier_with_long_timeouts() -> None:
+    routes: dict[str, tuple[str, dict[str, str]]] = {}
+    for ingress in objects("prod", "Ingress").values():
+        annotations = ingress["metadata"].get("annotations", {})
+        for rule in ingress["spec"]["rules"]:
+            for path in rule["http"]["paths"]:
+                assert path["pathType"] == "Prefix"
+                routes[path["path"]] = (path["backend"]["service"]["name"], annotations)
+        assert ingress["spec"]["tls"], "prod serves TLS"
+    assert routes["/"][0] == "gateway"
+    for stream in ("/api/stream", "/ws"):
+        service, annotations = routes[stream]
+        assert service == "notifier"
+        for timeout in ("proxy-read-timeout", "proxy-send-timeout"):
+            assert int(annotations[f"nginx.ingress.kubernetes.io/{timeout}"]) >= 3600
+        assert annotations["nginx.ingress.kubernetes.io/proxy-buffering"] == "off"
+    services = objects("prod", "Service")
+    assert {"gateway", "notifier"} <= set(services)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_gateway_and_notifier_scale_on_cpu(overlay: str) -> None:
+    hpas = objects(overlay, "HorizontalPodAutoscaler")
+    assert set(hpas) == {"gateway", "notifier"}
+    for name, hpa in hpas.items():
+        assert hpa["spec"]["scaleTargetRef"]["name"] == name
+        [metric] = hpa["spec"]["metrics"]
+        assert metric["resource"]["name"] == "cpu"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_keda_scales_the_evaluator_on_its_consumer_lag(overlay: str) -> None:
+    scaled = objects(overlay, "ScaledObject")["evaluator"]
+    assert scaled["spec"]["scaleTargetRef"]["name"] == "evaluator"
+    if overlay == "prod":  # dev pins every Deployment to one replica, KEDA's range included
+        assert "replicas" not in objects(overlay, "Deployment")["evaluator"]["spec"], (
+            "KEDA owns the evaluator's replica count"
+        )
+    [trigger] = scaled["spec"]["triggers"]
+    assert trigger["type"] == "nats-jetstream"
+    meta = trigger["metadata"]
+    # The stream and durable the evaluator really binds (prolight.serving.tool_worker).
+    assert (meta["stream"], meta["consumer"]) == (TASKS_STREAM, tool_durable(Tool.EVALUATE))
+    assert meta["account"] == "$G"
+    assert int(meta["lagThreshold"]) >= 1
+    configs = {o["metadata"]["name"]: o for o in render(overlay) if o["kind"] == "ConfigMap"}
+    [common] = [c for n, c in configs.items() if n.startswith("prolight-common")]
+    nats_host = common["data"]["PROLIGHT_NATS_URL"].removeprefix("nats://").split(":")[0]
+    monitor_host, monitor_port = meta["natsServerMonitoringEndpoint"].split(":")
+    assert monitor_host == nats_host, "KEDA must watch the NATS the services use"
+    assert monitor_port == "8222"
+
+
+def test_the_evaluator_asks_for_a_gpu_node_in_prod() -> None:
+    pod = objects("prod", "Deployment")["evaluator"]["spec"]["template"]["spec"]
+    [container] = pod["containers"]
+    assert container["resources"]["limits"]["nvidia.com/gpu"] == "1"
+    assert pod["nodeSelector"] == {"nvidia.com/gpu.present": "true"}
+    assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in pod[
+        "tolerations"
+    ]
+    mounts = {m["mountPath"]: m for m in container["volumeMounts"]}
+    assert mounts["/models"]["readOnly"] is True
+
+
+def test_prod_has_a_disruption_budget_for_every_service_and_dev_one_replica_each() -> None:
+    assert set(objects("prod", "PodDisruptionBudget")) == set(DEPLOYMENTS)
+    for name, deployment in objects("dev", "Deployment").items():
+        assert deployment["spec"]["replicas"] == 1, name
+    for hpa in objects("dev", "HorizontalPodAutoscaler").values():
+        assert hpa["spec"]["maxReplicas"] == 1
+    assert objects("dev", "ScaledObject")["evaluator"]["spec"]["maxReplicaCount"] == 1

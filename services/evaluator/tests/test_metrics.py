@@ -94,3 +94,21 @@ def test_a_key_rendered_far_warmer_than_asked_reads_as_a_cast() -> None:
     assert mismatched["cast"] > matched["cast"] + 0.2
     assert mismatched["warm_shift"] > 0
     assert mismatched["score"] < matched["score"]
+
+
+def with_fill_intensity(setup: LightingSetup, factor: float) -> LightingSetup:
+    lights = dict(setup.lighting)
+    fill = lights[Role.FILL]
+    lights[Role.FILL] = fill.model_copy(update={"intensity": fill.intensity * factor})
+    return setup.model_copy(update={"lighting": lights})
+
+
+def test_a_darker_fill_raises_the_measured_ratio() -> None:
+    asked = get_preset("loop").setup
+    measured = []
+    for factor in (1.0, 0.5, 0.25):
+        setup = with_fill_intensity(asked, factor)
+        result = render(FiboPrompt(scene=setup), 1, 96, 120)
+        metrics = lighting_metrics(result.png, asked, setup, result.report.measured_ratio_stops)
+        measured.append(metrics["components"]["ratio"]["measured_stops"])
+    assert measured[0] + 0.2 < measured[1] < measured[2] - 0.2

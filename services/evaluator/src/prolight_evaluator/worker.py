@@ -1,17 +1,25 @@
-"""The evaluate-task handler: load the candidate's PNG, measure it, report the score.
+"""The evaluate-task handler: load the candidate's image, score it in a micro-batch, report.
 
 The lifecycle is `prolight.task_worker.TaskWorker`'s (a run no longer live gets nothing; a
 finished task re-reports its stored outcome under the same event id; otherwise task → started,
-`task.started`, `work`, task → completed). `work` measures off the event loop
-(`metrics.lighting_metrics`) and the task completes with
-`task.completed{tool: evaluate, result: {artifact_id, index, seed, lighting, final}}`. An
-unreadable prompt or image fails the task (`TaskRejected`, `retryable=False`); a store that is
-down raises, so the message is redelivered.
+`task.started`, `work`, task → completed). `work` hands the image to the process'
+`MicroBatcher`, which scores it together with the other tasks in flight, and the task completes
+with `task.completed{tool: evaluate, result}`: `{artifact_id, index, seed, clip, lpips, ssim,
+lighting, scores, weights, available, unavailable, caption, final}` (see `scoring`).
+
+Task params: `artifact_id`, `sha256` (the image), `prompt` (the candidate's), `index`, `seed`,
+`measured_ratio_stops` (the local renderer's face meter), and optionally
+`reference_artifact_id`, the image SSIM and LPIPS compare with (the run's
+`options.reference_artifact_id`: a refine's parent image, an inspire's source). Without one, or
+when that artifact is gone, both are unavailable. The run's own prompt is the requested lighting and
+CLIP's caption.
+
+An unreadable prompt or image fails the task (`TaskRejected`, `retryable=False`); a store that
+is down, or a failed batch, raises, so the message is redelivered.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 from uuid import UUID
@@ -24,16 +32,39 @@ from prolight.events import TaskRequested
 from prolight.schema import FiboPrompt
 from prolight.store import RunRecord, RunStore
 from prolight.task_worker import TaskOutcome, TaskRejected, TaskWorker
-from prolight_evaluator.metrics import lighting_metrics
+from prolight_evaluator.batcher import MicroBatcher
+from prolight_evaluator.caption import caption
+from prolight_evaluator.errors import ImageRejected
+from prolight_evaluator.scoring import ScoreInput
 from prolight_evaluator.settings import EvaluatorSettings
 
 __all__ = ["EVENT_NAMESPACE", "EvaluateWorker", "evaluate"]
 
+log = logging.getLogger("prolight.evaluator")
+
 EVENT_NAMESPACE = UUID("3c9a4e71-2f0b-4d8e-b6a1-9e5d0c7f2b33")
 
 
-async def evaluate(run: RunRecord, params: dict[str, Any], blobs: ArtifactStore) -> dict[str, Any]:
-    """The result of evaluating one candidate: `{artifact_id, index, seed, lighting, final}`.
+async def _reference_key(params: dict[str, Any], store: RunStore) -> str | None:
+    """The blob key of the task's reference image, if it names one that still exists."""
+    artifact_id = params.get("reference_artifact_id")
+    if artifact_id is None:
+        return None
+    artifact = await store.get_artifact(str(artifact_id))
+    if artifact is None:
+        log.warning("reference artifact %s is gone: SSIM and LPIPS left out", artifact_id)
+        return None
+    return artifact.sha256
+
+
+async def evaluate(
+    run: RunRecord,
+    params: dict[str, Any],
+    blobs: ArtifactStore,
+    batcher: MicroBatcher,
+    store: RunStore,
+) -> dict[str, Any]:
+    """The result of evaluating one candidate (module doc).
 
     Raises `TaskRejected` for a prompt or image that cannot be read.
     """
@@ -41,19 +72,28 @@ async def evaluate(run: RunRecord, params: dict[str, Any], blobs: ArtifactStore)
         requested = FiboPrompt.model_validate(run.prompt).scene
         candidate = FiboPrompt.model_validate(params["prompt"]).scene
         png = await blobs.get(str(params["sha256"]))
+        ref_key = await _reference_key(params, store)
+        reference = None if ref_key is None else await blobs.get(ref_key)
     except (ValidationError, KeyError, BlobNotFoundError) as exc:
         raise TaskRejected(f"cannot evaluate: {exc}") from exc
     measured = params.get("measured_ratio_stops")
-    metrics = await asyncio.to_thread(
-        lighting_metrics, png, requested, candidate, None if measured is None else float(measured)
+    item = ScoreInput(
+        image=png,
+        requested=requested,
+        rendered=candidate,
+        measured_ratio_stops=None if measured is None else float(measured),
+        caption=caption(requested),
+        reference=reference,
+        identity={
+            "artifact_id": params["artifact_id"],
+            "index": params.get("index"),
+            "seed": params.get("seed"),
+        },
     )
-    return {
-        "artifact_id": params["artifact_id"],
-        "index": params.get("index"),
-        "seed": params.get("seed"),
-        "lighting": {**metrics["components"], "weights": metrics["weights"]},
-        "final": metrics["final"],
-    }
+    try:
+        return await batcher.score(item)
+    except ImageRejected as exc:
+        raise TaskRejected(f"cannot evaluate: {exc}") from exc
 
 
 class EvaluateWorker(TaskWorker):
@@ -63,12 +103,18 @@ class EvaluateWorker(TaskWorker):
     log = logging.getLogger("prolight.evaluator")
 
     def __init__(
-        self, bus: Bus, store: RunStore, blobs: ArtifactStore, settings: EvaluatorSettings
+        self,
+        bus: Bus,
+        store: RunStore,
+        blobs: ArtifactStore,
+        settings: EvaluatorSettings,
+        batcher: MicroBatcher,
     ) -> None:
         super().__init__(bus, store, worker_id=settings.instance_id)
         self.blobs = blobs
+        self.batcher = batcher
 
     async def work(self, run: RunRecord, request: TaskRequested) -> TaskOutcome:
-        """Score the candidate image against the run's requested lighting."""
-        result = await evaluate(run, request.params, self.blobs)
+        """Score the candidate image against the run's request (module doc)."""
+        result = await evaluate(run, request.params, self.blobs, self.batcher, self.store)
         return TaskOutcome(result, summary=f"final={result['final']:.3f}")

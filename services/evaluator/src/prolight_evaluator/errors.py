@@ -1,0 +1,69 @@
+"""The exceptions the evaluator raises on purpose.
+
+    EvaluatorError              root (a `ProLightError`)
+    ├── RequestRejected         an /eval request that cannot be served; `status`, `code`, `field`
+    ├── ImageRejected           an image that cannot be scored; `status` and `code` for HTTP
+    │   ├── UnsupportedImage    not PNG, JPEG or WebP (415 unsupported_media_type)
+    │   ├── ImageTooLarge       over the byte or pixel limit (413 image_too_large)
+    │   └── UnreadableImage     a supported type that does not decode (422 unreadable_image)
+    └── ModelLoadError          a configured checkpoint exists but cannot be loaded (start-up)
+
+On the bus an `ImageRejected` fails the task (`TaskRejected`: retrying cannot help).
+"""
+
+from __future__ import annotations
+
+from prolight.errors import ProLightError
+
+__all__ = [
+    "EvaluatorError",
+    "ImageRejected",
+    "ImageTooLarge",
+    "ModelLoadError",
+    "RequestRejected",
+    "UnreadableImage",
+    "UnsupportedImage",
+]
+
+
+class EvaluatorError(ProLightError):
+    """Root of every error the evaluator raises on purpose."""
+
+
+class RequestRejected(EvaluatorError):
+    """Raised by the /eval endpoints for a request they cannot serve (answered as JSON)."""
+
+    def __init__(self, message: str, *, status: int, code: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.field = field
+
+
+class ImageRejected(EvaluatorError):
+    """Raised when an image cannot be scored; `status`/`code` are its HTTP answer."""
+
+    status = 422
+    code = "unreadable_image"
+
+
+class UnsupportedImage(ImageRejected):
+    """Raised for bytes that are not a PNG, JPEG or WebP image."""
+
+    status = 415
+    code = "unsupported_media_type"
+
+
+class ImageTooLarge(ImageRejected):
+    """Raised for an image over the upload size or the pixel limit."""
+
+    status = 413
+    code = "image_too_large"
+
+
+class UnreadableImage(ImageRejected):
+    """Raised for a PNG, JPEG or WebP that fails to decode (truncated, corrupt)."""
+
+
+class ModelLoadError(EvaluatorError):
+    """Raised at start-up when a configured model file exists but cannot be loaded."""

@@ -1,0 +1,108 @@
+"""Tiny models built on the fly, saved to files, and loaded through the production code.
+
+`tiny_weights` (session) writes a small open_clip config ("prolight-tiny-clip": 1-layer,
+32-wide towers, 32 px images) with a randomly initialised checkpoint, and a randomly initialised
+AlexNet backbone (`features.*`, as torchvision saves it) for LPIPS. Both are seeded, so every
+run scores the same. `TinyWeights.settings()` / `.env()` point an `EvaluatorSettings` at them.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import open_clip
+import pytest
+import torch
+import torchvision
+from PIL import Image
+
+from prolight_evaluator.models import Models, load_models
+from prolight_evaluator.settings import EvaluatorSettings
+
+__all__ = ["TINY_CLIP", "TinyWeights", "png", "tiny_models", "tiny_weights"]
+
+TINY_CLIP = "prolight-tiny-clip"
+_TINY_CLIP_CONFIG = {
+    "embed_dim": 32,
+    "vision_cfg": {"image_size": 32, "layers": 1, "width": 32, "patch_size": 8, "head_width": 16},
+    "text_cfg": {"context_length": 24, "vocab_size": 49408, "width": 32, "heads": 2, "layers": 1},
+}
+
+
+@dataclass(frozen=True)
+class TinyWeights:
+    """Paths of the tiny model files."""
+
+    clip_config: Path
+    clip_checkpoint: Path
+    lpips_backbone: Path
+
+    def env(self) -> dict[str, str]:
+        """The PROLIGHT_EVALUATOR_* variables that load these models."""
+        return {
+            "PROLIGHT_EVALUATOR_CLIP_MODEL": TINY_CLIP,
+            "PROLIGHT_EVALUATOR_CLIP_CONFIG": str(self.clip_config),
+            "PROLIGHT_EVALUATOR_CLIP_CHECKPOINT": str(self.clip_checkpoint),
+            "PROLIGHT_EVALUATOR_LPIPS_BACKBONE": str(self.lpips_backbone),
+            "PROLIGHT_EVALUATOR_DEVICE": "cpu",
+        }
+
+    def settings(self, **overrides: Any) -> EvaluatorSettings:
+        """Evaluator settings with these models (and `overrides`)."""
+        fields: dict[str, Any] = {
+            "evaluator_clip_model": TINY_CLIP,
+            "evaluator_clip_config": self.clip_config,
+            "evaluator_clip_checkpoint": self.clip_checkpoint,
+            "evaluator_lpips_backbone": self.lpips_backbone,
+            "evaluator_device": "cpu",
+            "evaluator_health_port": 0,
+        }
+        return EvaluatorSettings(**{**fields, **overrides})
+
+
+def build_tiny_weights(root: Path) -> TinyWeights:
+    """Write the tiny CLIP config and checkpoint and the LPIPS backbone under `root`."""
+    root.mkdir(parents=True, exist_ok=True)
+    config = root / f"{TINY_CLIP}.json"
+    config.write_text(json.dumps(_TINY_CLIP_CONFIG))
+    open_clip.add_model_config(config)
+    torch.manual_seed(0)
+    clip = open_clip.create_model(TINY_CLIP, pretrained=None)
+    checkpoint = root / "tiny-clip.pt"
+    torch.save(clip.state_dict(), checkpoint)
+    features = torchvision.models.alexnet(weights=None).features.state_dict()
+    backbone = root / "alexnet-features.pth"
+    torch.save({f"features.{k}": v for k, v in features.items()}, backbone)
+    return TinyWeights(config, checkpoint, backbone)
+
+
+@pytest.fixture(scope="session")
+def tiny_weights(tmp_path_factory: pytest.TempPathFactory) -> TinyWeights:
+    """The tiny model files, built once per session."""
+    return build_tiny_weights(tmp_path_factory.mktemp("tiny-models"))
+
+
+@pytest.fixture(scope="session")
+def tiny_models(tiny_weights: TinyWeights) -> Models:
+    """The tiny models loaded through `load_models`, once per session."""
+    return load_models(tiny_weights.settings())
+
+
+def png(pixels: np.ndarray, fmt: str = "PNG") -> bytes:
+    """(H, W, 3) uint8 pixels encoded as PNG (or `fmt`)."""
+    out = io.BytesIO()
+    Image.fromarray(pixels.astype(np.uint8)).save(out, format=fmt)
+    return out.getvalue()
+
+
+def noise(height: int, width: int, seed: int) -> np.ndarray:
+    """Seeded random 8-bit RGB pixels, smoothed a little so they look like a picture."""
+    rng = np.random.default_rng(seed)
+    base = rng.integers(0, 256, (height // 4 + 1, width // 4 + 1, 3)).astype(np.uint8)
+    image = Image.fromarray(base).resize((width, height), Image.Resampling.BILINEAR)
+    return np.array(image)

@@ -79,7 +79,7 @@ async def test_a_cache_hit_returns_the_stored_artifact_and_renders_nothing(tmp_p
 
 
 def test_an_unknown_backend_is_refused_naming_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PROLIGHT_GENERATOR_BACKEND", "bria")
+    monkeypatch.setenv("PROLIGHT_GENERATOR_BACKEND", "dall-e")
     with pytest.raises(ConfigurationError, match="PROLIGHT_GENERATOR_BACKEND"):
         GeneratorSettings.load()
 

@@ -16,7 +16,15 @@ import os
 import socket
 from typing import Literal, Self
 
-from pydantic import AliasChoices, AliasPath, Field, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    AliasPath,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from prolight.errors import ProLightError
@@ -67,11 +75,37 @@ class ServiceSettings(BaseSettings):
     )
     ack_wait_s: float = Field(30.0, gt=0, description="Seconds before an unacked task is resent.")
     max_deliver: int = Field(5, ge=1, description="Deliveries of a task before it is dead.")
+    # The plain-language translator (the gateway's natural-language endpoint).
+    translator: Literal["rules", "gemini"] = Field(
+        "rules",
+        description="Plain language → setup: rules (built in) or gemini (needs GEMINI_API_KEY; "
+        "falls back to rules when Gemini's answer is unusable).",
+    )
+    gemini_api_key: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("GEMINI_API_KEY", "gemini_api_key"),
+        validate_default=True,
+        description="Gemini API key; required with PROLIGHT_TRANSLATOR=gemini; never logged.",
+    )
+    gemini_base_url: str = Field(
+        "https://generativelanguage.googleapis.com/v1beta", description="Gemini API base URL."
+    )
+    gemini_model: str = Field("gemini-2.5-flash", max_length=80)
+    gemini_timeout_s: float = Field(20.0, gt=0, description="Seconds per Gemini call.")
 
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper(cls, v: object) -> object:
         return v.upper() if isinstance(v, str) else v
+
+    @field_validator("gemini_api_key")
+    @classmethod
+    def _key_for_gemini(cls, v: object, info: ValidationInfo) -> object:
+        if info.data.get("translator") == "gemini" and (
+            not isinstance(v, SecretStr) or not v.get_secret_value().strip()
+        ):
+            raise ValueError("PROLIGHT_TRANSLATOR=gemini needs Gemini's API key")
+        return v
 
     @field_validator("nats_url")
     @classmethod

@@ -3,6 +3,7 @@
 `generate(...)` is the whole task without the bus: it computes the prompt hash, returns the
 cached artifact when `(prompt_hash, seed, model)` is known (rendering nothing), and otherwise
 renders off the event loop and writes the PNG to the artifact store under its SHA-256.
+`cached(...)` is the cache lookup alone, which the BRIA backend (bria_backend.py) shares.
 """
 
 from __future__ import annotations
@@ -12,13 +13,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from prolight.blobs import ArtifactStore
+from prolight.blobs import ArtifactStore, BlobInfo
 from prolight.hashing import prompt_hash
 from prolight.render import MIN_SIDE, RenderResult, render
 from prolight.schema import FiboPrompt
 from prolight.store import ArtifactRecord, RunStore
 
-__all__ = ["LOCAL_MODEL", "Generated", "Renderer", "generate", "model_id", "render_size"]
+__all__ = [
+    "LOCAL_MODEL",
+    "Generated",
+    "Renderer",
+    "cached",
+    "completed",
+    "generate",
+    "model_id",
+    "render_size",
+]
 
 LOCAL_MODEL = "prolight-local-v1"
 """Name of the local renderer in prompt-cache keys and artifact records."""
@@ -65,6 +75,48 @@ def _from_artifact(artifact: ArtifactRecord) -> dict[str, Any]:
     }
 
 
+def completed(
+    info: BlobInfo,
+    size: tuple[int, int],
+    *,
+    seed: int,
+    digest: str,
+    model: str,
+    render_report: dict[str, Any],
+    **extra: Any,
+) -> Generated:
+    """The outcome of a fresh image stored as `info`, `size` (width, height) in pixels; `extra`
+    goes into the result as is (the bria backend's cost)."""
+    return Generated(
+        "completed",
+        {
+            "artifact_key": info.key,
+            "sha256": info.key,
+            "url": info.url,
+            "width": size[0],
+            "height": size[1],
+            "seed": seed,
+            "prompt_hash": digest,
+            "model": model,
+            "render_report": render_report,
+            **extra,
+        },
+    )
+
+
+async def cached(
+    store: RunStore, blobs: ArtifactStore, digest: str, seed: int, model: str
+) -> Generated | None:
+    """The cached outcome of `(digest, seed, model)`, or None when unknown or its bytes are
+    gone from the artifact store."""
+    hit = await store.cached_artifact(digest, seed, model)
+    if hit is not None:
+        artifact = await store.get_artifact(hit.artifact_id)
+        if artifact is not None and await blobs.exists(artifact.sha256):
+            return Generated("cached", _from_artifact(artifact))
+    return None
+
+
 async def generate(
     prompt: FiboPrompt,
     seed: int,
@@ -82,26 +134,17 @@ async def generate(
     """
     digest = prompt_hash(prompt)
     model = model_id(max_width, max_height)
-    hit = await store.cached_artifact(digest, seed, model)
-    if hit is not None:
-        artifact = await store.get_artifact(hit.artifact_id)
-        if artifact is not None and await blobs.exists(artifact.sha256):
-            return Generated("cached", _from_artifact(artifact))
+    if (hit := await cached(store, blobs, digest, seed, model)) is not None:
+        return hit
     width, height = render_size(prompt.output.resolution, max_width, max_height)
     # CPU-bound for ~0.1–0.5 s: off the loop, so in-progress acks and other events go on.
     rendered = await asyncio.to_thread(renderer, prompt, seed, width, height)
     info = await blobs.put(rendered.png, "image/png")
-    return Generated(
-        "completed",
-        {
-            "artifact_key": info.key,
-            "sha256": info.key,
-            "url": info.url,
-            "width": width,
-            "height": height,
-            "seed": seed,
-            "prompt_hash": digest,
-            "model": model,
-            "render_report": rendered.report.model_dump(mode="json"),
-        },
+    return completed(
+        info,
+        (width, height),
+        seed=seed,
+        digest=digest,
+        model=model,
+        render_report=rendered.report.model_dump(mode="json"),
     )

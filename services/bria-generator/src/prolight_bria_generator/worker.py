@@ -1,18 +1,26 @@
-"""The generate-task handler: `generate.generate` inside the shared task lifecycle.
+"""The generate-task handler: `generate.generate` (local) or `bria_backend.generate_with_bria`
+inside the shared task lifecycle.
 
 For one `task.requested.generate` delivery, `prolight.task_worker.TaskWorker` drops a task
 whose run is no longer live, re-reports a task that already finished under the same event id,
 else marks it started and calls `work`: validate the prompt, then the prompt cache or the
-backend. The task ends completed (a fresh render) or cached (a cache hit).
+backend. The task ends completed (a fresh image) or cached (a cache hit).
 
-A prompt the renderer cannot draw fails the task (`TaskRejected`, `retryable=False`); anything
-else (a store or the bus down) raises, so the message is redelivered and, after MaxDeliver,
-dead-lettered. Event ids are uuid5 in `EVENT_NAMESPACE` (see `TaskWorker` for the keys).
+These fail the task (`TaskRejected`, `retryable=False`) with a reason shown to the user: a
+prompt the renderer cannot draw; BRIA refusing the token ("BRIA rejected the API token"),
+refusing the prompt (422, moderation), ending in ERROR, or staying unavailable after bounded
+retries; the circuit breaker being open; and the run's budget (reason `budget_exhausted: …`).
+Anything else (a store or the bus down) raises, so the message is redelivered and, after
+MaxDeliver, dead-lettered. Every BRIA call is appended to the run's audit log as `bria.call`;
+each BRIA generation is counted in `prolight_generator_calls_total` (ok, error, rejected), with
+its time and cost (`prolight.metrics.record_generator_call`).
+Event ids are uuid5 in `EVENT_NAMESPACE` (see `TaskWorker` for the keys).
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from uuid import UUID
 
 from pydantic import ValidationError
@@ -21,11 +29,16 @@ from prolight.blobs import ArtifactStore
 from prolight.bus import Bus
 from prolight.errors import InvalidInput, RenderError, describe_errors
 from prolight.events import TaskRequested
+from prolight.external import CallRecord, ExternalError, scrub
+from prolight.metrics import record_generator_call
 from prolight.render import render
 from prolight.schema import FiboPrompt
 from prolight.store import RunRecord, RunStore
 from prolight.task_worker import TaskOutcome, TaskRejected, TaskWorker
-from prolight_bria_generator.generate import Renderer, generate
+from prolight_bria_generator.bria import BriaClient
+from prolight_bria_generator.bria_backend import BACKEND, generate_with_bria
+from prolight_bria_generator.costs import BudgetExhausted
+from prolight_bria_generator.generate import Generated, Renderer, generate
 from prolight_bria_generator.settings import GeneratorSettings
 
 __all__ = ["EVENT_NAMESPACE", "GenerateWorker"]
@@ -46,33 +59,86 @@ class GenerateWorker(TaskWorker):
         blobs: ArtifactStore,
         settings: GeneratorSettings,
         renderer: Renderer = render,
+        bria: BriaClient | None = None,
     ) -> None:
         super().__init__(bus, store, worker_id=settings.instance_id)
         self.blobs = blobs
         self.settings = settings
         self.renderer = renderer
+        self.bria = bria
+        token = settings.bria_api_token
+        self._secrets = [token.get_secret_value()] if token is not None else []
 
     async def work(self, run: RunRecord, request: TaskRequested) -> TaskOutcome:
-        """Render the requested prompt and seed, or reuse the cached image of both."""
+        """Make the requested prompt and seed's image, or reuse the cached image of both."""
         try:
             prompt = FiboPrompt.model_validate(request.params.get("prompt"))
             seed = int(request.params.get("seed", prompt.metadata.seed))
-            generated = await generate(
-                prompt,
-                seed,
-                store=self.store,
-                blobs=self.blobs,
-                max_width=self.settings.generator_max_width,
-                max_height=self.settings.generator_max_height,
-                renderer=self.renderer,
-            )
+            if self.bria is not None:
+                generated = await self._with_bria(run, request.task_id, prompt, seed)
+            else:
+                generated = await generate(
+                    prompt,
+                    seed,
+                    store=self.store,
+                    blobs=self.blobs,
+                    max_width=self.settings.generator_max_width,
+                    max_height=self.settings.generator_max_height,
+                    renderer=self.renderer,
+                )
         except (ValidationError, InvalidInput, RenderError) as exc:
             raise TaskRejected(_reason(exc)) from exc
+        except (ExternalError, BudgetExhausted) as exc:
+            # Written for users by the client; scrubbed once more in case a provider echoed
+            # the token back in text we quote.
+            raise TaskRejected(scrub(str(exc), self._secrets)) from None
         return TaskOutcome(
             generated.result,
             cached=generated.status == "cached",
             summary=f"seed={generated.result['seed']}",
         )
+
+    async def _with_bria(
+        self, run: RunRecord, task_id: str, prompt: FiboPrompt, seed: int
+    ) -> Generated:
+        assert self.bria is not None
+        actor = f"bria-generator {self.worker_id}"
+
+        async def audit(record: CallRecord) -> None:
+            details = {**record.details(self._secrets), "task_id": task_id}
+            await self.store.append_audit(
+                f"{record.provider.lower()}.call", actor=actor, run_id=run.run_id, details=details
+            )
+
+        clock = time.perf_counter()
+        try:
+            generated = await generate_with_bria(
+                prompt,
+                seed,
+                run_id=run.run_id,
+                task_id=task_id,
+                store=self.store,
+                blobs=self.blobs,
+                client=self.bria,
+                settings=self.settings,
+                audit=audit,
+            )
+        except ExternalError as exc:
+            outcome = "error" if exc.retryable else "rejected"
+            record_generator_call(BACKEND, outcome, time.perf_counter() - clock)
+            raise
+        except BudgetExhausted as exc:
+            await self.store.append_audit(
+                "budget.exhausted",
+                actor=actor,
+                run_id=run.run_id,
+                details={"task_id": task_id, "reason": str(exc)},
+            )
+            raise
+        if generated.status == "completed":  # a cache hit called nobody
+            cost = float(generated.result.get("cost_usd") or 0.0)
+            record_generator_call(BACKEND, "ok", time.perf_counter() - clock, cost_usd=cost)
+        return generated
 
 
 def _reason(exc: Exception) -> str:

@@ -103,9 +103,21 @@ class RunRecord(_Record):
     plan: dict[str, Any] | None = None
     result: dict[str, Any] | None = None
     error: str | None = None
+    costs: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Paid external calls by task id: {usd (estimated), state (reserved, "
+        "submitted, charged, released), request_id, backend}; written by the workers that "
+        "make them, so the planner's result never overwrites them.",
+    )
     version: int = Field(1, ge=1)
     created_at: datetime = Field(default_factory=utc_now)
     updated_at: datetime = Field(default_factory=utc_now)
+
+    @property
+    def cost_usd(self) -> float:
+        """Estimated USD of the run's paid calls so far (entries not `released`)."""
+        live = (c for c in self.costs.values() if c.get("state") != "released")
+        return round(sum(float(c.get("usd", 0.0)) for c in live), 6)
 
 
 class TaskRecord(_Record):

@@ -12,8 +12,10 @@ from prolight.api import (
     TranslationOut,
 )
 from prolight.errors import FieldError, InvalidInput
+from prolight.external import CallRecord
+from prolight.external.translation import audit_calls, translate_text
 from prolight.schema import FiboPrompt, load_prompt
-from prolight.translator import translate
+from prolight.settings import ServiceSettings
 from prolight_gateway.deps import BusDep, RunStarterDep, SettingsDep, StoreDep
 from prolight_gateway.routes.responses import errors
 from prolight_gateway.runs import submit_run
@@ -52,10 +54,12 @@ async def generate_lighting_setup(
     )
 
 
-def _described_prompt(body: NaturalLanguageRequest) -> tuple[FiboPrompt, TranslationOut]:
+async def _described_prompt(
+    body: NaturalLanguageRequest, settings: ServiceSettings
+) -> tuple[FiboPrompt, TranslationOut, list[CallRecord]]:
     try:
         with reading_user_input("lighting description"):
-            translation = translate(body.lighting_description)
+            translation, calls = await translate_text(body.lighting_description, settings)
     except InvalidInput as exc:  # the translator calls its input "text"
         raise InvalidInput(
             [FieldError("lighting_description", e.message) for e in exc.errors]
@@ -75,7 +79,7 @@ def _described_prompt(body: NaturalLanguageRequest) -> tuple[FiboPrompt, Transla
         ignored=translation.ignored,
         resolved=translation.resolved,
     )
-    return prompt, notes
+    return prompt, notes, calls
 
 
 @router.post(
@@ -92,9 +96,11 @@ async def generate_natural_language(
     settings: SettingsDep,
     caller: RunStarterDep,
 ) -> Response:
-    """Translate `lighting_description` (rule-based), then run it like a lighting setup."""
-    prompt, translation = _described_prompt(body)
+    """Translate `lighting_description` (by rules, or by Gemini with PROLIGHT_TRANSLATOR=gemini),
+    then run it like a lighting setup."""
+    prompt, translation, calls = await _described_prompt(body, settings)
     accepted = await submit_run(store, bus, settings, prompt, body.run_options(), owner=caller)
+    await audit_calls(store, settings, accepted.run_id, calls, actor=caller)
     return _accepted(
         NaturalLanguageAccepted(**accepted.model_dump(), prompt=prompt, translation=translation)
     )

@@ -1,0 +1,66 @@
+"""The plain-language translator a service is configured for, and the audit of its calls.
+
+`translate_text(text, settings)` is the rule-based `prolight.translator.translate` with
+`PROLIGHT_TRANSLATOR=rules` (the default), and Gemini (`gemini.translate_with_gemini`, which
+falls back to the rules by itself) with `PROLIGHT_TRANSLATOR=gemini`. It returns the calls it
+made; `audit_calls` appends them to a run's audit log once the run exists.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import httpx
+
+from prolight.external.calls import CallRecord
+from prolight.external.gemini import GeminiConfig, translate_with_gemini
+from prolight.settings import ServiceSettings
+from prolight.store import RunStore, StoreError
+from prolight.translator import Translation, translate
+
+__all__ = ["audit_calls", "translate_text"]
+
+log = logging.getLogger(__name__)
+
+
+async def translate_text(
+    text: str, settings: ServiceSettings
+) -> tuple[Translation, list[CallRecord]]:
+    """`text` as a setup by the configured translator, and the external calls made for it.
+
+    Raises `InvalidInput` (field "text") for an empty or too long text, whichever translator.
+    """
+    if settings.translator == "gemini" and settings.gemini_api_key is not None:
+        config = GeminiConfig(
+            api_key=settings.gemini_api_key.get_secret_value(),
+            base_url=settings.gemini_base_url,
+            model=settings.gemini_model,
+            timeout_s=settings.gemini_timeout_s,
+        )
+        async with httpx.AsyncClient() as http:
+            return await translate_with_gemini(text, http=http, config=config)
+    return translate(text), []
+
+
+async def audit_calls(
+    store: RunStore,
+    settings: ServiceSettings,
+    run_id: str,
+    calls: list[CallRecord],
+    *,
+    actor: str,
+) -> None:
+    """Append `calls` to the run's audit log as `<provider>.call`. The run is already queued
+    when this runs, so a store failure is logged, not raised."""
+    key = settings.gemini_api_key
+    secrets = [key.get_secret_value()] if key is not None else []
+    for call in calls:
+        try:
+            await store.append_audit(
+                f"{call.provider.lower()}.call",
+                actor=actor,
+                run_id=run_id,
+                details=call.details(secrets),
+            )
+        except StoreError as exc:
+            log.error("run_id=%s an external call was not audited: %s", run_id, exc)

@@ -1,0 +1,393 @@
+"""The BRIA backend against the fake BRIA on a loopback port: the contract, every failure mode,
+idempotency, costs and the budget. No bus here (tests/integration/test_bria_pipeline.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from PIL import Image
+
+from prolight.blobs import LocalArtifactStore
+from prolight.bria_prompt import to_bria_structured_prompt
+from prolight.external import (
+    AuthRejected,
+    CallRecord,
+    CircuitBreaker,
+    CircuitOpen,
+    ContentRejected,
+    GenerationFailed,
+    RetryPolicy,
+    Unavailable,
+)
+from prolight.external.fakes import FakeBria, serve
+from prolight.presets import get_preset
+from prolight.render import render
+from prolight.schema import FiboPrompt
+from prolight.store import ArtifactRecord, RunRecord, SqliteRunStore
+from prolight_bria_generator.bria import BriaClient, BriaConfig
+from prolight_bria_generator.bria_backend import bria_model_id, generate_with_bria
+from prolight_bria_generator.costs import BudgetExhausted
+from prolight_bria_generator.settings import GeneratorSettings
+
+TOKEN = "bria-test-token-7f3a9c1e5d"
+
+
+def _png() -> bytes:
+    return render(FiboPrompt(scene=get_preset("rembrandt").setup), 1, 64, 80).png
+
+
+PROMPT = FiboPrompt(scene=get_preset("rembrandt").setup)
+
+
+@dataclass
+class Rig:
+    """The fake, a client on it, a store with one run, and the audit records of the calls."""
+
+    fake: FakeBria
+    client: BriaClient
+    settings: GeneratorSettings
+    store: SqliteRunStore
+    blobs: LocalArtifactStore
+    audited: list[CallRecord] = field(default_factory=list)
+    slept: list[float] = field(default_factory=list)
+
+    async def audit(self, record: CallRecord) -> None:
+        self.audited.append(record)
+
+    async def generate(self, task_id: str = "t1", seed: int = 7, run_id: str = "r1") -> Any:
+        return await generate_with_bria(
+            PROMPT,
+            seed,
+            run_id=run_id,
+            task_id=task_id,
+            store=self.store,
+            blobs=self.blobs,
+            client=self.client,
+            settings=self.settings,
+            audit=self.audit,
+        )
+
+
+def _settings(base_url: str, **overrides: Any) -> GeneratorSettings:
+    values: dict[str, Any] = {
+        "generator_backend": "bria",
+        "bria_api_token": TOKEN,
+        "bria_base_url": base_url,
+        **overrides,
+    }
+    return GeneratorSettings(**values)
+
+
+@pytest.fixture
+async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
+    fake = FakeBria(token=TOKEN, image=_png(), in_progress_polls=2)
+    async with (
+        serve(fake) as url,
+        httpx.AsyncClient() as http,
+        await SqliteRunStore.open(tmp_path / "s.db") as store,
+    ):
+        settings = _settings(url)
+        slept: list[float] = []
+
+        async def sleep(seconds: float) -> None:
+            slept.append(seconds)
+            await asyncio.sleep(min(seconds, 0.05))
+
+        client = BriaClient(
+            http,
+            BriaConfig(
+                base_url=url,
+                token=TOKEN,
+                request_timeout_s=0.5,
+                poll_interval_s=0.001,
+                poll_max_interval_s=0.005,
+                poll_timeout_s=10,
+                unknown_limit=3,
+                price_usd=settings.bria_price_usd(),
+            ),
+            retry=RetryPolicy(attempts=4, base_s=0.001, cap_s=0.01),
+            breaker=CircuitBreaker("BRIA", threshold=5, cooldown_s=60),
+            sleep=sleep,
+        )
+        await store.create_run(RunRecord(run_id="r1"))
+        yield Rig(fake, client, settings, store, LocalArtifactStore(tmp_path / "b"), slept=slept)
+
+
+def _endpoints(rig: Rig) -> list[str]:
+    return [r.endpoint for r in rig.audited]
+
+
+async def test_a_completed_job_is_downloaded_and_carries_brias_seed_and_prompt(rig: Rig) -> None:
+    generated = await rig.generate(seed=7)
+
+    assert generated.status == "completed"
+    result = generated.result
+    report = result["render_report"]
+    assert report["backend"] == "bria"
+    assert report["request_id"] == "req-0001"
+    assert report["seed"] == result["seed"] == 7
+    assert report["structured_prompt"]["aesthetics"]["aesthetic_score"] == "very high"
+    assert report["structured_prompt"]["lighting"] == to_bria_structured_prompt(PROMPT)["lighting"]
+    assert result["model"] == bria_model_id(rig.settings) == "bria-fibo@steps50-cfg5"
+    assert result["cost_usd"] == pytest.approx(0.04)
+    assert await rig.blobs.get(result["sha256"]) == rig.fake.image
+    assert (result["width"], result["height"]) == (64, 80)
+
+    # The documented request: structured prompt as a JSON string, our seed and aspect ratio.
+    body = rig.fake.jobs["req-0001"].body
+    assert json.loads(body["structured_prompt"]) == to_bria_structured_prompt(PROMPT)
+    assert (body["seed"], body["aspect_ratio"], body["steps_num"]) == (7, "4:5", 50)
+    assert body["prompt_content_moderation"] is True
+    # 2 × IN_PROGRESS then COMPLETED; the image fetched without the token.
+    assert _endpoints(rig) == [
+        "POST /image/generate",
+        *["GET /status/{request_id}"] * 3,
+        "GET image_url",
+    ]
+    assert rig.fake.image_requests_with_token == 0
+    assert [r.response.get("status") for r in rig.audited[1:4]] == [
+        "IN_PROGRESS",
+        "IN_PROGRESS",
+        "COMPLETED",
+    ]
+    assert "sig=" not in json.dumps([r.details() for r in rig.audited])  # pre-signed query cut
+
+    run = await rig.store.get_run("r1")
+    assert run is not None
+    assert run.costs["t1"] == {
+        "usd": 0.04,
+        "state": "charged",
+        "request_id": "req-0001",
+        "backend": "bria",
+    }
+    assert run.cost_usd == pytest.approx(0.04)
+
+
+async def test_polling_slows_down_up_to_its_cap(rig: Rig) -> None:
+    rig.fake.in_progress_polls = 6
+    await rig.generate()
+    polls = rig.slept[:7]
+    assert polls == sorted(polls)
+    assert max(polls) == pytest.approx(0.005)
+
+
+async def test_a_jpeg_from_bria_is_stored_as_png(rig: Rig) -> None:
+    out = io.BytesIO()
+    Image.new("RGB", (40, 50), (200, 120, 90)).save(out, "JPEG")
+    rig.fake.image, rig.fake.content_type = out.getvalue(), "image/jpeg"
+    generated = await rig.generate()
+    stored = await rig.blobs.get(generated.result["sha256"])
+    assert stored.startswith(b"\x89PNG")
+    assert (generated.result["width"], generated.result["height"]) == (40, 50)
+
+
+async def test_a_cached_prompt_never_calls_bria_and_costs_nothing(rig: Rig) -> None:
+    first = await rig.generate("t1", seed=3)
+    record = ArtifactRecord(
+        artifact_id="t1-image",
+        run_id="r1",
+        sha256=first.result["sha256"],
+        url=first.result["url"],
+        size_bytes=1,
+        seed=first.result["seed"],
+        prompt_hash=first.result["prompt_hash"],
+        model=first.result["model"],
+        meta={"render_report": first.result["render_report"]},
+    )
+    await rig.store.put_artifact(record)
+    await rig.store.cache_artifact(record.prompt_hash or "", 3, record.model or "", "t1-image")
+    calls = len(rig.fake.requests)
+
+    again = await rig.generate("t2", seed=3)
+
+    assert again.status == "cached"
+    assert again.result["cost_usd"] == 0.0
+    assert again.result["render_report"]["request_id"] == "req-0001"
+    assert len(rig.fake.requests) == calls
+    run = await rig.store.get_run("r1")
+    assert run is not None
+    assert set(run.costs) == {"t1"}
+
+
+async def test_a_redelivered_task_polls_its_job_instead_of_submitting_again(rig: Rig) -> None:
+    crashed = False
+
+    async def crash_on_first_poll(record: CallRecord) -> None:
+        nonlocal crashed
+        rig.audited.append(record)
+        if record.endpoint.startswith("GET /status") and not crashed:
+            crashed = True
+            raise ConnectionResetError("the generator died here")
+
+    rig.audit = crash_on_first_poll  # type: ignore[method-assign]
+    with pytest.raises(ConnectionResetError):
+        await rig.generate("t1")
+    run = await rig.store.get_run("r1")
+    assert run is not None
+    assert run.costs["t1"]["state"] == "submitted"
+
+    again = await rig.generate("t1")  # the redelivery
+
+    assert again.status == "completed"
+    assert rig.fake.submits == 1
+    assert again.result["render_report"]["request_id"] == "req-0001"
+    run = await rig.store.get_run("r1")
+    assert run is not None
+    assert run.cost_usd == pytest.approx(0.04)  # paid once
+
+
+async def test_a_refused_token_fails_at_once_and_never_shows_the_token(rig: Rig) -> None:
+    rig.fake.script["submit"] = ["401"]  # the fake echoes the token in its body
+    with pytest.raises(AuthRejected) as caught:
+        await rig.generate()
+    assert str(caught.value) == "BRIA rejected the API token"
+    assert len(rig.fake.requests) == 1  # no retry
+    assert TOKEN not in json.dumps([r.details([TOKEN]) for r in rig.audited])
+    run = await rig.store.get_run("r1")
+    assert run is not None
+    assert run.costs["t1"]["state"] == "released"
+    assert run.cost_usd == 0
+
+
+async def test_a_wrong_token_is_refused_by_the_fake_too(rig: Rig) -> None:
+    rig.fake.token = "another-token"
+    with pytest.raises(AuthRejected, match=r"^BRIA rejected the API token$"):
+        await rig.generate()
+
+
+async def test_moderation_fails_the_task_with_brias_reason(rig: Rig) -> None:
+    rig.fake.script["submit"] = ["422"]
+    with pytest.raises(ContentRejected) as caught:
+        await rig.generate()
+    assert "Content moderation: the prompt was flagged" in str(caught.value)
+    assert "violence" in str(caught.value)
+    assert len(rig.fake.requests) == 1
+
+
+async def test_429_waits_retry_after_then_succeeds(rig: Rig) -> None:
+    rig.fake.script["submit"] = ["429:0.03"]
+    rig.fake.script["status"] = ["429:-"]  # no Retry-After: backoff with jitter
+    generated = await rig.generate()
+    assert generated.status == "completed"
+    assert 0.03 in rig.slept
+    assert rig.fake.submits == 1
+    assert [r.status for r in rig.audited[:2]] == [429, 202]
+
+
+async def test_a_retry_after_beyond_the_limit_is_not_waited_for(rig: Rig) -> None:
+    rig.fake.script["submit"] = ["429:3600"]
+    with pytest.raises(Unavailable, match="rate limiting"):
+        await rig.generate()
+    assert 3600 not in rig.slept
+
+
+@pytest.mark.parametrize(
+    ("route", "troubles"),
+    [
+        pytest.param("submit", ["503", "500"], id="5xx-on-submit"),
+        pytest.param("status", ["502", "drop"], id="5xx-and-dropped-poll"),
+        pytest.param("image", ["drop"], id="dropped-download"),
+        pytest.param("submit", ["slow:2"], id="slow-submit-times-out"),
+    ],
+)
+async def test_transient_failures_are_retried(rig: Rig, route: str, troubles: list[str]) -> None:
+    rig.fake.script[route] = list(troubles)
+    generated = await rig.generate()
+    assert generated.status == "completed"
+    failed = [r for r in rig.audited if r.outcome != "ok"]
+    assert len(failed) == len(troubles)
+    assert all(r.outcome.startswith("Unavailable") for r in failed)
+
+
+async def test_5xx_is_retried_a_bounded_number_of_times(rig: Rig) -> None:
+    rig.fake.script["submit"] = ["500"] * 10
+    with pytest.raises(Unavailable, match="BRIA answered 500"):
+        await rig.generate()
+    assert len(rig.fake.requests) == 4
+    run = await rig.store.get_run("r1")
+    assert run is not None
+    assert run.costs["t1"]["state"] == "released"
+
+
+async def test_an_error_status_fails_with_code_message_and_details(rig: Rig) -> None:
+    rig.fake.outcome = "ERROR"
+    with pytest.raises(GenerationFailed) as caught:
+        await rig.generate()
+    assert str(caught.value) == (
+        "BRIA could not generate the image: GEN_FAILED: generation failed: GPU fault"
+    )
+
+
+async def test_unknown_status_gives_up_after_the_limit(rig: Rig) -> None:
+    rig.fake.outcome = "UNKNOWN"
+    with pytest.raises(Unavailable, match="UNKNOWN 3 times in a row"):
+        await rig.generate()
+    assert rig.fake.jobs["req-0001"].polls == 2 + 3
+
+
+async def test_the_circuit_breaker_stops_calling_after_repeated_failures(rig: Rig) -> None:
+    rig.client.breaker = CircuitBreaker("BRIA", threshold=2, cooldown_s=60)
+    rig.fake.script["submit"] = ["500"] * 10
+    with pytest.raises(CircuitOpen, match="circuit breaker is open after 2 failures"):
+        await rig.generate("t1")
+    assert len(rig.fake.requests) == 2
+    assert "circuit breaker now open" in rig.audited[-1].outcome
+
+    with pytest.raises(CircuitOpen):
+        await rig.generate("t2")
+    assert len(rig.fake.requests) == 2  # not called at all
+
+
+async def test_the_budget_stops_paid_calls_before_they_are_made(rig: Rig) -> None:
+    await rig.store.create_run(RunRecord(run_id="r2", options={"budget_usd": 0.05}))
+    await rig.generate("a", seed=1, run_id="r2")
+    with pytest.raises(BudgetExhausted, match=r"^budget_exhausted: the run has spent \$0.04"):
+        await rig.generate("b", seed=2, run_id="r2")
+    assert rig.fake.submits == 1
+    run = await rig.store.get_run("r2")
+    assert run is not None
+    assert run.cost_usd == pytest.approx(0.04)
+
+
+async def test_concurrent_tasks_cannot_overspend_the_budget(rig: Rig) -> None:
+    await rig.store.create_run(RunRecord(run_id="r3", options={"budget_usd": 0.10}))
+    outcomes = await asyncio.gather(
+        *(rig.generate(f"c{i}", seed=i, run_id="r3") for i in range(4)), return_exceptions=True
+    )
+    assert sum(isinstance(o, BudgetExhausted) for o in outcomes) == 2
+    run = await rig.store.get_run("r3")
+    assert run is not None
+    assert run.cost_usd == pytest.approx(0.08)
+    assert rig.fake.submits == 2
+
+
+def test_the_bria_backend_needs_its_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    from prolight.settings import ConfigurationError
+
+    monkeypatch.setenv("PROLIGHT_GENERATOR_BACKEND", "bria")
+    monkeypatch.delenv("BRIA_API_TOKEN", raising=False)
+    with pytest.raises(ConfigurationError, match="BRIA_API_TOKEN") as caught:
+        GeneratorSettings.load()
+    monkeypatch.setenv("BRIA_API_TOKEN", TOKEN)
+    settings = GeneratorSettings.load()
+    assert settings.bria_api_token is not None
+    assert TOKEN not in repr(settings)
+    assert TOKEN not in str(caught.value)
+
+
+def test_lite_takes_its_own_step_range(monkeypatch: pytest.MonkeyPatch) -> None:
+    from prolight.settings import ConfigurationError
+
+    monkeypatch.setenv("PROLIGHT_BRIA_ENDPOINT", "/image/generate/lite")
+    with pytest.raises(ConfigurationError, match="PROLIGHT_BRIA_STEPS_NUM"):
+        GeneratorSettings.load()
+    monkeypatch.setenv("PROLIGHT_BRIA_STEPS_NUM", "8")
+    assert GeneratorSettings.load().bria_steps_num == 8

@@ -64,3 +64,11 @@ def test_locked_fields_stay_as_asked(
 
 def test_it_is_deterministic() -> None:
     assert candidate_prompts(prompt(), 4, 9) == candidate_prompts(prompt(), 4, 9)
+
+
+def test_a_single_candidate_is_the_prompt_as_asked_under_the_base_seed() -> None:
+    base = prompt()
+    (only,) = candidate_prompts(base, 1, 77)
+    assert only.delta == "as asked"
+    assert only.seed == 77
+    assert only.prompt.scene == base.scene

@@ -117,6 +117,18 @@ def test_evaluation_waits_for_every_image_then_carries_the_measured_ratio() -> N
     assert [p["measured_ratio_stops"] for p in params] == [1.5, 1.7]
 
 
+@pytest.mark.parametrize("reference", [None, "parent-image"])
+def test_evaluate_tasks_carry_the_runs_reference_image(reference: str | None) -> None:
+    world = World(new_run(1, reference_artifact_id=reference))
+    world.settle()
+    world.published.clear()
+    world.finish("r1-i1-generate-0", {})
+    world.image("r1-i1-generate-0", 0)
+    assert world.settle() == ["request evaluate"]
+    [request] = world.published
+    assert request.payload.params["reference_artifact_id"] == reference
+
+
 def advance_to_export(world: World, scores: list[float]) -> None:
     world.settle()
     for i in range(len(scores)):

@@ -36,6 +36,7 @@ import websockets
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
 from prolight.api import RunAccepted, RunStatusOut
+from prolight.api_modes import InspireAccepted, RefineAccepted
 from prolight.closing import AsyncClosing
 from prolight.errors import ProLightError
 
@@ -135,6 +136,16 @@ class ProLightClient(AsyncClosing):
         )
         response = await self._request("POST", path, json=body)
         return RunAccepted.model_validate(response.json())
+
+    async def refine(self, run_id: str, body: dict[str, Any]) -> RefineAccepted:
+        """Refine mode: `POST /api/runs/{run_id}/refine` (instruction or patch, locked_fields)."""
+        response = await self._request("POST", f"/api/runs/{run_id}/refine", json=body)
+        return RefineAccepted.model_validate(response.json())
+
+    async def inspire(self, body: dict[str, Any]) -> InspireAccepted:
+        """Inspire mode: `POST /api/generate/inspire` (artifact_id or image_base64)."""
+        response = await self._request("POST", "/api/generate/inspire", json=body)
+        return InspireAccepted.model_validate(response.json())
 
     async def status(self, run_id: str) -> RunStatusOut:
         """`GET /api/status/{run_id}`: steps, artifacts, progress and a fresh stream token."""

@@ -66,6 +66,11 @@ class RunOptions(BaseModel):
     max_iterations: int = Field(1, ge=1, le=20, description="Iterations, the first included.")
     score_threshold: float | None = Field(None, ge=0, le=1, description="Stop once a score ≥ this.")
     budget_usd: float | None = Field(None, ge=0, description="Stop at this spend, USD.")
+    reference_artifact_id: str | None = Field(
+        None,
+        description="An image every candidate is compared with (SSIM, LPIPS): a refine's "
+        "parent image, an inspire's source artifact. Set by those routes, not by callers.",
+    )
 
 
 class RunCreated(Payload):

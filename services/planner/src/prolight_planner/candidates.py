@@ -6,6 +6,9 @@ the candidates differ in a way a photographer can read off the contact sheet:
 - fill intensity × (1 + (i − 1) × 0.05): candidate 0 is 5 % under, 1 is as asked, 2 is 5 % over…
 - fill colour shifted by (i − 1) × 10 mired (warmer for later candidates).
 
+A single candidate (n = 1) is the prompt as asked under `base_seed`: a refine child run
+reproduces its parent's chosen image, changed only where the refinement asked.
+
 A locked `lighting`, `lighting.fill`, `lighting.fill.intensity` or `lighting.fill.kelvin`
 keeps that part as asked. Without a fill light only the seed varies.
 """
@@ -41,7 +44,7 @@ def candidate_prompts(prompt: FiboPrompt, n: int, base_seed: int) -> list[Candid
     """The n candidates of one iteration (module doc); deterministic in (prompt, n, base_seed)."""
     out: list[Candidate] = []
     for i in range(n):
-        step = i - 1
+        step = i - 1 if n > 1 else 0
         seed = base_seed + i
         scene = prompt.scene
         deltas: list[str] = []

@@ -8,9 +8,18 @@ it is deterministic, a redelivered event or a second planner instance makes the 
 and the run update's `expected_version` lets exactly one of them record it.
 
     created  ──plan──▶ planning ──requests sent──▶ running
-    running: phase generate ──every image registered──▶ evaluate ──every score in──▶ export
-             ──bundle written──▶ completed
-    any task failed ──▶ failed;   a final run not yet announced ──▶ publish run.<final>
+    running: phase generate ──every image registered──▶ evaluate ──every score in──▶
+             stop? (threshold, max_iterations, budget_exhausted, in that order)
+               yes ──▶ export (the best of every iteration) ──bundle written──▶ completed
+               no  ──▶ refine: deltas from the best candidate's findings ──▶ generate (i + 1)
+    any task failed ──▶ failed (a generate task failed with budget_exhausted after a finished
+    iteration ──▶ export what there is);   a final run not yet announced ──▶ publish run.<final>
+
+The refine deltas come from a `RefinePlanner` (`deltas.FinitePlanner` unless one is passed);
+they are applied through `deltas.apply_deltas`, which never touches a locked field, and are
+recorded on the plan and on every generate task of the iteration they made (`params.refine`).
+A cancelled run records `stop_reason: cancelled` with the best candidate so far
+(`cancelled_result`).
 """
 
 from __future__ import annotations
@@ -32,17 +41,28 @@ from prolight.events import (
 from prolight.schema import FiboPrompt
 from prolight.store import ArtifactRecord, RunRecord, RunStatus, TaskRecord, TaskStatus
 from prolight.subjects import Tool
+from prolight_planner.deltas import FinitePlanner, RefinePlanner, apply_deltas
 from prolight_planner.plan import build_plan, planned_event, task_request
 
 __all__ = [
+    "BUDGET_EXHAUSTED",
+    "DEFAULT_PLANNER",
     "DONE_TASK",
     "FINAL_RUN",
     "Ranked",
     "Step",
+    "cancelled_result",
     "next_step",
     "rank",
+    "spent_usd",
     "stop_reason",
 ]
+
+BUDGET_EXHAUSTED = "budget_exhausted"
+"""The stop reason (and the generator's failure reason) when the run's budget is spent."""
+
+DEFAULT_PLANNER: RefinePlanner = FinitePlanner()
+"""The refine planner `next_step` uses unless given another."""
 
 FINAL_RUN = frozenset({RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELLED})
 """Run statuses nothing moves on from."""
@@ -67,29 +87,67 @@ class Step:
 
 @dataclass(frozen=True)
 class Ranked:
-    """One scored candidate: its index in the plan, artifact and final score (0–1)."""
+    """One scored candidate: its index in its iteration, artifact, final score (0–1), iteration."""
 
     index: int
     artifact_id: str
     score: float
+    iteration: int = 1
 
 
 def rank(scores: Sequence[Ranked]) -> list[Ranked]:
-    """Best first: highest score, ties to the lower candidate index (the one asked first)."""
-    return sorted(scores, key=lambda r: (-r.score, r.index))
+    """Best first: highest score, ties to the earlier iteration, then the lower index."""
+    return sorted(scores, key=lambda r: (-r.score, r.iteration, r.index))
 
 
-def stop_reason(best_score: float | None, options: RunOptions) -> str:
-    """Why the run stops after this iteration.
+def stop_reason(
+    best_score: float | None, options: RunOptions, iteration: int = 1, spent: float = 0.0
+) -> str | None:
+    """Why the run stops after `iteration`, checked in this order, or None to refine on.
 
-    `threshold` when a score reached `options.score_threshold`; otherwise `max_iterations`
-    (the refine loop is a later issue: one iteration is all there is, which is also the
-    default `max_iterations`).
+    `threshold` when the best score reached `options.score_threshold`; `max_iterations` when
+    `iteration` ≥ `options.max_iterations`; `budget_exhausted` when `spent` (USD, the run's
+    generate tasks' `cost_usd`) reached `options.budget_usd`. (`cancelled` is the fourth: a
+    cancel request ends the run wherever it is; see `cancelled_result`.)
     """
     threshold = options.score_threshold
     if threshold is not None and best_score is not None and best_score >= threshold:
         return "threshold"
-    return "max_iterations"
+    if iteration >= options.max_iterations:
+        return "max_iterations"
+    if options.budget_usd is not None and spent >= options.budget_usd:
+        return BUDGET_EXHAUSTED
+    return None
+
+
+def spent_usd(tasks: Mapping[str, TaskRecord]) -> float:
+    """What the run's generate tasks cost so far: the sum of their results' `cost_usd`."""
+    total = 0.0
+    for t in tasks.values():
+        cost = (t.result or {}).get("cost_usd") if t.tool == Tool.GENERATE else None
+        if isinstance(cost, int | float) and not isinstance(cost, bool):
+            total += float(cost)
+    return round(total, 6)
+
+
+def _best_so_far(plan: dict[str, Any] | None) -> dict[str, Any] | None:
+    rankings = [r for h in (plan or {}).get("history", []) for r in h["ranking"]]
+    if not rankings:
+        return None
+    best = rank([Ranked(**r) for r in rankings])[0]
+    return best.__dict__
+
+
+def cancelled_result(run: RunRecord) -> dict[str, Any]:
+    """The result a cancelled run records: `stop_reason: cancelled`, the best candidate of the
+    iterations that finished (None before the first did) and how many did."""
+    best = _best_so_far(run.plan)
+    return {
+        "stop_reason": "cancelled",
+        "best_artifact_id": best["artifact_id"] if best else None,
+        "best_score": best["score"] if best else None,
+        "iterations": len((run.plan or {}).get("history", [])),
+    }
 
 
 def _announcement(run: RunRecord) -> Step:
@@ -147,12 +205,14 @@ def _generate_requests(run: RunRecord, plan: dict[str, Any]) -> Step:
                 "index": c["index"],
                 "iteration": plan["iteration"],
                 "delta": c["delta"],
+                **({"refine": plan["refine"]} if plan.get("refine") else {}),
             },
         )
         for c in plan["candidates"]
     ]
-    tasks, events = _request(run, Tool.GENERATE, specs)
-    return Step("request generate", {"status": RunStatus.RUNNING}, tasks, events)
+    return Step(
+        "request generate", {"status": RunStatus.RUNNING}, *_request(run, Tool.GENERATE, specs)
+    )
 
 
 def _images(artifacts: Mapping[str, ArtifactRecord]) -> dict[str, ArtifactRecord]:
@@ -166,6 +226,7 @@ def _evaluate_requests(
     tasks: Mapping[str, TaskRecord],
     images: Mapping[str, ArtifactRecord],
 ) -> Step:
+    reference = RunOptions.model_validate(run.options).reference_artifact_id
     specs = []
     for c in plan["candidates"]:
         image = images[c["generate_task_id"]]
@@ -182,6 +243,7 @@ def _evaluate_requests(
                     "index": c["index"],
                     "model": image.model,
                     "measured_ratio_stops": report.get("measured_ratio_stops"),
+                    "reference_artifact_id": reference,
                 },
             )
         )
@@ -189,27 +251,102 @@ def _evaluate_requests(
     return Step("request evaluate", {"plan": {**plan, "phase": "evaluate"}}, new_tasks, events)
 
 
-def _export_request(run: RunRecord, plan: dict[str, Any], tasks: Mapping[str, TaskRecord]) -> Step:
-    scored = []
+def _iteration_ranking(plan: dict[str, Any], tasks: Mapping[str, TaskRecord]) -> list[Ranked]:
+    out = []
     for c in plan["candidates"]:
         result = tasks[c["evaluate_task_id"]].result or {}
-        scored.append(Ranked(c["index"], str(result["artifact_id"]), float(result["final"])))
-    ranking = [r.__dict__ for r in rank(scored)]
-    params = {
+        out.append(
+            Ranked(
+                c["index"], str(result["artifact_id"]), float(result["final"]), plan["iteration"]
+            )
+        )
+    return rank(out)
+
+
+def _finished(plan: dict[str, Any], tasks: Mapping[str, TaskRecord]) -> dict[str, Any]:
+    """The history entry of the plan's current iteration (every evaluation is in)."""
+    return {
         "iteration": plan["iteration"],
+        "refine": plan.get("refine", []),
+        "candidates": plan["candidates"],
+        "ranking": [r.__dict__ for r in _iteration_ranking(plan, tasks)],
+    }
+
+
+def _export_request(run: RunRecord, plan: dict[str, Any], reason: str) -> Step:
+    """Export the best of every finished iteration (`plan["history"]`), recording `reason`."""
+    history = plan["history"]
+    ranking = [r.__dict__ for r in rank([Ranked(**r) for h in history for r in h["ranking"]])]
+    # The findings stay on the plan: the export reads them from the evaluate tasks, and the
+    # request stays well under NATS's payload limit at 8 candidates × 20 iterations.
+    candidates = [
+        {k: v for k, v in c.items() if k != "evaluation"} for h in history for c in h["candidates"]
+    ]
+    params = {
+        "iteration": history[-1]["iteration"],
         "best_artifact_id": ranking[0]["artifact_id"],
         "ranking": ranking,
-        "candidates": plan["candidates"],
+        "candidates": candidates,
+        "stop_reason": reason,
+        "refine": [{"iteration": h["iteration"], "deltas": h["refine"]} for h in history],
     }
     new_tasks, events = _request(run, Tool.EXPORT, [(plan["export_task_id"], params)])
-    changes = {"plan": {**plan, "phase": "export", "ranking": ranking}}
+    changes = {"plan": {**plan, "phase": "export", "ranking": ranking, "stop_reason": reason}}
     return Step("request export", changes, new_tasks, events)
+
+
+def _refine(
+    run: RunRecord, plan: dict[str, Any], options: RunOptions, planner: RefinePlanner
+) -> Step:
+    """Plan iteration i + 1 from the best candidate so far and its evaluator findings."""
+    best = _best_so_far(plan)
+    assert best is not None  # only called with a finished iteration in the history
+    entry = next(h for h in plan["history"] if h["iteration"] == best["iteration"])
+    chosen = next(c for c in entry["candidates"] if c["index"] == best["index"])
+    evaluation = chosen.get("evaluation") or {}
+    base = FiboPrompt.model_validate(chosen["prompt"])
+    proposed = planner.propose(base, evaluation)
+    refined, record = apply_deltas(base, proposed)
+    iteration = plan["iteration"] + 1
+    new = build_plan(run.run_id, refined, options, iteration, base_seed=plan["base_seed"])
+    applied = [a.as_dict() for a in record]
+    new.update(
+        history=plan["history"],
+        retries=plan.get("retries", {}),
+        refine=[{**a, "planner": planner.name, "from_artifact_id": best["artifact_id"]}
+                for a in applied],
+    )  # fmt: skip
+    step = _generate_requests(run, new)
+    return Step(
+        f"refine: iteration {iteration} from {best['artifact_id']}",
+        {"plan": new},
+        step.tasks,
+        step.events,
+    )
+
+
+def _after_evaluation(
+    run: RunRecord, plan: dict[str, Any], tasks: Mapping[str, TaskRecord], planner: RefinePlanner
+) -> Step:
+    finished = _finished(plan, tasks)
+    finished["candidates"] = [
+        {**c, "evaluation": (tasks[c["evaluate_task_id"]].result or {}).get("lighting")}
+        for c in finished["candidates"]
+    ]
+    plan = {**plan, "history": [*plan.get("history", []), finished]}
+    options = RunOptions.model_validate(run.options)
+    best = _best_so_far(plan)
+    reason = stop_reason(
+        best["score"] if best else None, options, plan["iteration"], spent_usd(tasks)
+    )
+    if reason is not None:
+        return _export_request(run, plan, reason)
+    return _refine(run, plan, options, planner)
 
 
 def _complete(run: RunRecord, plan: dict[str, Any], export: TaskRecord) -> Step:
     ranking = plan["ranking"]
     best = ranking[0]
-    options = RunOptions.model_validate(run.options)
     exported = export.result or {}
     result = {
         "best_artifact_id": best["artifact_id"],
@@ -218,7 +355,8 @@ def _complete(run: RunRecord, plan: dict[str, Any], export: TaskRecord) -> Step:
         "bundle_artifact_id": exported.get("bundle_artifact_id"),
         "contact_sheet_artifact_id": exported.get("contact_sheet_artifact_id"),
         "diagram_artifact_id": exported.get("diagram_artifact_id"),
-        "stop_reason": stop_reason(best["score"], options),
+        "stop_reason": plan["stop_reason"],
+        "iterations": len(plan["history"]),
         "ranking": ranking,
     }
     changes = {"status": RunStatus.COMPLETED, "result": result, "plan": {**plan, "phase": "done"}}
@@ -226,6 +364,10 @@ def _complete(run: RunRecord, plan: dict[str, Any], export: TaskRecord) -> Step:
 
 
 def _plan_task_ids(plan: dict[str, Any]) -> list[str]:
+    """The tasks whose failure fails the run now: the current iteration's, then the export's
+    alone (an iteration abandoned for the budget may still see a task fail)."""
+    if plan["phase"] in ("export", "done"):
+        return [plan["export_task_id"]]
     ids = [c[k] for c in plan["candidates"] for k in ("generate_task_id", "evaluate_task_id")]
     return [*ids, plan["export_task_id"]]
 
@@ -234,6 +376,7 @@ def next_step(
     run: RunRecord,
     tasks: Mapping[str, TaskRecord],
     artifacts: Mapping[str, ArtifactRecord],
+    planner: RefinePlanner = DEFAULT_PLANNER,
 ) -> Step | None:
     """The next step of `run` (module doc); `tasks` and `artifacts` are the run's, by id."""
     if run.status in FINAL_RUN:
@@ -248,7 +391,14 @@ def next_step(
     for tid in _plan_task_ids(plan):
         task = tasks.get(tid)
         if task is not None and task.status == TaskStatus.FAILED:
-            return _fail(f"{task.tool.value} task {tid} failed: {task.error or 'no reason given'}")
+            error = task.error or "no reason given"
+            if (
+                BUDGET_EXHAUSTED in error
+                and plan.get("history")
+                and plan["phase"] in ("generate", "evaluate")
+            ):
+                return _export_request(run, plan, BUDGET_EXHAUSTED)
+            return _fail(f"{task.tool.value} task {tid} failed: {error}")
     phase = plan["phase"]
     if phase == "generate":
         images = _images(artifacts)
@@ -257,7 +407,7 @@ def next_step(
     elif phase == "evaluate":
         evaluations = [tasks.get(c["evaluate_task_id"]) for c in plan["candidates"]]
         if all(t is not None and t.status in DONE_TASK for t in evaluations):
-            return _export_request(run, plan, tasks)
+            return _after_evaluation(run, plan, tasks, planner)
     elif phase == "export":
         export = tasks.get(plan["export_task_id"])
         if export is not None and export.status in DONE_TASK:

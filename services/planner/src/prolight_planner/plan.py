@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID, uuid5
 
+from prolight.api import queued_steps
 from prolight.events import Event, EventPayload, RunOptions, TaskRequested
 from prolight.hashing import prompt_hash
 from prolight.schema import FiboPrompt
@@ -47,24 +48,34 @@ def task_id(run_id: str, iteration: int, tool: Tool, index: int | None = None) -
 
 
 def build_plan(
-    run_id: str, prompt: FiboPrompt, options: RunOptions, iteration: int = 1
+    run_id: str,
+    prompt: FiboPrompt,
+    options: RunOptions,
+    iteration: int = 1,
+    *,
+    base_seed: int | None = None,
 ) -> dict[str, Any]:
     """The plan document of `iteration`, stored on the run.
 
-    Keys: `iteration`, `base_seed` (options.seed, else the prompt's seed), `phase`
-    (`generate` → `evaluate` → `export`), `total_tasks` (n generate + n evaluate + 1 export),
-    `candidates` (index, seed, delta, prompt, prompt_hash and the task ids of each), the
-    `export_task_id`, `retries` (task id → retries used) and `max_iterations`.
+    Keys: `iteration`, `base_seed` (given, else options.seed, else the prompt's seed: every
+    iteration keeps the first one's seeds, so only the lighting changes between them),
+    `phase` (`generate` → `evaluate` → `export`), `total_tasks` (the most the run can queue,
+    `prolight.api.queued_steps`, as the gateway and the notifier count it: progress never goes
+    back when an iteration is added), `candidates` (iteration, index, seed, delta,
+    prompt, prompt_hash and the task ids of each), the `export_task_id`, `retries` (task id →
+    retries used) and `history` (the finished iterations; the planner fills it).
     """
-    base_seed = options.seed if options.seed is not None else prompt.metadata.seed
+    if base_seed is None:
+        base_seed = options.seed if options.seed is not None else prompt.metadata.seed
     candidates = candidate_prompts(prompt, options.num_results, base_seed)
     return {
         "iteration": iteration,
         "base_seed": base_seed,
         "phase": "generate",
-        "total_tasks": 2 * len(candidates) + 1,
+        "total_tasks": queued_steps(options),
         "candidates": [
             {
+                "iteration": iteration,
                 "index": c.index,
                 "seed": c.seed,
                 "delta": c.delta,
@@ -77,6 +88,7 @@ def build_plan(
         ],
         "export_task_id": task_id(run_id, iteration, Tool.EXPORT),
         "retries": {},
+        "history": [],
     }
 
 

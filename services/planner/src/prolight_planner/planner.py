@@ -35,7 +35,8 @@ from prolight.store import (
     TaskStatus,
 )
 from prolight.subjects import EventType
-from prolight_planner.decide import FINAL_RUN, next_step
+from prolight_planner.decide import DEFAULT_PLANNER, FINAL_RUN, cancelled_result, next_step
+from prolight_planner.deltas import RefinePlanner
 from prolight_planner.plan import task_request
 
 __all__ = ["MAX_RETRIES", "MAX_STEPS", "Planner"]
@@ -62,9 +63,12 @@ _CUES = frozenset(
 class Planner:
     """The planner of every run, over one bus and one run store."""
 
-    def __init__(self, bus: Bus, store: RunStore) -> None:
+    def __init__(
+        self, bus: Bus, store: RunStore, refine_planner: RefinePlanner = DEFAULT_PLANNER
+    ) -> None:
         self.bus = bus
         self.store = store
+        self.refine_planner = refine_planner
 
     async def on_event(self, delivery: Delivery) -> None:
         """Handle one event of the events stream (every kind arrives; most only cue `advance`)."""
@@ -102,7 +106,7 @@ class Planner:
                 return
             tasks = {t.task_id: t for t in await self.store.list_tasks(run_id)}
             artifacts = {a.artifact_id: a for a in await self.store.list_artifacts(run_id)}
-            step = next_step(run, tasks, artifacts)
+            step = next_step(run, tasks, artifacts, self.refine_planner)
             if step is None:
                 return
             for task in step.tasks:
@@ -130,10 +134,11 @@ class Planner:
             run = await self.store.get_run(run_id)
             if run is None or run.status in FINAL_RUN:
                 return
+            changes: dict[str, object] = {"status": status, "error": reason}
+            if status == RunStatus.CANCELLED:
+                changes["result"] = cancelled_result(run)
             try:
-                await self.store.update_run(
-                    run_id, run.version, {"status": status, "error": reason}
-                )
+                await self.store.update_run(run_id, run.version, changes)
             except ConcurrencyConflict:
                 continue
             log.info("run_id=%s %s: %s", run_id, status.value, reason)

@@ -64,6 +64,7 @@ def build_manifest(
         rank, score = scores.get(artifact.artifact_id if artifact else "", (None, None))
         candidates.append(
             {
+                "iteration": c.get("iteration", 1),
                 "index": c["index"],
                 "rank": rank,
                 "seed": c["seed"],
@@ -100,6 +101,8 @@ def build_manifest(
         "options": run.options,
         "prompt": run.prompt,
         "iteration": params.get("iteration", 1),
+        "stop_reason": params.get("stop_reason"),
+        "refine": params.get("refine", []),
         "best_artifact_id": best.get("artifact_id"),
         "best_score": best.get("score"),
         "candidates": candidates,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prolight.cli import domain, keys, render, runs  # noqa: F401  (importing registers their commands)
+from prolight.cli import domain, keys, modes, render, runs  # noqa: F401  (importing registers their commands)
 from prolight.cli.app import app
 
 __all__ = ["app", "main"]

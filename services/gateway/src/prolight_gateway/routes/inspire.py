@@ -1,0 +1,130 @@
+"""POST /api/generate/inspire: Inspire mode, variations of the lighting measured on an image.
+
+`inspire_run` is the use case without HTTP: the image's bytes (a stored image artifact the
+caller may see, or the upload itself, base64; a URL is never fetched), the setup measured on it
+(`prolight.inspire.measure`, off the event loop), the optional instruction applied to that
+setup (`prolight.refine.apply_instruction`), then a run of `num_results` variations. An
+artifact's run becomes the new run's parent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+
+from fastapi import APIRouter, Response
+
+from prolight.api_modes import InspireAccepted, InspireRequest
+from prolight.blobs import ArtifactStore, BlobError, BlobNotFoundError
+from prolight.bus import Bus
+from prolight.errors import InvalidInput
+from prolight.inspire import measure, read_image
+from prolight.refine import apply_instruction
+from prolight.schema import FiboPrompt
+from prolight.store import RunStore, StoreError
+from prolight_gateway.deps import BlobsDep, BusDep, RunStarterDep, SettingsDep, StoreDep
+from prolight_gateway.errors import NotFound, ServiceUnavailable
+from prolight_gateway.routes.responses import errors
+from prolight_gateway.runs import owned_run, submit_run
+from prolight_gateway.settings import GatewaySettings
+
+__all__ = ["inspire_run", "router"]
+
+router = APIRouter(prefix="/api/generate", tags=["generate"])
+
+
+async def _artifact_bytes(
+    store: RunStore, blobs: ArtifactStore, artifact_id: str, caller: str
+) -> tuple[bytes, str]:
+    """The bytes of an image artifact the caller may see, and its run (404 otherwise)."""
+    try:
+        record = await store.get_artifact(artifact_id)
+    except StoreError as exc:
+        raise ServiceUnavailable(
+            f"the run store is unavailable: {exc}", code="store_unavailable"
+        ) from exc
+    if record is None:
+        raise NotFound(f"no artifact {artifact_id!r}", field="artifact_id")
+    try:
+        await owned_run(store, record.run_id, caller)
+    except NotFound as exc:  # another key's artifact: as if it did not exist
+        raise NotFound(f"no artifact {artifact_id!r}", field="artifact_id") from exc
+    if not record.content_type.startswith("image/"):
+        raise InvalidInput.single(
+            "artifact_id", f"artifact {artifact_id} is a {record.kind}, not an image"
+        )
+    try:
+        return await blobs.get(record.sha256), record.run_id
+    except BlobNotFoundError as exc:
+        raise NotFound(f"the bytes of artifact {artifact_id!r} are missing") from exc
+    except BlobError as exc:
+        raise ServiceUnavailable(
+            f"the artifact store is unavailable: {exc}", code="blob_unavailable"
+        ) from exc
+
+
+def _decoded(image_base64: str) -> bytes:
+    try:
+        return base64.b64decode(image_base64, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise InvalidInput.single("image_base64", "not valid base64") from exc
+
+
+async def inspire_run(
+    store: RunStore,
+    bus: Bus,
+    blobs: ArtifactStore,
+    settings: GatewaySettings,
+    body: InspireRequest,
+    caller: str,
+) -> InspireAccepted:
+    """Measure the image and start the run of variations (module doc); 404 for an artifact
+    the caller cannot see, 422 for an image that is not PNG/JPEG/WebP or cannot be read."""
+    parent: str | None = None
+    if body.artifact_id is not None:
+        data, parent = await _artifact_bytes(store, blobs, body.artifact_id, caller)
+        field = "artifact_id"
+    else:
+        data, field = _decoded(body.image_base64 or ""), "image_base64"
+    pixels = read_image(data, field)
+    reading = await asyncio.to_thread(measure, pixels)
+    prompt = FiboPrompt(scene=reading.setup)
+    instruction_notes: list[str] = []
+    if body.instruction is not None:
+        prompt, instruction_notes, _ = apply_instruction(prompt, body.instruction)
+    options = body.run_options()
+    if body.artifact_id is not None:  # the source image is what the variations are held to
+        options = options.model_copy(update={"reference_artifact_id": body.artifact_id})
+    accepted = await submit_run(
+        store, bus, settings, prompt, options, owner=caller, parent_run_id=parent
+    )
+    return InspireAccepted(
+        **accepted.model_dump(),
+        parent_run_id=parent,
+        measured=reading.fields,
+        notes=reading.notes,
+        instruction_notes=instruction_notes,
+        prompt=prompt,
+    )
+
+
+@router.post(
+    "/inspire",
+    status_code=202,
+    response_model=InspireAccepted,
+    responses=errors(404, 413, 422, 429, 503),
+    summary="Start a run from an image's lighting",
+)
+async def inspire(
+    body: InspireRequest,
+    store: StoreDep,
+    bus: BusDep,
+    blobs: BlobsDep,
+    settings: SettingsDep,
+    caller: RunStarterDep,
+) -> Response:
+    """Measure where the key comes from, the ratio and the colour temperature of an image
+    (each with a confidence), then generate variations of that setup."""
+    accepted = await inspire_run(store, bus, blobs, settings, body, caller)
+    return Response(accepted.model_dump_json(), status_code=202, media_type="application/json")

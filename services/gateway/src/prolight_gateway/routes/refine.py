@@ -1,0 +1,114 @@
+"""POST /api/runs/{run_id}/refine: Refine mode, a child run that changes only what was asked.
+
+`refine_run` is the whole use case without HTTP: the parent (the caller's own, completed), its
+chosen image's prompt and seed (read off the generate task that made the image), the
+instruction or JSON patch applied by `prolight.refine.refine_prompt` (locks kept: the
+prompt's own and the request's), then a child run with `parent_run_id` set.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from prolight.api_modes import ChangeOut, RefineAccepted, RefineRequest
+from prolight.bus import Bus
+from prolight.refine import refine_prompt
+from prolight.schema import FiboPrompt
+from prolight.store import RunStatus, RunStore, StoreError
+from prolight_gateway.deps import BusDep, RunStarterDep, SettingsDep, StoreDep
+from prolight_gateway.errors import Conflict, ServiceUnavailable
+from prolight_gateway.routes.responses import errors
+from prolight_gateway.runs import owned_run, submit_run
+from prolight_gateway.settings import GatewaySettings
+from prolight_gateway.validation import reading_user_input
+
+__all__ = ["refine_run", "router"]
+
+router = APIRouter(prefix="/api", tags=["runs"])
+
+
+async def _chosen(store: RunStore, run_id: str, artifact_id: str) -> tuple[FiboPrompt, int]:
+    """The prompt and seed of the parent's chosen image (from the task that generated it)."""
+    try:
+        artifact = await store.get_artifact(artifact_id)
+        task = await store.get_task(artifact.task_id) if artifact and artifact.task_id else None
+    except StoreError as exc:
+        raise ServiceUnavailable(
+            f"the run store is unavailable: {exc}", code="store_unavailable"
+        ) from exc
+    if task is None or "prompt" not in task.params:
+        raise Conflict(f"run {run_id} has no chosen image to refine", code="run_without_result")
+    prompt = FiboPrompt.model_validate(task.params["prompt"])
+    return prompt, int(task.params.get("seed", prompt.metadata.seed))
+
+
+async def refine_run(
+    store: RunStore,
+    bus: Bus,
+    settings: GatewaySettings,
+    run_id: str,
+    body: RefineRequest,
+    caller: str,
+) -> RefineAccepted:
+    """Start the child run of `run_id` (module doc); 404 unknown, 409 not completed, 422 bad
+    edit or one that touches a locked field."""
+    parent = await owned_run(store, run_id, caller)
+    if parent.status != RunStatus.COMPLETED:
+        raise Conflict(
+            f"run {run_id} is {parent.status.value}; only a completed run can be refined",
+            code="run_not_completed",
+        )
+    best = (parent.result or {}).get("best_artifact_id")
+    if not isinstance(best, str):
+        raise Conflict(f"run {run_id} has no chosen image to refine", code="run_without_result")
+    chosen, seed = await _chosen(store, run_id, best)
+    with reading_user_input("refinement"):
+        refinement = refine_prompt(
+            chosen,
+            instruction=body.instruction,
+            patch=body.patch,
+            locked_fields=body.locked_fields,
+        )
+    prompt = refinement.prompt.model_copy(
+        update={"metadata": refinement.prompt.metadata.model_copy(update={"seed": seed})}
+    )
+    # The parent's image is what "changed only what was asked" is measured against.
+    options = body.run_options().model_copy(update={"reference_artifact_id": best})
+    if options.seed is None:
+        options = options.model_copy(update={"seed": seed})
+    accepted = await submit_run(
+        store, bus, settings, prompt, options, owner=caller, parent_run_id=run_id
+    )
+    return RefineAccepted(
+        **accepted.model_dump(),
+        parent_run_id=run_id,
+        parent_artifact_id=best,
+        seed=seed,
+        changes=[
+            ChangeOut(path=c.path, before=c.before, after=c.after) for c in refinement.changes
+        ],
+        notes=refinement.notes,
+        ignored=refinement.ignored,
+        prompt=prompt,
+    )
+
+
+@router.post(
+    "/runs/{run_id}/refine",
+    status_code=202,
+    response_model=RefineAccepted,
+    responses=errors(404, 409, 413, 422, 429, 503),
+    summary="Refine a run's chosen image",
+)
+async def refine(
+    run_id: str,
+    body: RefineRequest,
+    store: StoreDep,
+    bus: BusDep,
+    settings: SettingsDep,
+    caller: RunStarterDep,
+) -> Response:
+    """Start a child run from the parent's chosen prompt and seed, changed only where the
+    instruction ("one stop less fill") or JSON patch says; the answer shows the diff."""
+    accepted = await refine_run(store, bus, settings, run_id, body, caller)
+    return Response(accepted.model_dump_json(), status_code=202, media_type="application/json")

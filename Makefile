@@ -6,9 +6,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PACKAGES := libs/prolight services/planner services/bria-generator services/storage services/evaluator services/notifier services/gateway
 
-.PHONY: setup test lint typecheck schemas bench gallery run nats clean
+.PHONY: setup test lint typecheck schemas bench gallery run nats clean web chromium
 
-setup: $(STAMP)
+setup: $(STAMP) web chromium
 
 # Re-install only when a pyproject changes; `make setup` is safe to run again and again.
 $(STAMP): $(foreach p,$(PACKAGES),$(p)/pyproject.toml) pyproject.toml constraints.txt
@@ -49,8 +49,31 @@ nats: setup
 	  $$SUDO apt-get install -y nats-server || { $$SUDO apt-get update && $$SUDO apt-get install -y nats-server; }; \
 	fi
 
+# The web studio (web/, served by the gateway at /): npm ci from the lockfile (the npm registry
+# only), type-check and bundle into web/dist — again only when a source or the lockfile
+# changes. Without npm it says so and goes on: the API works without the studio.
+web: web/dist/index.html
+
+web/node_modules/.package-lock.json: web/package.json web/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  cd web && npm ci --no-audit --no-fund && touch node_modules/.package-lock.json; \
+	else echo "npm not found: the web studio is not built (install Node.js 20 and npm)"; fi
+
+web/dist/index.html: web/node_modules/.package-lock.json $(wildcard web/src/*) web/build.mjs web/tsconfig.json
+	@if command -v npm >/dev/null 2>&1; then cd web && npm run --silent build; fi
+
+# Debian's Chromium for the browser tests (tests/browser), only when none is installed; they
+# skip, saying why, where it could not be installed.
+chromium:
+	@if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then \
+	  echo "no chromium installed: installing Debian's chromium for the browser tests"; \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get install -y chromium || { $$SUDO apt-get update && $$SUDO apt-get install -y chromium; } || \
+	    echo "could not install chromium: the browser tests will be skipped"; \
+	fi
+
 clean:
-	rm -rf $(VENV) .prolight out
+	rm -rf $(VENV) .prolight out web/dist web/node_modules
 
 gallery: setup
 	$(BIN)/prolight gallery out/gallery

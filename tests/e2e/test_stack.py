@@ -82,6 +82,7 @@ def test_up_starts_the_stack_and_ctrl_c_stops_every_process(tmp_path: Path) -> N
         banner = read_until(proc, "Press Ctrl-C to stop.", START_TIMEOUT_S)
         gateway = f"http://127.0.0.1:{env['PROLIGHT_GATEWAY_PORT']}"
         assert f"API        {gateway}" in banner
+        assert f"Studio     {gateway}/" in banner
         assert f"{gateway}/docs" in banner
         assert f"http://127.0.0.1:{env['PROLIGHT_NOTIFIER_PORT']}" in banner
         assert "curl" in banner

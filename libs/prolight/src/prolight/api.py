@@ -226,6 +226,11 @@ class AnalyzeLightingRequest(BaseModel):
     lighting_setup: dict[str, Any] = Field(description="The lights by role (key, fill, …).")
     camera_settings: dict[str, Any] | None = None
     subject_description: str | None = None
+    subject: dict[str, Any] | None = Field(
+        None,
+        description="The subject as an object ({description, kind: portrait|product, "
+        "head_turn_deg}); broad and short lighting are read against the head's turn.",
+    )
     environment: str | None = None
     style_intent: str | None = Field(None, description="Intent the rating is judged against.")
     background: Any = None
@@ -309,8 +314,14 @@ class RunStatusOut(BaseModel):
     steps: list[StepOut]
     artifacts: list[ArtifactOut]
     parent_run_id: str | None = None
+    prompt: dict[str, Any] | None = Field(
+        None, description="The structured prompt (fibo_v1) the run was started with."
+    )
     error: str | None = None
     result: dict[str, Any] | None = None
+    cost_usd: float = Field(
+        0.0, ge=0, description="Estimated spend on paid backends so far (BRIA), US dollars."
+    )
     created_at: datetime
     updated_at: datetime
     stream_token: str

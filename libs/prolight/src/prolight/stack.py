@@ -305,6 +305,7 @@ class Stack:
         lines = ["", "ProLight is running."]
         if "gateway" in self.services:
             lines += [
+                f"  Studio     {api}/   (the web studio: open it in a browser)",
                 f"  API        {api}",
                 f"  API docs   {api}/docs",
             ]

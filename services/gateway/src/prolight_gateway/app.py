@@ -8,6 +8,7 @@ from fastapi import Depends, FastAPI
 from fastapi.telemetry import TelemetryConfig
 from opentelemetry.trace import TracerProvider
 
+from prolight.metrics import HttpMetricsMiddleware
 from prolight_gateway.deps import get_caller
 from prolight_gateway.errors import LastResortMiddleware, install_error_handlers
 from prolight_gateway.limits import BodyLimitMiddleware
@@ -15,6 +16,7 @@ from prolight_gateway.resources import open_resources
 from prolight_gateway.routes import ROUTERS
 from prolight_gateway.routes.responses import errors
 from prolight_gateway.settings import DEFAULT_MAX_BODY_BYTES, GatewaySettings
+from prolight_gateway.studio import mount_studio
 
 __all__ = ["create_app"]
 
@@ -48,7 +50,8 @@ def create_app(
         telemetry=telemetry,
     )
     app.add_middleware(BodyLimitMiddleware, max_bytes=limit)
-    app.add_middleware(LastResortMiddleware)  # added last: outermost
+    app.add_middleware(LastResortMiddleware)
+    app.add_middleware(HttpMetricsMiddleware, service="gateway")  # added last: outermost
     install_error_handlers(app)
     for router in ROUTERS:
         api = (router.prefix or "").startswith("/api")
@@ -58,4 +61,5 @@ def create_app(
             dependencies=[Depends(get_caller)] if api else None,
             responses=errors(401) if api else None,
         )
+    mount_studio(app)  # after the API: it takes only / and /assets
     return app

@@ -243,6 +243,8 @@ async def run_status(
         parent_run_id=run.parent_run_id,
         error=run.error,
         result=run.result,
+        cost_usd=run.cost_usd,
+        prompt=run.prompt or None,
         created_at=run.created_at,
         updated_at=run.updated_at,
         stream_token=token,

@@ -105,6 +105,25 @@ async def test_new_run_has_no_progress(gateway: Any) -> None:
     r = await gateway.client.get(f"/api/status/{created.json()['run_id']}")
     assert r.status_code == 200
     assert (r.json()["status"], r.json()["progress"], r.json()["steps"]) == ("created", 0.0, [])
+    # The prompt it was started with, so a client can show (or refine) the setup it ran.
+    assert r.json()["prompt"]["schema_version"] == "fibo_v1"
+    assert r.json()["prompt"]["scene"]["lighting"]["key"]["intensity"] == 0.8
+
+
+async def test_status_shows_the_spend_of_calls_not_released(gateway: Any) -> None:
+    store = gateway.resources.store
+    await store.create_run(RunRecord(run_id="run_paid"))
+    run = await store.get_run("run_paid")
+    costs = {
+        "t1": {"usd": 0.04, "state": "charged", "backend": "bria"},
+        "t2": {"usd": 0.04, "state": "submitted", "backend": "bria"},
+        "t3": {"usd": 0.04, "state": "released", "backend": "bria"},  # never sent: not spent
+    }
+    await store.update_run("run_paid", run.version, {"costs": costs})
+
+    r = await gateway.client.get("/api/status/run_paid")
+
+    assert r.json()["cost_usd"] == pytest.approx(0.08)
 
 
 async def test_unknown_run_is_404(gateway: Any) -> None:

@@ -116,6 +116,7 @@ def _from_api_body(data: dict[str, Any]) -> dict[str, Any]:
     """The original README's request body → a lighting setup dict."""
     known = {
         "subject_description",
+        "subject",
         "environment",
         "lighting_setup",
         "camera_settings",
@@ -124,8 +125,12 @@ def _from_api_body(data: dict[str, Any]) -> dict[str, Any]:
     }
     _reject_unknown(data, known)
     scene: dict[str, Any] = {"lighting": data["lighting_setup"]}
+    if "subject" in data:  # the subject as an object: description, kind, head_turn_deg
+        scene["subject"] = data["subject"]
     if "subject_description" in data:
-        scene["subject"] = {"description": data["subject_description"]}
+        subject = scene.get("subject")
+        base = subject if isinstance(subject, dict) else {}
+        scene["subject"] = {**base, "description": data["subject_description"]}
     if "environment" in data:
         scene["environment"] = data["environment"]
     if "camera_settings" in data:
@@ -256,6 +261,8 @@ def load_setup(data: Any) -> LightingSetup:
         )
     if "lighting_setup" in data:
         shape, renames, lighting = _from_api_body(data), _API_BODY_PATHS, data["lighting_setup"]
+        if "subject" in data:  # errors inside a subject object keep the user's own path
+            renames = {k: v for k, v in renames.items() if not k.startswith("subject")}
     elif (
         isinstance(data.get("lighting"), dict)
         and any(k in data["lighting"] for k in ("main_light", "fill_light"))

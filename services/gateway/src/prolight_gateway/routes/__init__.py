@@ -1,14 +1,29 @@
 """The gateway's routes, one module per resource; `ROUTERS` is what `create_app` includes."""
 
-from prolight_gateway.routes import analyze, artifacts, generate, health, presets, runs
+from prolight_gateway.routes import (
+    analyze,
+    artifacts,
+    audit,
+    generate,
+    health,
+    inspire,
+    metrics,
+    presets,
+    refine,
+    runs,
+)
 
 __all__ = ["ROUTERS"]
 
 ROUTERS = (
     generate.router,
+    inspire.router,
     analyze.router,
     runs.router,
+    refine.router,
+    audit.router,
     artifacts.router,
     presets.router,
     health.router,
+    metrics.router,
 )

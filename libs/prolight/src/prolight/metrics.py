@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from prometheus_client import (
@@ -182,7 +182,7 @@ def seconds_since(moment: datetime, now: float | None = None) -> float:
     """Seconds from the aware datetime `moment` to `now` (unix seconds; default: the clock),
     never negative (clocks of two hosts disagree by a little)."""
     current = time.time() if now is None else now
-    return max(0.0, current - moment.astimezone(UTC).timestamp())
+    return max(0.0, current - moment.timestamp())  # an aware datetime knows its own offset
 
 
 def record_run_event(event_type: str) -> None:

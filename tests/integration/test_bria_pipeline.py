@@ -96,6 +96,28 @@ async def test_a_bria_run_completes_and_its_images_carry_brias_seed_and_prompt(
     )
 
 
+async def test_one_generator_keeps_a_runs_bria_jobs_in_flight_together(
+    pipeline: Pipeline,
+) -> None:
+    # BRIA answers nothing until four jobs are in: one job at a time would never finish (and
+    # would fail on the poll timeout), four at once finish together.
+    fake = FakeBria(
+        token=TOKEN, image=render(portrait(), 1, 96, 120).png, in_progress_polls=1,
+        hold_until_submits=4,
+    )  # fmt: skip
+    async with serve(fake) as url:
+        pipeline.env.update(
+            bria_env(url, PROLIGHT_BRIA_CONCURRENCY="4", PROLIGHT_BRIA_POLL_TIMEOUT_S="20")
+        )
+        await pipeline.start_all()
+        await pipeline.submit("run-together", num_results=4, seed=7)
+        done = await pipeline.finish("run-together", timeout=60)
+
+    assert done.type == EventType.RUN_COMPLETED, done.payload
+    assert fake.submits == 4
+    assert fake.max_in_flight == 4
+
+
 async def test_a_second_identical_bria_run_is_served_from_the_cache(
     pipeline: Pipeline, bria: FakeBria
 ) -> None:

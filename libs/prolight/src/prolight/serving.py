@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from typing import Protocol
 
 from prolight.bus import Bus, ConsumerSettings, Delivery, PullWorker
@@ -67,14 +68,18 @@ def tool_worker(
     tool: Tool,
     handler: Callable[[Delivery], Awaitable[None]],
     settings: ServiceSettings,
+    *,
+    concurrency: int = 1,
 ) -> PullWorker[Delivery]:
-    """The pull worker of `tool`'s shared durable on the task queue (module doc)."""
+    """The pull worker of `tool`'s shared durable on the task queue (module doc); it fetches
+    and runs up to `concurrency` tasks at once."""
+    consumer = replace(consumer_settings(settings), batch_size=concurrency, concurrency=concurrency)
     return bus.worker(
         TASKS_STREAM,
         tool_durable(tool),
         handler,
         filter_subject=tool_filter(tool),
-        settings=consumer_settings(settings),
+        settings=consumer,
     )
 
 

@@ -4,7 +4,8 @@ Every instance binds the same durable consumer (`prolight-generate`), so instanc
 work. `serve(settings, stop)` runs until `stop` is set, then gives an in-flight task
 `drain_timeout_s` to finish and naks it otherwise, so another instance takes it at once.
 With `PROLIGHT_GENERATOR_BACKEND=bria` it holds one HTTP client and one circuit breaker for
-BRIA, shared by every task of the process.
+BRIA, shared by every task of the process, and runs `PROLIGHT_BRIA_CONCURRENCY` tasks at once
+(each mostly waits on BRIA); the local renderer runs one at a time.
 """
 
 from __future__ import annotations
@@ -73,7 +74,15 @@ async def serve(
     ):
         handler = GenerateWorker(bus, store, blobs, settings, renderer, bria=bria)
         await run_workers(
-            [tool_worker(bus, Tool.GENERATE, handler.on_task, settings)],
+            [
+                tool_worker(
+                    bus,
+                    Tool.GENERATE,
+                    handler.on_task,
+                    settings,
+                    concurrency=settings.task_concurrency(),
+                )
+            ],
             stop,
             health=HealthServer(
                 settings.bria_generator_health_port, {"nats": bus.ping, "store": store.ping}

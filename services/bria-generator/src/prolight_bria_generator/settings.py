@@ -9,6 +9,8 @@ PROLIGHT_BRIA_GUIDANCE_SCALE          5       3–5
 PROLIGHT_BRIA_NEGATIVE_PROMPT         ""      sent when set
 PROLIGHT_BRIA_PROMPT_CONTENT_MODERATION / _VISUAL_OUTPUT_CONTENT_MODERATION   true
 PROLIGHT_BRIA_PRICES_USD              {"/image/generate": 0.04, "/image/generate/lite": 0.04}
+PROLIGHT_BRIA_CONCURRENCY             4       BRIA jobs one instance runs at once (the local
+                                              renderer is CPU-bound and always runs one)
 PROLIGHT_BRIA_REQUEST_TIMEOUT_S, _POLL_INTERVAL_S, _POLL_MAX_INTERVAL_S, _POLL_TIMEOUT_S,
 _RETRY_ATTEMPTS, _RETRY_BASE_S, _RETRY_CAP_S, _MAX_RETRY_AFTER_S, _UNKNOWN_LIMIT,
 _BREAKER_THRESHOLD, _BREAKER_COOLDOWN_S   pacing (seconds); tests set them to milliseconds
@@ -100,6 +102,18 @@ class GeneratorSettings(ServiceSettings):
     bria_breaker_threshold: int = Field(5, ge=1)
     bria_breaker_cooldown_s: float = Field(60.0, ge=0)
     bria_max_download_bytes: int = Field(50 * 1024 * 1024, ge=1024)
+    bria_concurrency: int = Field(
+        4,
+        ge=1,
+        le=32,
+        description="BRIA jobs one instance runs at once: a job spends 20–35 s waiting on "
+        "BRIA, so a 4-image run takes one job's time instead of four.",
+    )
+
+    def task_concurrency(self) -> int:
+        """Generate tasks this instance runs at once: `bria_concurrency` with the bria backend;
+        one with the local renderer, whose work is CPU and would only queue for the cores."""
+        return self.bria_concurrency if self.generator_backend == "bria" else 1
 
     @field_validator("generator_backend")
     @classmethod

@@ -13,14 +13,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-from dataclasses import replace
 
 from prolight.blobs import ArtifactStore, open_blobs
 from prolight.bus import Bus, Delivery, PullWorker
 from prolight.health import HealthServer
-from prolight.serving import connect, consumer_settings, run_workers
+from prolight.serving import connect, run_workers, tool_worker
 from prolight.store import RunStore
-from prolight.subjects import TASKS_STREAM, Tool, tool_durable, tool_filter
+from prolight.subjects import Tool
 from prolight_evaluator.api import EvalContext, create_app
 from prolight_evaluator.batcher import MicroBatcher
 from prolight_evaluator.http_server import bind, serve_http
@@ -43,14 +42,9 @@ def evaluate_worker(
 ) -> PullWorker[Delivery]:
     """The pull worker of the shared `prolight-evaluate` durable, feeding `batcher`."""
     handler = EvaluateWorker(bus, store, blobs, settings, batcher)
-    n = settings.evaluator_batch_size
-    return bus.worker(
-        TASKS_STREAM,
-        tool_durable(Tool.EVALUATE),
-        handler.on_task,
-        filter_subject=tool_filter(Tool.EVALUATE),
-        # N tasks fetched and in flight at once, so their images can share a batch.
-        settings=replace(consumer_settings(settings), batch_size=n, concurrency=n),
+    # N tasks fetched and in flight at once, so their images can share a batch.
+    return tool_worker(
+        bus, Tool.EVALUATE, handler.on_task, settings, concurrency=settings.evaluator_batch_size
     )
 
 

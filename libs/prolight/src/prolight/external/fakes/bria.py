@@ -47,6 +47,7 @@ class FakeBria(FakeApp):
         in_progress_polls: int = 2,
         outcome: str = "COMPLETED",
         content_type: str = "image/png",
+        hold_until_submits: int = 0,
     ) -> None:
         super().__init__()
         self.token = token
@@ -54,7 +55,13 @@ class FakeBria(FakeApp):
         self.content_type = content_type
         self.in_progress_polls = in_progress_polls
         self.outcome = outcome
+        self.hold_until_submits = hold_until_submits
+        """Jobs stay IN_PROGRESS until this many were submitted: only a client that keeps
+        that many jobs in flight at once gets any back."""
         self.jobs: dict[str, FakeJob] = {}
+        self.finished: set[str] = set()
+        self.max_in_flight = 0
+        """The most jobs submitted and not yet answered COMPLETED/ERROR at one time."""
         self.image_requests_with_token = 0
         self.polled = asyncio.Event()
         """Set on the first status poll: a test waits on it instead of sleeping."""
@@ -98,6 +105,7 @@ class FakeBria(FakeApp):
             return Answer(400, {"error": {"code": 400, "message": problem}})
         request_id = f"req-{len(self.jobs) + 1:04d}"
         self.jobs[request_id] = FakeJob(request_id, body)
+        self.max_in_flight = max(self.max_in_flight, len(self.jobs) - len(self.finished))
         status_url = f"{self.base(request)}/status/{request_id}"
         return Answer(202, {"request_id": request_id, "status_url": status_url})
 
@@ -108,8 +116,9 @@ class FakeBria(FakeApp):
             return Answer(404, {"message": f"unknown request {request_id}"})
         job.polls += 1
         self.polled.set()
-        if job.polls <= self.in_progress_polls:
+        if job.polls <= self.in_progress_polls or len(self.jobs) < self.hold_until_submits:
             return Answer(200, {"request_id": request_id, "status": "IN_PROGRESS"})
+        self.finished.add(request_id)
         if self.outcome == "ERROR":
             error = {"code": "GEN_FAILED", "message": "generation failed", "details": "GPU fault"}
             return Answer(200, {"request_id": request_id, "status": "ERROR", "error": error})

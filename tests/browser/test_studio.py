@@ -1,6 +1,7 @@
 """The web studio in headless Chromium against the whole stack (six services, nats-server).
 
 Each step a photographer takes, with a screenshot in out/ui/: load the page, apply a preset,
+describe the light in words and see the set filled in (no run started),
 move the key light (drag and keys) and see the ratio change, see an API error next to its
 field, generate and see four candidates arrive with scores and the winner, lose the WebSocket
 mid-run and see the run finish without a gap or a duplicate, refine, open a past run, and the
@@ -70,6 +71,24 @@ def test_the_page_loads_and_a_preset_fills_the_set(studio: Any, shot: Any) -> No
     frames = studio.evaluate("window.prolight.preview.frames")
     assert frames > 0 or studio.locator(".no-webgl").is_visible()
     shot(studio, "02-preset-rembrandt")
+
+
+def test_a_description_fills_in_the_set_without_starting_a_run(
+    studio: Any, shot: Any, stack: Stack
+) -> None:
+    runs_before = httpx.get(f"{stack.gateway_url}/api/runs", timeout=10).json()["items"]
+    _apply_preset(studio, "split", "Split")
+    studio.fill("#describe", "soft butterfly light, warm tones")
+    studio.click("#describe-go")
+
+    expect(studio.locator("#pattern-name")).to_have_text("Butterfly (Paramount)")
+    expect(studio.locator("#f-lighting-key-direction-azimuth")).to_have_value("0")
+    expect(studio.locator("#translation")).to_contain_text("butterfly")
+    kelvin = float(studio.locator("#f-lighting-key-kelvin").input_value())
+    assert kelvin < 5000  # warm tones
+    shot(studio, "02b-described")
+    runs_after = httpx.get(f"{stack.gateway_url}/api/runs", timeout=10).json()["items"]
+    assert runs_after == runs_before  # the person generates when the set looks right
 
 
 def test_the_colour_swatches_match_the_physics(studio: Any) -> None:

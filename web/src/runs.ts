@@ -9,7 +9,8 @@ import { RunStream, type RunMessage, type StreamState } from "./stream";
 
 interface Links { status: string; stream: string; ws: string }
 interface Accepted { run_id: string; links: Links; queued_steps?: number }
-interface NaturalAccepted extends Accepted {
+/** POST /api/translate: the setup a description becomes, and how it was read (no run). */
+interface Translated {
   prompt: { scene: Setup };
   translation: { preset: string | null; notes: string[]; ignored: string[]; resolved: string[] };
 }
@@ -379,19 +380,19 @@ export class Runs {
     }
     await this.busy("describe-go", async () => {
       try {
-        const accepted = await request<NaturalAccepted>("POST", "/api/generate/natural-language",
-          { lighting_description: text, subject: this.store.setup.subject.description || null, ...this.options() });
-        this.store.replace(accepted.prompt.scene);
-        rememberSetup(accepted.run_id, accepted.prompt.scene);
-        const t = accepted.translation;
+        const translated = await request<Translated>("POST", "/api/translate",
+          { lighting_description: text, subject: this.store.setup.subject.description || null });
+        this.store.replace(translated.prompt.scene);
+        const t = translated.translation;
         const list = (title: string, items: string[]): HTMLElement | null =>
           items.length ? h("div", {}, h("strong", {}, title), h("ul", {}, ...items.map((i) => h("li", {}, i)))) : null;
         const parts = [
           t.preset ? h("p", {}, "Read as the ", h("strong", {}, t.preset.replace(/_/g, " ")), " preset, adjusted:") : h("p", {}, "Read as:"),
           list("Understood", t.notes), list("Resolved", t.resolved), list("Not used", t.ignored),
         ];
-        byId("translation").replaceChildren(...parts.filter((p): p is HTMLElement => p !== null));
-        this.show(accepted.run_id, `From your description: “${text}”`).follow(accepted.links.ws);
+        byId("translation").replaceChildren(
+          ...parts.filter((p): p is HTMLElement => p !== null),
+          h("p", { class: "muted" }, "Check the set, adjust anything, then Generate."));
       } catch (err) {
         const e = err instanceof ApiError ? err : new ApiError(0, "error", String(err));
         showError(slot, e.problems.find((p) => p.field === "lighting_description")?.message ?? e.message);

@@ -34,6 +34,7 @@ __all__ = [
     "AnalyzeLightingRequest",
     "ArtifactOut",
     "CancelAccepted",
+    "DescriptionRequest",
     "ErrorBody",
     "FieldErrorOut",
     "GenerateLightingRequest",
@@ -50,6 +51,7 @@ __all__ = [
     "RunSummary",
     "StepOut",
     "TranslationOut",
+    "TranslationResult",
     "new_run_id",
     "queued_steps",
 ]
@@ -194,9 +196,20 @@ class GenerateLightingRequest(RunRequestOptions):
         }
 
 
-class NaturalLanguageRequest(RunRequestOptions):
-    """A run described in words; the rule-based translator turns `lighting_description` into
+class DescriptionRequest(BaseModel):
+    """A lighting setup described in words: the translator turns `lighting_description` into
     lights, the other texts fill in the subject, the set and the style."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lighting_description: str = Field(min_length=1, max_length=2000)
+    scene_description: str | None = Field(None, max_length=500, description="The set.")
+    subject: str | None = Field(None, max_length=500, description="Who or what is lit.")
+    style_intent: str | None = Field(None, max_length=200, description="Mood or style.")
+
+
+class NaturalLanguageRequest(DescriptionRequest, RunRequestOptions):
+    """A run described in words (`DescriptionRequest`), with the run's options."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -211,11 +224,6 @@ class NaturalLanguageRequest(RunRequestOptions):
             ]
         },
     )
-
-    lighting_description: str = Field(min_length=1, max_length=2000)
-    scene_description: str | None = Field(None, max_length=500, description="The set.")
-    subject: str | None = Field(None, max_length=500, description="Who or what is lit.")
-    style_intent: str | None = Field(None, max_length=200, description="Mood or style.")
 
 
 class AnalyzeLightingRequest(BaseModel):
@@ -270,6 +278,13 @@ class TranslationOut(BaseModel):
     notes: list[str]
     ignored: list[str]
     resolved: list[str]
+
+
+class TranslationResult(BaseModel):
+    """200 of `POST /api/translate`: the prompt the text became, and how; no run started."""
+
+    prompt: FiboPrompt
+    translation: TranslationOut
 
 
 class NaturalLanguageAccepted(RunAccepted):

@@ -45,13 +45,14 @@ async def translate_text(
 async def audit_calls(
     store: RunStore,
     settings: ServiceSettings,
-    run_id: str,
+    run_id: str | None,
     calls: list[CallRecord],
     *,
     actor: str,
 ) -> None:
-    """Append `calls` to the run's audit log as `<provider>.call`. The run is already queued
-    when this runs, so a store failure is logged, not raised."""
+    """Append `calls` to the audit log as `<provider>.call`, under the run they were made for
+    (None: a translation that started no run). The answer is already decided when this runs,
+    so a store failure is logged, not raised."""
     key = settings.gemini_api_key
     secrets = [key.get_secret_value()] if key is not None else []
     for call in calls:

@@ -11,6 +11,7 @@ from prolight_gateway.routes import (
     presets,
     refine,
     runs,
+    translate,
 )
 
 __all__ = ["ROUTERS"]
@@ -18,6 +19,7 @@ __all__ = ["ROUTERS"]
 ROUTERS = (
     generate.router,
     inspire.router,
+    translate.router,
     analyze.router,
     runs.router,
     refine.router,

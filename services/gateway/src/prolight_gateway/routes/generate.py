@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from prolight.api import (
+    DescriptionRequest,
     GenerateLightingRequest,
     NaturalLanguageAccepted,
     NaturalLanguageRequest,
@@ -21,7 +22,7 @@ from prolight_gateway.routes.responses import errors
 from prolight_gateway.runs import submit_run
 from prolight_gateway.validation import reading_user_input
 
-__all__ = ["router"]
+__all__ = ["described_prompt", "router"]
 
 router = APIRouter(prefix="/api/generate", tags=["generate"])
 
@@ -54,8 +55,8 @@ async def generate_lighting_setup(
     )
 
 
-async def _described_prompt(
-    body: NaturalLanguageRequest, settings: ServiceSettings
+async def described_prompt(
+    body: DescriptionRequest, settings: ServiceSettings
 ) -> tuple[FiboPrompt, TranslationOut, list[CallRecord]]:
     try:
         with reading_user_input("lighting description"):
@@ -98,7 +99,7 @@ async def generate_natural_language(
 ) -> Response:
     """Translate `lighting_description` (by rules, or by Gemini with PROLIGHT_TRANSLATOR=gemini),
     then run it like a lighting setup."""
-    prompt, translation, calls = await _described_prompt(body, settings)
+    prompt, translation, calls = await described_prompt(body, settings)
     accepted = await submit_run(store, bus, settings, prompt, body.run_options(), owner=caller)
     await audit_calls(store, settings, accepted.run_id, calls, actor=caller)
     return _accepted(

@@ -1,0 +1,27 @@
+"""POST /api/translate: a description → the structured prompt and the translator's notes, with
+no run started (so a person can look at the setup, change it, then generate)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from prolight.api import DescriptionRequest, TranslationResult
+from prolight.external.translation import audit_calls
+from prolight_gateway.deps import CallerDep, SettingsDep, StoreDep
+from prolight_gateway.routes.generate import described_prompt
+from prolight_gateway.routes.responses import errors
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/translate", tags=["translate"])
+
+
+@router.post("", responses=errors(413, 422), summary="Turn a description into a setup")
+async def translate_description(
+    body: DescriptionRequest, store: StoreDep, settings: SettingsDep, caller: CallerDep
+) -> TranslationResult:
+    """The prompt the description becomes (rule-based, or Gemini with PROLIGHT_TRANSLATOR=gemini)
+    and how it was read; Gemini's calls are audited without a run."""
+    prompt, translation, calls = await described_prompt(body, settings)
+    await audit_calls(store, settings, None, calls, actor=caller)
+    return TranslationResult(prompt=prompt, translation=translation)

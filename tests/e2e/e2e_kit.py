@@ -2,13 +2,31 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 from prolight.stack import SERVICE_PORTS
 
-__all__ = ["free_port", "stack_env"]
+__all__ = ["CLI_TIMEOUT_S", "PROLIGHT", "free_port", "prolight", "stack_env"]
+
+CLI_TIMEOUT_S = 180
+PROLIGHT = Path(sys.executable).with_name("prolight")  # the console script beside this python
+
+
+def prolight(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run the `prolight` CLI in `cwd`, capturing its output (no colours)."""
+    return subprocess.run(
+        [str(PROLIGHT), *args],
+        capture_output=True,
+        text=True,
+        timeout=CLI_TIMEOUT_S,
+        cwd=cwd,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
 
 
 def free_port() -> int:

@@ -3,31 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from e2e_kit import free_port
+from e2e_kit import free_port, prolight
 
 from prolight.stack import Stack
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-
-CLI_TIMEOUT_S = 180
-PROLIGHT = Path(sys.executable).with_name("prolight")  # the console script beside this python
-
-
-def prolight(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(PROLIGHT), *args],
-        capture_output=True,
-        text=True,
-        timeout=CLI_TIMEOUT_S,
-        cwd=cwd,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
 
 
 def test_generate_follows_the_run_and_writes_its_results(stack: Stack, tmp_path: Path) -> None:

@@ -8,9 +8,6 @@ import base64
 import io
 import json
 import math
-import os
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -18,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 import websockets
+from e2e_kit import prolight
 
 from prolight.hashing import prompt_hash
 from prolight.presets import get_preset
@@ -28,8 +26,6 @@ from prolight.stack import Stack
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 RUN_TIMEOUT_S = 120.0
-CLI_TIMEOUT_S = 180
-PROLIGHT = Path(sys.executable).with_name("prolight")
 
 
 async def finished(ws_url: str) -> dict[str, Any]:
@@ -143,17 +139,6 @@ async def test_inspire_from_an_upload_and_from_an_artifact(stack: Stack) -> None
         assert again["parent_run_id"] == accepted["run_id"]
         status = (await client.get(f"/api/status/{again['run_id']}")).json()
         assert status["parent_run_id"] == accepted["run_id"]
-
-
-def prolight(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(PROLIGHT), *args],
-        capture_output=True,
-        text=True,
-        timeout=CLI_TIMEOUT_S,
-        cwd=cwd,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
 
 
 def test_the_cli_refines_and_inspires(stack: Stack, tmp_path: Path) -> None:

@@ -6,20 +6,18 @@ import os
 import selectors
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 import pytest
-from e2e_kit import stack_env
+from e2e_kit import PROLIGHT, stack_env
 
 from prolight.stack import SERVICE_PORTS
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 START_TIMEOUT_S = 120.0
-PROLIGHT = Path(sys.executable).with_name("prolight")
 
 
 def read_until(proc: subprocess.Popen[bytes], marker: str, timeout: float) -> str:

@@ -22,10 +22,10 @@ import contextlib
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from prolight import metrics
+from prolight.closing import AsyncClosing
 from prolight_evaluator.scoring import Prepared, ScoreInput, Scorer, prepare
 
 __all__ = ["MicroBatcher"]
@@ -33,7 +33,7 @@ __all__ = ["MicroBatcher"]
 _Entry = tuple[Prepared, "asyncio.Future[dict[str, Any]]"]
 
 
-class MicroBatcher:
+class MicroBatcher(AsyncClosing):
     """Batches concurrent scoring calls (module doc). Use with `async with`, or `close()`."""
 
     def __init__(
@@ -120,14 +120,3 @@ class MicroBatcher:
             self._queue.get_nowait()[1].cancel()
         await asyncio.to_thread(self._decode.shutdown, True, cancel_futures=True)
         await asyncio.to_thread(self._infer.shutdown, True)
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()

@@ -28,6 +28,7 @@ from prolight.api import (
     queued_steps,
 )
 from prolight.api_keys import ANONYMOUS
+from prolight.blobs import ArtifactStore, BlobError, BlobNotFoundError
 from prolight.bus import Bus, BusError
 from prolight.events import Event, RunCancelRequested, RunCreated, RunOptions
 from prolight.schema import FiboPrompt
@@ -51,9 +52,11 @@ from prolight_gateway.settings import GatewaySettings
 __all__ = [
     "FINISHED_RUN",
     "FINISHED_TASK",
+    "artifact_bytes",
     "cancel_run",
     "links",
     "list_runs",
+    "owned_artifact",
     "owned_run",
     "progress",
     "run_status",
@@ -160,6 +163,37 @@ async def owned_run(store: RunStore, run_id: str, caller: str) -> RunRecord:
         raise NotFound(f"no run {run_id!r}", field="run_id")
     bind_run(run_id)
     return run
+
+
+async def owned_artifact(store: RunStore, artifact_id: str, caller: str) -> ArtifactRecord:
+    """The artifact, if `caller` may see its run; 404 when it does not exist or is another
+    key's (with keys off, no run lookup: every caller sees everything)."""
+    try:
+        record = await store.get_artifact(artifact_id)
+        owner = ANONYMOUS
+        if record is not None and caller != ANONYMOUS:
+            run = await store.get_run(record.run_id)
+            owner = run.owner if run is not None else ""
+    except StoreError as exc:
+        raise _store_down(exc) from exc
+    if record is None or not visible_to(caller, owner):
+        raise NotFound(f"no artifact {artifact_id!r}", field="artifact_id")
+    bind_run(record.run_id)
+    return record
+
+
+async def artifact_bytes(blobs: ArtifactStore, record: ArtifactRecord) -> bytes:
+    """The stored bytes of `record` (404 when they are gone, 503 when the store is down)."""
+    try:
+        return await blobs.get(record.sha256)
+    except BlobNotFoundError as exc:
+        raise NotFound(
+            f"the bytes of artifact {record.artifact_id!r} are missing", field="artifact_id"
+        ) from exc
+    except BlobError as exc:
+        raise ServiceUnavailable(
+            f"the artifact store is unavailable: {exc}", code="blob_unavailable"
+        ) from exc
 
 
 def progress(run: RunRecord, tasks: list[TaskRecord]) -> float:

@@ -16,17 +16,16 @@ import binascii
 from fastapi import APIRouter, Response
 
 from prolight.api_modes import InspireAccepted, InspireRequest
-from prolight.blobs import ArtifactStore, BlobError, BlobNotFoundError
+from prolight.blobs import ArtifactStore
 from prolight.bus import Bus
 from prolight.errors import InvalidInput
 from prolight.inspire import measure, read_image
 from prolight.refine import apply_instruction
 from prolight.schema import FiboPrompt
-from prolight.store import RunStore, StoreError
+from prolight.store import RunStore
 from prolight_gateway.deps import BlobsDep, BusDep, RunStarterDep, SettingsDep, StoreDep
-from prolight_gateway.errors import NotFound, ServiceUnavailable
 from prolight_gateway.routes.responses import errors
-from prolight_gateway.runs import owned_run, submit_run
+from prolight_gateway.runs import artifact_bytes, owned_artifact, submit_run
 from prolight_gateway.settings import GatewaySettings
 
 __all__ = ["inspire_run", "router"]
@@ -38,30 +37,12 @@ async def _artifact_bytes(
     store: RunStore, blobs: ArtifactStore, artifact_id: str, caller: str
 ) -> tuple[bytes, str]:
     """The bytes of an image artifact the caller may see, and its run (404 otherwise)."""
-    try:
-        record = await store.get_artifact(artifact_id)
-    except StoreError as exc:
-        raise ServiceUnavailable(
-            f"the run store is unavailable: {exc}", code="store_unavailable"
-        ) from exc
-    if record is None:
-        raise NotFound(f"no artifact {artifact_id!r}", field="artifact_id")
-    try:
-        await owned_run(store, record.run_id, caller)
-    except NotFound as exc:  # another key's artifact: as if it did not exist
-        raise NotFound(f"no artifact {artifact_id!r}", field="artifact_id") from exc
+    record = await owned_artifact(store, artifact_id, caller)
     if not record.content_type.startswith("image/"):
         raise InvalidInput.single(
             "artifact_id", f"artifact {artifact_id} is a {record.kind}, not an image"
         )
-    try:
-        return await blobs.get(record.sha256), record.run_id
-    except BlobNotFoundError as exc:
-        raise NotFound(f"the bytes of artifact {artifact_id!r} are missing") from exc
-    except BlobError as exc:
-        raise ServiceUnavailable(
-            f"the artifact store is unavailable: {exc}", code="blob_unavailable"
-        ) from exc
+    return await artifact_bytes(blobs, record), record.run_id
 
 
 def _decoded(image_base64: str) -> bytes:

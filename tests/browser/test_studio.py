@@ -84,6 +84,7 @@ def test_a_description_fills_in_the_set_without_starting_a_run(
     expect(studio.locator("#pattern-name")).to_have_text("Butterfly (Paramount)")
     expect(studio.locator("#f-lighting-key-direction-azimuth")).to_have_value("0")
     expect(studio.locator("#translation")).to_contain_text("butterfly")
+    expect(studio.locator("#preset")).to_have_value("butterfly")  # "Start from" follows
     kelvin = float(studio.locator("#f-lighting-key-kelvin").input_value())
     assert kelvin < 5000  # warm tones
     shot(studio, "02b-described")

@@ -384,6 +384,12 @@ export class Runs {
           { lighting_description: text, subject: this.store.setup.subject.description || null });
         this.store.replace(translated.prompt.scene);
         const t = translated.translation;
+        // "Start from" names what the set now is: the preset the words were read as.
+        const select = byId<HTMLSelectElement>("preset");
+        if (t.preset && [...select.options].some((o) => o.value === t.preset)) {
+          select.value = t.preset;
+          select.dispatchEvent(new Event("change"));
+        }
         const list = (title: string, items: string[]): HTMLElement | null =>
           items.length ? h("div", {}, h("strong", {}, title), h("ul", {}, ...items.map((i) => h("li", {}, i)))) : null;
         const parts = [

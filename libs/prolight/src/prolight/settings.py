@@ -29,7 +29,25 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from prolight.errors import ProLightError
 
-__all__ = ["ConfigurationError", "LogLevel", "ServiceSettings"]
+__all__ = [
+    "MIN_SECRET_BYTES",
+    "ConfigurationError",
+    "LogLevel",
+    "ServiceSettings",
+    "StreamTokenSettings",
+    "base_url",
+]
+
+MIN_SECRET_BYTES = 32
+"""HS256 keys shorter than the hash are weak (RFC 7518 §3.2); PyJWT warns below this."""
+
+
+def base_url(v: str) -> str:
+    """`v` as a base URL (http:// or https://, no trailing slash); ValueError otherwise."""
+    if not v.startswith(("http://", "https://")):
+        raise ValueError("expected http://host:port or https://host")
+    return v.rstrip("/")
+
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
@@ -165,3 +183,27 @@ class ServiceSettings(BaseSettings):
                 name = cls.env_name(field) if field else cls.__name__
                 problems.append(f"{name}: {err['msg'].removeprefix('Value error, ')}")
             raise ConfigurationError("invalid configuration: " + "; ".join(problems)) from exc
+
+
+class StreamTokenSettings(ServiceSettings):
+    """What the gateway and the notifier share: the stream-token secret (the gateway signs
+    tokens with it, the notifier verifies them) and the gateway's URL they hand to clients."""
+
+    stream_token_secret: SecretStr = Field(
+        description="HS256 secret shared by the gateway and the notifier; never logged."
+    )
+    gateway_public_url: str = Field(
+        "http://127.0.0.1:8000", description="Base URL clients reach the gateway at."
+    )
+
+    @field_validator("stream_token_secret")
+    @classmethod
+    def _long_enough(cls, v: SecretStr) -> SecretStr:
+        if len(v.get_secret_value().encode()) < MIN_SECRET_BYTES:
+            raise ValueError(f"must be at least {MIN_SECRET_BYTES} bytes")
+        return v
+
+    @field_validator("gateway_public_url")
+    @classmethod
+    def _gateway_url(cls, v: str) -> str:
+        return base_url(v)

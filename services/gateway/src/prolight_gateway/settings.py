@@ -16,39 +16,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, field_validator
 
-from prolight.settings import ServiceSettings
+from prolight.settings import StreamTokenSettings, base_url
 
-__all__ = ["DEFAULT_MAX_BODY_BYTES", "MIN_SECRET_BYTES", "GatewaySettings"]
+__all__ = ["DEFAULT_MAX_BODY_BYTES", "GatewaySettings"]
 
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 """Request bodies above this many bytes (1 MiB) are answered 413."""
 
-MIN_SECRET_BYTES = 32
-"""HS256 keys shorter than the hash are weak (RFC 7518 §3.2); PyJWT warns below this."""
 
-
-def _base_url(v: str) -> str:
-    if not v.startswith(("http://", "https://")):
-        raise ValueError("expected http://host:port or https://host")
-    return v.rstrip("/")
-
-
-class GatewaySettings(ServiceSettings):
+class GatewaySettings(StreamTokenSettings):
     """Everything the gateway reads at start-up; `GatewaySettings.load()` fails fast."""
 
     gateway_host: str = "127.0.0.1"
     gateway_port: int = Field(8000, ge=1, le=65535)
-    stream_token_secret: SecretStr = Field(
-        description="HS256 secret shared with the notifier; never logged."
-    )
     stream_token_ttl_s: float = Field(60.0, gt=0, description="Token lifetime, seconds.")
     notifier_public_url: str = Field(
         "http://127.0.0.1:8001", description="Base URL clients reach the notifier at."
-    )
-    gateway_public_url: str = Field(
-        "http://127.0.0.1:8000", description="Base URL clients reach this gateway at."
     )
     gateway_max_body_bytes: int = Field(DEFAULT_MAX_BODY_BYTES, ge=1024, description="Bytes.")
     publish_timeout_s: float = Field(5.0, gt=0, description="Seconds to wait for a publish ack.")
@@ -62,17 +47,10 @@ class GatewaySettings(ServiceSettings):
         10, ge=1, description="Runs an API key may start at once before the rate applies."
     )
 
-    @field_validator("stream_token_secret")
-    @classmethod
-    def _long_enough(cls, v: SecretStr) -> SecretStr:
-        if len(v.get_secret_value().encode()) < MIN_SECRET_BYTES:
-            raise ValueError(f"must be at least {MIN_SECRET_BYTES} bytes")
-        return v
-
-    @field_validator("notifier_public_url", "gateway_public_url")
+    @field_validator("notifier_public_url")
     @classmethod
     def _http(cls, v: str) -> str:
-        return _base_url(v)
+        return base_url(v)
 
     @property
     def notifier_ws_url(self) -> str:

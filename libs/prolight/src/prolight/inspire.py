@@ -17,14 +17,18 @@ fetched from a URL. `measure(image)` reads the lighting off the pixels:
    subject), a second light l₂ and an ambient floor, by exhaustive search over directions
    (`COARSE_STEP_DEG`, then `FINE_STEP_DEG` around the best) with a linear least-squares fit
    per direction, refitted after dropping outliers (cast shadows, speculars). Where the lit
-   side ends (the terminator) fixes l₁: a clamped cosine is not linear there. A product is
-   glass and metal, mirrors: its key's azimuth is where its brightest highlights' mirror
-   directions pile up (its elevation is assumed, and its ratio barely measurable: glass
-   mirrors the set far more than it diffuses; both say so in their confidence).
+   side ends (the terminator) fixes l₁: a clamped cosine is not linear there. A product's
+   glass and metal are mirrors, but its paper label is matte: the same fit over the label
+   gives the key's azimuth (a vertical cylinder cannot show a light's height: the elevation
+   comes from highlights on the shoulders, or is assumed, and the confidence says so). Where
+   the label does not shade as matte paper would, the azimuth is where the brightest
+   highlights' mirror directions pile up.
 3. **Ratio**, from the lit/shadow luminance: the face meter of the renderer
-   (`render.measure.measure_cheeks`, two cheek probes at fixed normals) read on the image's
-   luminance. More than `RATIO_CAP_STOPS` (the shadow cheek at the noise floor of 8 bits) is
-   reported as the cap: "at least".
+   (`render.measure.measure_cheeks`, two cheek probes at fixed normals; on a product, two
+   probes on its label, where a photographer would meter a bottle) read on the image's
+   luminance. More than `RATIO_CAP_STOPS` (the shadow side at the noise floor of 8 bits) is
+   reported as the cap: "at least". A product's ratio is trusted as far as its label shades as
+   matte paper (the fit's R²): not at all below `LABEL_MIN_R2`.
 4. **Colour temperature**, from the neutral areas: the brightest quarter of the low-saturation
    backdrop pixels, matched to the kelvin whose colour (at a 5600 K white balance) has the same
    red/blue balance.
@@ -259,14 +263,22 @@ def _template(framing: Framing, width: int, height: int) -> _Template:
 
 
 def _grid(
-    step: float, centre: tuple[float, float] | None = None, span: float = 0.0
+    step: float,
+    centre: tuple[float, float] | None = None,
+    span: float = 0.0,
+    *,
+    level: bool = False,
 ) -> NDArray[np.float64]:
+    """Directions (azimuth, elevation) every `step` degrees: all of them, or within `span` of
+    `centre`; only at elevation 0 when `level`."""
     if centre is None:
         az = np.arange(-180.0, 180.0, step)
         el = np.arange(-60.0, 90.0, step)
     else:
         az = centre[0] + np.arange(-span, span + step / 2, step)
         el = np.clip(centre[1] + np.arange(-span, span + step / 2, step), -89.0, 89.0)
+    if level:
+        el = np.zeros(1)
     a, e = np.meshgrid(az, el, indexing="ij")
     dirs = np.stack([a.ravel(), e.ravel()], axis=1)
     dirs[:, 0] = (dirs[:, 0] + 180.0) % 360.0 - 180.0
@@ -332,8 +344,16 @@ def _best(
     return k, beta[k], float(rss[k]), rss
 
 
-def _fit_directions(normals: NDArray[np.float64], y: NDArray[np.float64]) -> _Fit:
-    coarse = _grid(COARSE_STEP_DEG)
+def _fit_directions(
+    normals: NDArray[np.float64], y: NDArray[np.float64], *, level: bool = False
+) -> _Fit:
+    """Fit y ≈ a·max(0, n·l₁) + b·max(0, n·l₂) + c over unit normals (module doc, step 2).
+
+    `level`: the normals are all horizontal (a vertical cylinder), so a light's elevation only
+    scales its cosine and cannot be told from its strength; the lights are searched at
+    elevation 0 and only their azimuths mean anything.
+    """
+    coarse = _grid(COARSE_STEP_DEG, level=level)
     keep = np.ones(len(y), dtype=bool)
     key = other = (0.0, 0.0)
     beta = np.zeros(3)
@@ -346,7 +366,7 @@ def _fit_directions(normals: NDArray[np.float64], y: NDArray[np.float64]) -> _Fi
         k2, _, _, _ = _best(n, v, coarse, s_key, front=False)
         other = (float(coarse[k2, 0]), float(coarse[k2, 1]))
         s_other = np.maximum(0.0, n @ _vectors(np.array([other]))[0])
-        fine = _grid(FINE_STEP_DEG, key, COARSE_STEP_DEG)
+        fine = _grid(FINE_STEP_DEG, key, COARSE_STEP_DEG, level=level)
         k1, beta, rss, _ = _best(n, v, fine, s_other, front=True)
         key = (float(fine[k1, 0]), float(fine[k1, 1]))
         pred = (
@@ -362,7 +382,7 @@ def _fit_directions(normals: NDArray[np.float64], y: NDArray[np.float64]) -> _Fi
     n, v = normals[keep], y[keep]
     var = float(len(v) * v.var()) + 1e-12
     s_other = np.maximum(0.0, n @ _vectors(np.array([other]))[0])
-    ring = _ring(key, 20.0)
+    ring = _ring(key, 20.0, level=level)
     _, _, _, rss_ring = _best(n, v, ring, s_other, front=False)
     finite = rss_ring[np.isfinite(rss_ring)]
     worse = float(finite.min()) if len(finite) else var
@@ -373,8 +393,13 @@ def _fit_directions(normals: NDArray[np.float64], y: NDArray[np.float64]) -> _Fi
     return _Fit(key, other, share, max(0.0, 1.0 - rss / var), sharpness)
 
 
-def _ring(centre: tuple[float, float], radius: float) -> NDArray[np.float64]:
-    """Directions `radius` degrees away from `centre`, every 30° around it."""
+def _ring(
+    centre: tuple[float, float], radius: float, *, level: bool = False
+) -> NDArray[np.float64]:
+    """Directions `radius` degrees away from `centre`, every 30° around it (only to either side
+    in azimuth when `level`)."""
+    if level:
+        return np.array([[centre[0] - radius, centre[1]], [centre[0] + radius, centre[1]]])
     c = _vectors(np.array([centre]))[0]
     helper = np.array([0.0, 1.0, 0.0]) if abs(c[1]) < 0.9 else np.array([1.0, 0.0, 0.0])
     u = np.cross(c, helper)
@@ -397,7 +422,9 @@ def _ring(centre: tuple[float, float], radius: float) -> NDArray[np.float64]:
 class _Measured:
     template: _Template
     fit: _Fit
-    skin_pixels: int
+    how: str  # how the key's direction was read
+    confidence: float  # of the key's direction, 0–1
+    matte_r2: float | None = None  # a product: how well its label shades as matte paper would
 
 
 def _edge_score(grad: NDArray[np.float64], template: _Template, w: int, h: int) -> float:
@@ -428,17 +455,33 @@ def _gradient(pixels: NDArray[np.uint8]) -> NDArray[np.float64]:
 
 
 PRODUCT_KEY_ELEVATION_DEG = 30.0
-"""A product's key elevation when its highlights cannot tell (a vertical cylinder mirrors
-every light's elevation onto the same stripe)."""
+"""A product's key elevation when nothing in the image tells it: a vertical cylinder (the
+label, the glass body) shows every light's elevation the same way, and the cap's highlights
+are on its vertical side too."""
+
+LABEL_MIN_R2 = 0.8
+"""Below this R² the label does not shade as matte paper does (an image of a bare or printed
+bottle): it is not read, and the key's azimuth comes from the highlights alone."""
 
 
-def _measure_product(value: NDArray[np.float64], template: _Template) -> _Measured | None:
+def _direction_confidence(fit: _Fit) -> float:
+    return max(0.0, min(1.0, fit.r2 * (0.4 + 0.6 * fit.sharpness)))
+
+
+@dataclass(frozen=True)
+class _Glints:
+    azimuth: float  # degrees
+    elevation: float | None  # degrees; None when the highlights cannot tell
+    share: float  # the pile's share of the brightest highlights' luminance
+    pixels: int  # glass and metal pixels read
+
+
+def _highlights(value: NDArray[np.float64], template: _Template) -> _Glints | None:
     """Glass and metal are mirrors: a highlight at normal n shows a light in the mirror
-    direction r = 2(n·v)n − v (v towards the camera). The key is where the brightest
-    highlights' mirror directions, weighted by their luminance, pile up most (15° bins) in
-    front of the subject; its azimuth is their mean in that pile. A vertical cylinder's body
-    says nothing of a light's height, so unless the pile is on the cap or the shoulders the
-    elevation is `PRODUCT_KEY_ELEVATION_DEG`, with a low confidence."""
+    direction r = 2(n·v)n − v (v towards the camera). The brightest highlights' mirror
+    directions, weighted by their luminance, pile up most (15° bins) in front of the subject
+    at the key: its direction is their mean in that pile. A pile on a vertical side (the body,
+    the cap's side) says nothing of a light's height: no elevation then."""
     body = ~template.back & np.isin(template.material, (Material.GLASS, Material.CAP))
     if int(body.sum()) < 100:
         return None
@@ -459,13 +502,68 @@ def _measure_product(value: NDArray[np.float64], template: _Template) -> _Measur
     centre_el = (el_edges[j] + el_edges[j + 1]) / 2
     near = bright & (np.abs(az - centre_az) <= 25.0) & (np.abs(el - centre_el) <= 25.0)
     w = y[near]
-    key_az = float((az[near] * w).sum() / w.sum())
     key_el = float((el[near] * w).sum() / w.sum())
-    if abs(key_el) < 10.0:  # on the body: the height is not measured
-        key_el = PRODUCT_KEY_ELEVATION_DEG
-    share = min(1.0, float(w.sum()) / max(float(y[bright].sum()), 1e-12))
-    fit = _Fit((float(round(key_az)), float(round(key_el))), (0.0, 0.0), share, 0.5, 0.3)
-    return _Measured(template, fit, int(body.sum()))
+    return _Glints(
+        azimuth=float((az[near] * w).sum() / w.sum()),
+        elevation=key_el if abs(key_el) >= 10.0 else None,
+        share=min(1.0, float(w.sum()) / max(float(y[bright].sum()), 1e-12)),
+        pixels=int(body.sum()),
+    )
+
+
+HIGHLIGHT_AZIMUTH_CONFIDENCE = 0.6
+"""Confidence in a key azimuth read from highlights alone: a mirror shows every light, and a
+bright fill or rim can win the pile."""
+
+
+def _measure_product(value: NDArray[np.float64], template: _Template) -> _Measured | None:
+    """A product's key from its two kinds of surface. The paper label is matte: its shading,
+    fitted as the skin's is over the label's normals (all horizontal, so azimuths only), puts
+    the key's azimuth where its lit side ends. Glass and metal mirror the set (`_highlights`):
+    a pile of highlights on the shoulders, near that azimuth, gives the elevation; the
+    highlights give the azimuth too when the label does not shade as matte paper would.
+    Otherwise the elevation is `PRODUCT_KEY_ELEVATION_DEG`, and the confidence is halved."""
+    glints = _highlights(value, template)
+    label = ~template.back & (template.material == Material.LABEL)
+    matte: _Fit | None = None
+    if int(label.sum()) >= 200:
+        y = value[template.pixel][label]
+        normals = template.normal_cam[label]
+        if len(y) > FIT_PIXELS:
+            pick = np.sort(np.random.default_rng(0).choice(len(y), FIT_PIXELS, replace=False))
+            y, normals = y[pick], normals[pick]
+        matte = _fit_directions(normals, y, level=True)
+        if matte.r2 < LABEL_MIN_R2:
+            matte = None
+    if matte is not None:
+        azimuth, confidence = matte.key[0], _direction_confidence(matte)
+        how = (
+            f"azimuth from the terminator on the matte label, {int(label.sum())} pixels "
+            f"(R² {matte.r2:.2f}, key {matte.key_share:.0%} of the modelled light)"
+        )
+    elif glints is not None:
+        azimuth, confidence = float(round(glints.azimuth)), HIGHLIGHT_AZIMUTH_CONFIDENCE
+        how = f"azimuth where the brightest of {glints.pixels} glass and metal pixels mirror"
+    else:
+        return None
+    if (
+        glints is not None
+        and glints.elevation is not None
+        and abs((glints.azimuth - azimuth + 180.0) % 360.0 - 180.0) <= 30.0
+    ):
+        elevation = float(round(glints.elevation))
+        how += f"; elevation from the highlights on the shoulders ({elevation:g}°)"
+    else:
+        # A vertical cylinder shows no light's height: the direction is only half measured.
+        elevation = PRODUCT_KEY_ELEVATION_DEG
+        confidence *= 0.5
+        how += f"; elevation not shown by a vertical cylinder, assumed {elevation:g}°"
+    if matte is not None:
+        fit = _Fit((azimuth, elevation), matte.other, matte.key_share, matte.r2, matte.sharpness)
+    else:
+        share = glints.share if glints is not None else 0.0
+        fit = _Fit((azimuth, elevation), (0.0, 0.0), share, 0.0, 0.0)
+    return _Measured(template, fit, how, confidence, matte.r2 if matte is not None else None)
 
 
 def _measure_framing(value: NDArray[np.float64], template: _Template) -> _Measured | None:
@@ -479,7 +577,12 @@ def _measure_framing(value: NDArray[np.float64], template: _Template) -> _Measur
     if len(y) > FIT_PIXELS:
         pick = np.random.default_rng(0).choice(len(y), FIT_PIXELS, replace=False)
         y, normals = y[np.sort(pick)], normals[np.sort(pick)]
-    return _Measured(template, _fit_directions(normals, y), int(skin.sum()))
+    fit = _fit_directions(normals, y)
+    how = (
+        f"terminator fit over {int(skin.sum())} skin pixels (R² {fit.r2:.2f}, "
+        f"key {fit.key_share:.0%} of the modelled light)"
+    )
+    return _Measured(template, fit, how, _direction_confidence(fit))
 
 
 def _kelvin(pixels: NDArray[np.uint8], subject: NDArray[np.bool_]) -> tuple[float, float, int]:
@@ -614,15 +717,24 @@ def measure(pixels: NDArray[np.uint8]) -> Reading:
     setup = expose_for_key(_fill_for(setup, stops))
     framing_conf = max(0.0, min(1.0, 1.0 - runner_up / edge))
     ratio_conf = (0.9 if probes >= 20 else 0.6 if probes >= 4 else 0.2) * (0.7 if capped else 1.0)
+    surface = "label" if framing.kind == SubjectKind.PRODUCT else "cheek"
     if capped:
-        ratio_how = f"at least {RATIO_CAP_STOPS:g} stops: the shadow cheek is at the noise floor"
+        ratio_how = (
+            f"at least {RATIO_CAP_STOPS:g} stops: the shadow {surface} is at the noise floor"
+        )
     else:
-        ratio_how = f"cheek probes, lit {reading.lit_pixels} px, shadow {reading.shadow_pixels} px"
+        ratio_how = (
+            f"{surface} probes, lit {reading.lit_pixels} px, shadow {reading.shadow_pixels} px"
+        )
     if framing.kind == SubjectKind.PRODUCT:
-        # Glass reflects far more than it diffuses: the probes read reflections, not light.
-        ratio_conf = 0.1
-        ratio_how = "probes on the glass body, which mostly mirror the set: unreliable"
-    direction_conf = round(max(0.0, min(1.0, fit.r2 * (0.4 + 0.6 * fit.sharpness))), 2)
+        if best.matte_r2 is None:
+            # No matte label to read: the probes would read glass, which mirrors the set.
+            ratio_conf = 0.1
+            ratio_how = "probes on a label that does not shade as matte paper: unreliable"
+        else:
+            # As trustworthy as the label is the matte paper the probes assume.
+            ratio_conf *= best.matte_r2
+            ratio_how += f" (the label shades as matte paper, R² {best.matte_r2:.2f})"
     fields = {
         "framing": Estimate(
             value={
@@ -636,9 +748,8 @@ def measure(pixels: NDArray[np.uint8]) -> Reading:
         ),
         "key_direction": Estimate(
             value={"azimuth": fit.key[0], "elevation": fit.key[1]},
-            confidence=direction_conf,
-            how=f"terminator fit over {best.skin_pixels} skin pixels (R² {fit.r2:.2f}, "
-            f"key {fit.key_share:.0%} of the modelled light)",
+            confidence=round(best.confidence, 2),
+            how=best.how,
         ),
         "ratio_stops": Estimate(
             value=round(stops, 2),

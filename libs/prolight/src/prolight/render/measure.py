@@ -6,7 +6,9 @@ whose surface normal lies within `PROBE_TOLERANCE_DEG` of the probe's normal; th
 luminance (the specular sheen is left out, as an incident meter leaves it out), fitted against
 the normal and read at the probe's own normal. Nose,
 eyes, lips and hair are excluded by material and by position. For the product, the probes are
-read on the bottle's body, a cylinder whose sides carry exactly those normals.
+read on the bottle's paper label, where a photographer would meter a bottle: a matte band round
+the body, a cylinder whose sides carry exactly those normals (the glass itself mostly mirrors
+the set, which says little about the light falling on it).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from prolight.physics.face import cheek_normals, face_light
-from prolight.render.relief import Material
+from prolight.render.relief import LABEL_BOTTOM_Y, LABEL_TOP_Y, Material
 from prolight.render.scene import Scene, rotate_y
 from prolight.schema import LightingSetup, SubjectKind
 
@@ -31,6 +33,9 @@ PROBE_TOLERANCE_DEG = 12.0
 
 MIN_PROBE_PIXELS = 4
 """Fewer pixels than this at the tolerance (small images) widen it to twice the angle."""
+
+LABEL_MARGIN_M = 0.01
+"""Metres kept clear of the label's upper and lower edges, where a pixel may mix in glass."""
 
 
 @dataclass(frozen=True)
@@ -51,7 +56,12 @@ def _zone(
     y = points[:, 1]
     zone: NDArray[np.bool_]
     if scene.kind == SubjectKind.PRODUCT:
-        zone = (material == Material.GLASS) & ~back & (y > -0.10) & (y < 0.03)
+        zone = (
+            (material == Material.LABEL)
+            & ~back
+            & (y > LABEL_BOTTOM_Y + LABEL_MARGIN_M)
+            & (y < LABEL_TOP_Y - LABEL_MARGIN_M)
+        )
     else:
         # Below the eyes, above the mouth's corners, clear of the nose and of the ears.
         zone = (material == Material.SKIN) & ~back & (y > -0.058) & (y < 0.008) & (x > 0.021)

@@ -32,6 +32,8 @@ __all__ = [
     "EMPTY",
     "FACE_CENTRE_Y",
     "HEAD_BACK_Z",
+    "LABEL_BOTTOM_Y",
+    "LABEL_TOP_Y",
     "PORTRAIT_STEP_M",
     "PRODUCT_BASE_Y",
     "PRODUCT_STEP_M",
@@ -61,6 +63,11 @@ HEAD_BACK_Z = -0.18
 PRODUCT_BASE_Y = -0.12
 """Height (metres) of the bottle's base, where the tabletop is."""
 
+LABEL_BOTTOM_Y = -0.095
+LABEL_TOP_Y = 0.012
+"""Heights (metres) of the lower and upper edges of the bottle's paper label, which wraps the
+straight part of the body (the base's foot and the shoulder stay bare glass)."""
+
 
 class Material(IntEnum):
     """What a texel is made of; the shader picks albedo, sheen and roughness from it."""
@@ -73,6 +80,7 @@ class Material(IntEnum):
     CLOTH = 5
     GLASS = 6
     CAP = 7
+    LABEL = 8
 
 
 @dataclass(frozen=True)
@@ -297,7 +305,8 @@ def _bottle_radius(y: F32) -> F32:
 
 @cache
 def product_relief() -> Relief:
-    """A glossy glass bottle with a metal cap, standing on the tabletop at `PRODUCT_BASE_Y`."""
+    """A glossy glass bottle with a metal cap and a matte paper label round its body (from
+    `LABEL_BOTTOM_Y` to `LABEL_TOP_Y`), standing on the tabletop at `PRODUCT_BASE_Y`."""
     step = PRODUCT_STEP_M
     x, y = _grid(-0.06, 0.06, PRODUCT_BASE_Y, 0.152, step)
     r = _bottle_radius(y)
@@ -307,6 +316,7 @@ def product_relief() -> Relief:
     front = np.where(inside, h, -EMPTY).astype(np.float32)
     back = np.where(inside, -h, EMPTY).astype(np.float32)
     mat = np.where(y > 0.118, Material.CAP, Material.GLASS).astype(np.uint8)
+    mat = np.where((y >= LABEL_BOTTOM_Y) & (y <= LABEL_TOP_Y), Material.LABEL, mat).astype(np.uint8)
     mat = np.where(inside, mat, Material.NONE).astype(np.uint8)
     # A surface of revolution has exact normals: use them rather than finite differences, which
     # are poor where the profile turns (the shoulder, the cap's top). Implicit surface

@@ -61,6 +61,8 @@ MATERIALS: dict[Material, MaterialSpec] = {
     Material.CLOTH: MaterialSpec((0.045, 0.045, 0.05), (0.02, 0.02, 0.02), 8.0, 0.0),
     Material.GLASS: MaterialSpec((0.012, 0.045, 0.025), (0.04, 0.04, 0.04), 2500.0, 1.0),
     Material.CAP: MaterialSpec((0.0, 0.0, 0.0), (0.92, 0.80, 0.55), 180.0, 1.0),
+    # Uncoated cream paper: nearly Lambertian, a faint broad sheen, mirrors nothing.
+    Material.LABEL: MaterialSpec((0.70, 0.66, 0.56), (0.035, 0.035, 0.035), 6.0, 0.0),
 }
 
 SHARP = np.array([MATERIALS[m].exponent >= 1000 or MATERIALS[m].mirror > 0 for m in Material])

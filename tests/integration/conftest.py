@@ -3,7 +3,7 @@ planner, bria-generator, storage and evaluator run in this process as asyncio ta
 
 `pipeline` is a `Pipeline`: `start(name)` / `stop(name)` a service (several instances of one
 service are fine: `start("planner", instance="b")`), `submit(...)` a run the way the gateway
-does (persist, then publish `run.created`), and `wait_for(run_id, *types)` an event of the run,
+does (publish `run.created`), and `wait_for(run_id, *types)` an event of the run,
 read from the events stream with a timeout (never a sleep). Services read their settings from
 the environment, which the fixture points at the test's own server, store and blobs.
 """
@@ -26,7 +26,7 @@ from prolight.events import Event, RunCancelRequested, RunCreated, RunOptions
 from prolight.presets import get_preset
 from prolight.render import render
 from prolight.schema import FiboPrompt
-from prolight.store import RunRecord, RunStore, open_store
+from prolight.store import RunStore, open_store
 from prolight.subjects import EventType
 from prolight_bria_generator import service as generator_service
 from prolight_bria_generator.generate import Renderer
@@ -136,15 +136,8 @@ class Pipeline:
     async def submit(
         self, run_id: str, prompt: FiboPrompt | None = None, **options: Any
     ) -> RunCreated:
-        """Persist a run and publish its `run.created`, as the gateway does."""
+        """Publish a run's `run.created`, as the gateway does (the planner records the run)."""
         created = RunCreated(prompt=prompt or portrait(), options=RunOptions(**options))
-        await self.store.create_run(
-            RunRecord(
-                run_id=run_id,
-                prompt=created.prompt.model_dump(mode="json"),
-                options=created.options.model_dump(mode="json"),
-            )
-        )
         await self.bus.publish(Event.build(run_id, created))
         return created
 

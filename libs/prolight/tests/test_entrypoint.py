@@ -27,6 +27,7 @@ def setup(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         "prolight.entrypoint.configure_tracing", lambda name: seen.update(name=name)
     )
     monkeypatch.setattr(logging, "basicConfig", lambda **kw: seen.update(logging=kw))
+    monkeypatch.setattr("prolight.entrypoint.freeze_startup_heap", lambda: seen.update(frozen=True))
     return seen
 
 
@@ -50,6 +51,7 @@ def test_serve_gets_the_settings_and_runs_until_a_stop_signal(
     assert [s.demo_port for s in served] == [9100]
     assert setup["name"] == "demo"
     assert setup["logging"]["level"] == "DEBUG"
+    assert setup["frozen"]  # the start-up heap, before serving
 
 
 def test_a_bad_variable_exits_naming_it_before_serving(

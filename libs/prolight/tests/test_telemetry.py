@@ -1,17 +1,26 @@
-"""Tracing set-up from OTEL_* variables and traceparent in headers."""
+"""Tracing set-up from OTEL_* variables, traceparent in headers, the request context where no
+span is recorded; and the start-up heap kept from the garbage collector."""
 
 from __future__ import annotations
 
-import pytest
-from opentelemetry.sdk.trace import TracerProvider
+import gc
+from typing import Any
 
+import pytest
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
+
+from prolight.heap import freeze_startup_heap
 from prolight.settings import ConfigurationError
 from prolight.telemetry import (
+    TraceContextMiddleware,
     _exporter,
     consumer_span,
     current_traceparent,
     extract_context,
     inject_headers,
+    records_spans,
 )
 
 TP = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
@@ -78,3 +87,72 @@ def test_otlp_without_its_package_says_what_to_install() -> None:
             _exporter("otlp")
     else:
         assert _exporter("otlp") is not None
+
+
+def test_the_traceparent_is_formatted_as_the_w3c_propagator_writes_it() -> None:
+    tracer = TracerProvider().get_tracer("t")
+    for parent in (None, extract_context({"traceparent": TP})):
+        with tracer.start_as_current_span("span", context=parent):
+            written: dict[str, str] = {}
+            inject_headers(written)
+            assert current_traceparent() == written["traceparent"]
+
+
+@pytest.mark.parametrize(
+    ("provider", "recorded"),
+    [
+        pytest.param(TracerProvider(), True, id="sdk-default-sampler"),
+        pytest.param(TracerProvider(sampler=ALWAYS_OFF), False, id="nothing-exported"),
+        pytest.param(trace.NoOpTracerProvider(), False, id="sdk-disabled"),
+        pytest.param(trace.ProxyTracerProvider(), False, id="nothing-installed"),
+    ],
+)
+def test_records_spans(provider: trace.TracerProvider, recorded: bool) -> None:
+    assert records_spans(provider) is recorded
+
+
+async def _seen_context(headers: list[tuple[bytes, bytes]]) -> trace.SpanContext:
+    """The span context an app behind `TraceContextMiddleware` runs in, for one request."""
+    seen: list[trace.SpanContext] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        seen.append(trace.get_current_span().get_span_context())
+
+    async def nothing() -> Any:
+        return {}
+
+    async def ignore(message: Any) -> None:
+        return None
+
+    await TraceContextMiddleware(app)({"type": "http", "headers": headers}, nothing, ignore)
+    [context] = seen
+    assert trace.get_current_span().get_span_context().is_valid is False  # detached after
+    return context
+
+
+async def test_a_request_continues_the_callers_trace_in_a_span_of_its_own() -> None:
+    context = await _seen_context([(b"traceparent", TP.encode()), (b"host", b"gw")])
+    assert context.is_valid
+    assert format(context.trace_id, "032x") == TP.split("-")[1]
+    assert format(context.span_id, "016x") != TP.split("-")[2]
+    assert not context.trace_flags.sampled  # nothing records it
+
+
+async def test_a_request_without_a_traceparent_starts_a_trace() -> None:
+    first = await _seen_context([(b"host", b"gw")])
+    second = await _seen_context([(b"traceparent", b"not-a-traceparent")])
+    assert first.is_valid
+    assert second.is_valid
+    assert first.trace_id != second.trace_id
+
+
+def test_objects_alive_at_start_up_are_frozen_and_later_ones_are_not() -> None:
+    before = gc.get_freeze_count()
+    try:
+        freeze_startup_heap()
+        frozen = gc.get_freeze_count()
+        assert frozen > before
+        _later = [[] for _ in range(1000)]
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()

@@ -12,11 +12,14 @@ import httpx
 import pytest
 from gateway_utils.app import gateway_settings
 from gateway_utils.bodies import readme_body
+from gateway_utils.runs import accepted_run, record_run
 
 from prolight.api_keys import KeyFileError, add_key
 from prolight.store import ArtifactRecord
+from prolight.subjects import EVENTS_STREAM
 from prolight_gateway.access import TokenBucket
 from prolight_gateway.app import create_app
+from prolight_gateway.resources import Resources
 
 pytestmark = pytest.mark.integration
 
@@ -27,6 +30,7 @@ class KeyedGateway:
 
     app: Any
     client: httpx.AsyncClient
+    resources: Resources
     store: Any
     blobs: Any
     ana: dict[str, str]
@@ -48,6 +52,7 @@ async def keyed(nats_server: Any, tmp_path: Path) -> AsyncIterator[KeyedGateway]
             yield KeyedGateway(
                 app,
                 client,
+                app.state.resources,
                 app.state.resources.store,
                 app.state.resources.blobs,
                 {"X-API-Key": ana},
@@ -81,7 +86,11 @@ async def test_a_run_is_visible_only_to_the_key_that_made_it(keyed: KeyedGateway
     )
     assert r.status_code == 202
     run_id = r.json()["run_id"]
-    assert (await keyed.store.get_run(run_id)).owner == "ana"
+    assert (await accepted_run(keyed.resources, run_id)).owner == "ana"
+    # Before the planner records it, the run is read from its event: still ana's alone.
+    assert (await keyed.client.get(f"/api/status/{run_id}", headers=keyed.ana)).status_code == 200
+    assert (await keyed.client.get(f"/api/status/{run_id}", headers=keyed.ben)).status_code == 404
+    await record_run(keyed.resources, run_id)
     blob = await keyed.blobs.put(b"\x89PNG fake bytes", "image/png")
     await keyed.store.put_artifact(
         ArtifactRecord(
@@ -122,7 +131,8 @@ async def test_starting_runs_too_fast_is_429_per_key(keyed: KeyedGateway) -> Non
     assert refused.json()["code"] == "rate_limited"
     retry_after = int(refused.headers["Retry-After"])
     assert retry_after == 1  # 60 a minute: the next run may start within a second
-    assert len((await keyed.store.list_runs(owner="ana")).items) == 2  # nothing stored
+    published = await keyed.resources.bus.jetstream.stream_info(EVENTS_STREAM)
+    assert published.state.messages == 2  # the refused run was never published
     # Another key has its own bucket.
     assert (await keyed.client.post(url, json=body, headers=keyed.ben)).status_code == 202
 
@@ -130,7 +140,7 @@ async def test_starting_runs_too_fast_is_429_per_key(keyed: KeyedGateway) -> Non
 async def test_with_keys_off_every_caller_sees_every_run(gateway: Any) -> None:
     r = await gateway.client.post("/api/generate/lighting-setup", json=readme_body(num_results=1))
     run_id = r.json()["run_id"]
-    assert (await gateway.resources.store.get_run(run_id)).owner == "anonymous"
+    assert (await accepted_run(gateway.resources, run_id)).owner == "anonymous"
     # A header is ignored rather than refused: keys are simply off.
     seen = await gateway.client.get(f"/api/status/{run_id}", headers={"X-API-Key": "pl_x"})
     assert seen.status_code == 200

@@ -35,3 +35,29 @@ async def test_traceparent_reaches_the_event(nats_server: Any, tmp_path: Path) -
     version, trace_id, span_id, _flags = event.traceparent.split("-")
     assert (version, trace_id) == ("00", TRACE_ID)
     assert span_id != "b7ad6b7169203331"  # the gateway's own span, child of the caller's
+
+
+async def test_with_no_span_recorded_the_trace_still_reaches_the_event(
+    nats_server: Any, tmp_path: Path
+) -> None:
+    # No provider given and none installed: nothing records spans, the context still flows.
+    app = create_app(gateway_settings(nats_server.url, tmp_path))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
+            joined = await client.post(
+                "/api/generate/lighting-setup",
+                json=readme_body(),
+                headers={"traceparent": f"00-{TRACE_ID}-b7ad6b7169203331-01"},
+            )
+            fresh = await client.post("/api/generate/lighting-setup", json=readme_body())
+        bus = app.state.resources.bus
+        [event] = await bus.history(joined.json()["run_id"], timeout=5)
+        [other] = await bus.history(fresh.json()["run_id"], timeout=5)
+
+    assert event.traceparent is not None
+    version, trace_id, span_id, flags = event.traceparent.split("-")
+    assert (version, trace_id, flags) == ("00", TRACE_ID, "00")  # not sampled: not recorded
+    assert span_id != "b7ad6b7169203331"
+    assert other.traceparent is not None
+    assert other.traceparent.split("-")[1] not in (TRACE_ID, "0" * 32)  # a trace of its own

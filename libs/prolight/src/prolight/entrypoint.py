@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from prolight.errors import ProLightError
+from prolight.heap import freeze_startup_heap
 from prolight.settings import ServiceSettings
 from prolight.telemetry import configure_tracing
 
@@ -56,6 +57,7 @@ async def _until_signalled(
 ) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+    freeze_startup_heap()  # imports and settings are done; what the work makes stays collected
     for sig in STOP_SIGNALS:
         loop.add_signal_handler(sig, stop.set)
     await serve(settings, stop)

@@ -34,6 +34,7 @@ __all__ = [
     "Tool",
     "event_kind_filter",
     "event_subject",
+    "is_run_id",
     "max_deliveries_advisory",
     "parse_subject",
     "run_history_filter",
@@ -104,8 +105,13 @@ class EventType(StrEnum):
         return cls(f"task.requested.{Tool(tool).value}")
 
 
+def is_run_id(value: str) -> bool:
+    """True when `value` can be a run id (`RUN_ID_PATTERN`: one subject token)."""
+    return _RUN_ID.match(value) is not None
+
+
 def _check_run_id(run_id: str) -> str:
-    if not _RUN_ID.match(run_id):
+    if not is_run_id(run_id):
         raise ValueError(
             f"run id {run_id!r} cannot be a subject token: use 1-128 of A-Z a-z 0-9 _ -"
         )

@@ -7,6 +7,7 @@ import sys
 
 import uvicorn
 
+from prolight.heap import freeze_startup_heap
 from prolight.settings import ConfigurationError
 from prolight.telemetry import configure_tracing
 from prolight_gateway.app import create_app
@@ -28,8 +29,10 @@ def main() -> None:
     logging.getLogger(__name__).info(
         "serving on http://%s:%d", settings.gateway_host, settings.gateway_port
     )
+    app = create_app(settings)
+    freeze_startup_heap()  # after every import: see prolight.heap
     uvicorn.run(
-        create_app(settings),
+        app,
         host=settings.gateway_host,
         port=settings.gateway_port,
         workers=1,

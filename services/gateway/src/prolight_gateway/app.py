@@ -9,6 +9,7 @@ from fastapi.telemetry import TelemetryConfig
 from opentelemetry.trace import TracerProvider
 
 from prolight.metrics import HttpMetricsMiddleware
+from prolight.telemetry import TraceContextMiddleware, records_spans
 from prolight_gateway.deps import get_caller
 from prolight_gateway.errors import LastResortMiddleware, install_error_handlers
 from prolight_gateway.limits import BodyLimitMiddleware
@@ -26,9 +27,10 @@ def create_app(
 ) -> FastAPI:
     """The application; `settings` default to `GatewaySettings.load()` at start-up.
 
-    FastAPI opens a server span per request (continuing an incoming `traceparent`) with the
-    global tracer provider, or `tracer_provider` when given; the bus copies the span's
-    context into every event it publishes.
+    Each request runs in a span context that continues an incoming `traceparent`: FastAPI's
+    server span when the global tracer provider (or `tracer_provider`, when given) records
+    spans, else `TraceContextMiddleware`'s; the bus copies that context into every event it
+    publishes.
     """
 
     @asynccontextmanager
@@ -38,9 +40,11 @@ def create_app(
             yield
 
     limit = settings.gateway_max_body_bytes if settings else DEFAULT_MAX_BODY_BYTES
-    # One server span per request; FastAPI's per-step child spans (body, dependencies,
-    # endpoint) cost more CPU than the whole rest of a request's tracing and tell little here.
-    telemetry: TelemetryConfig = {"operation_spans": False}
+    # One server span per request where spans are recorded; FastAPI's per-step child spans
+    # (body, dependencies, endpoint) cost more CPU than the whole rest of a request's tracing
+    # and tell little here. Where none is recorded, only the context (prolight.telemetry).
+    recording = records_spans(tracer_provider)
+    telemetry: TelemetryConfig = {"operation_spans": False, "tracing": recording}
     if tracer_provider is not None:
         telemetry["tracer_provider"] = tracer_provider
     app = FastAPI(
@@ -51,7 +55,9 @@ def create_app(
     )
     app.add_middleware(BodyLimitMiddleware, max_bytes=limit)
     app.add_middleware(LastResortMiddleware)
-    app.add_middleware(HttpMetricsMiddleware, service="gateway")  # added last: outermost
+    app.add_middleware(HttpMetricsMiddleware, service="gateway")
+    if not recording:  # added last, outermost: every log line of the request has its trace id
+        app.add_middleware(TraceContextMiddleware)
     install_error_handlers(app)
     for router in ROUTERS:
         api = (router.prefix or "").startswith("/api")

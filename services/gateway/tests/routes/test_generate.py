@@ -11,9 +11,9 @@ from gateway_utils.app import SECRET
 from gateway_utils.bodies import fibo_body, readme_body
 from gateway_utils.waiting import wait_until
 
-from prolight.bus import BusUnavailableError
+from prolight.bus import BusTimeoutError, BusUnavailableError
 from prolight.events import RunCreated
-from prolight.store import RunStatus
+from prolight.store import created_run
 from prolight.subjects import RUN_ID_PATTERN, EventType
 from prolight.tokens import verify_stream_token
 from prolight_gateway.resources import Resources
@@ -21,7 +21,7 @@ from prolight_gateway.resources import Resources
 pytestmark = pytest.mark.integration
 
 
-async def test_readme_body_is_accepted_stored_and_published(gateway: Any) -> None:
+async def test_readme_body_is_accepted_and_published_as_the_runs_record(gateway: Any) -> None:
     r = await gateway.client.post("/api/generate/lighting-setup", json=readme_body(num_results=3))
 
     assert r.status_code == 202, r.text
@@ -39,18 +39,22 @@ async def test_readme_body_is_accepted_stored_and_published(gateway: Any) -> Non
         "ws": f"ws://notifier.test:8001/ws/runs/{run_id}?token={token}",
     }
 
-    run = await gateway.resources.store.get_run(run_id)
-    assert run is not None
-    assert run.status == RunStatus.CREATED
-    assert run.options["num_results"] == 3
-    assert run.prompt["scene"]["subject"]["description"] == "professional model in studio"
-
     events = await gateway.resources.bus.history(run_id, timeout=5)
     assert [e.type for e in events] == [EventType.RUN_CREATED]
     payload = events[0].payload
     assert isinstance(payload, RunCreated)
     assert payload.options.num_results == 3
-    assert payload.prompt.model_dump(mode="json") == run.prompt
+    assert payload.prompt.scene.subject.description == "professional model in studio"
+    # No planner runs here to record it, and the run is known all the same: from its event.
+    assert await gateway.resources.store.get_run(run_id) is None
+    status = await gateway.client.get(f"/api/status/{run_id}")
+    assert status.status_code == 200, status.text
+    assert status.json()["status"] == "created"
+    assert status.json()["progress"] == 0
+    assert status.json()["prompt"] == payload.prompt.model_dump(mode="json")
+    assert status.json()["created_at"] == created_run(events[0]).created_at.isoformat().replace(
+        "+00:00", "Z"
+    )
 
 
 async def test_canonical_prompt_with_options(gateway: Any) -> None:
@@ -145,24 +149,54 @@ class _DownBus:
     def __init__(self, real: Any) -> None:
         self._real = real
         self.is_connected = True
+        self.published = 0
 
     async def publish(self, event: Any, *, timeout: float = 5.0) -> Any:
+        self.published += 1
         raise BusUnavailableError(f"publish {event.type}: NATS unavailable (test)")
 
 
-async def test_publish_failure_is_503_and_the_run_is_failed(gateway: Any) -> None:
+async def test_publish_failure_is_503_and_nothing_runs(gateway: Any) -> None:
     res: Resources = gateway.resources
-    gateway.app.state.resources = dataclasses.replace(res, bus=_DownBus(res.bus))  # type: ignore[arg-type]
+    down = _DownBus(res.bus)
+    gateway.app.state.resources = dataclasses.replace(res, bus=down)  # type: ignore[arg-type]
 
     r = await gateway.client.post("/api/generate/lighting-setup", json=readme_body())
 
     assert r.status_code == 503
     assert r.json()["code"] == "bus_unavailable"
-    page = await res.store.list_runs()
-    [run] = page.items
-    assert run.status == RunStatus.FAILED
-    assert run.error is not None
-    assert run.error.startswith("could not queue: ")
+    assert down.published == 1  # unavailable is not retried: only a lost ack is
+    assert (await res.store.list_runs()).items == []
+
+
+class _LostAckBus:
+    """A bus whose first publish reaches the stream but whose ack is lost on the way back."""
+
+    def __init__(self, real: Any) -> None:
+        self._real = real
+        self.is_connected = True
+        self.events: list[Any] = []
+
+    async def publish(self, event: Any, *, timeout: float = 5.0) -> Any:
+        self.events.append(event)
+        result = await self._real.publish(event, timeout=timeout)
+        if len(self.events) == 1:
+            raise BusTimeoutError(f"publish {event.type}: no ack within {timeout} s (test)")
+        return result
+
+
+async def test_a_lost_publish_ack_is_retried_and_the_run_is_stored_once(gateway: Any) -> None:
+    res: Resources = gateway.resources
+    lossy = _LostAckBus(res.bus)
+    gateway.app.state.resources = dataclasses.replace(res, bus=lossy)  # type: ignore[arg-type]
+
+    r = await gateway.client.post("/api/generate/lighting-setup", json=readme_body())
+
+    assert r.status_code == 202, r.text
+    first, again = lossy.events
+    assert again.event_id == first.event_id  # the same Nats-Msg-Id: the stream keeps one
+    events = await res.bus.history(r.json()["run_id"], timeout=5)
+    assert [e.event_id for e in events] == [first.event_id]
 
 
 async def test_nats_down_is_503_and_nothing_is_stored(gateway_on_stoppable: Any) -> None:

@@ -7,6 +7,7 @@ import io
 from typing import Any
 
 import pytest
+from gateway_utils.runs import accepted_run
 from PIL import Image
 
 from prolight.presets import get_preset
@@ -35,7 +36,7 @@ async def test_an_upload_is_measured_and_its_variations_queued(gateway: Any) -> 
         assert 0 <= estimate["confidence"] <= 1
     assert measured["key_direction"]["value"]["azimuth"] > 20  # camera-right, as in rembrandt
     assert body["parent_run_id"] is None
-    run = await gateway.resources.store.get_run(body["run_id"])
+    run = await accepted_run(gateway.resources, body["run_id"])
     assert run.options["num_results"] == 3
     assert FiboPrompt.model_validate(run.prompt) == FiboPrompt.model_validate(body["prompt"])
 
@@ -62,7 +63,7 @@ async def test_a_stored_artifact_is_inspired_from_and_becomes_the_parent(gateway
     assert body["parent_run_id"] == "run_src"
     assert body["instruction_notes"]
     assert "key" in body["instruction_notes"][0]
-    assert (await store.get_run(body["run_id"])).parent_run_id == "run_src"
+    assert (await accepted_run(gateway.resources, body["run_id"])).parent_run_id == "run_src"
 
 
 def encoded(fmt: str) -> str:

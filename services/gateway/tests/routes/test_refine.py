@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from gateway_utils.runs import accepted_run
 
 from prolight.presets import get_preset
 from prolight.schema import FiboPrompt, Role
@@ -66,7 +67,7 @@ async def test_an_instruction_starts_a_child_run_changing_only_what_it_addresses
     assert body["changes"] == [
         {"path": "lighting.fill.intensity", "before": fill, "after": round(fill / 2, 4)}
     ]
-    child = await gateway.resources.store.get_run(body["run_id"])
+    child = await accepted_run(gateway.resources, body["run_id"])
     assert child.parent_run_id == "run_parent"
     assert child.options["seed"] == 42
     assert child.options["num_results"] == 1

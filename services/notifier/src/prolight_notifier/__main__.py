@@ -7,6 +7,7 @@ import sys
 
 import uvicorn
 
+from prolight.heap import freeze_startup_heap
 from prolight.settings import ConfigurationError
 from prolight.telemetry import configure_tracing
 from prolight_notifier.app import create_app
@@ -61,6 +62,7 @@ def main() -> None:
         extra={"host": settings.notifier_host, "port": settings.notifier_port},
     )
     server = uvicorn.Server(server_config(settings))
+    freeze_startup_heap()  # after every import: see prolight.heap
     server.run()
     if not server.started:
         sys.exit(3)

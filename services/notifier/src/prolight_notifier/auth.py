@@ -14,10 +14,9 @@ cannot read the status of a refused handshake, but they do get the close code an
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 
-from prolight.subjects import RUN_ID_PATTERN
+from prolight.subjects import is_run_id
 from prolight.tokens import StreamTokenError, verify_stream_token
 
 __all__ = ["WS_CLOSE_OFFSET", "ApiError", "check_token", "parse_after"]
@@ -26,7 +25,6 @@ WS_CLOSE_OFFSET = 4000
 """WebSocket close code = 4000 + the HTTP status (the 4000–4999 range is the application's)."""
 
 _MAX_CLOSE_REASON_BYTES = 123  # RFC 6455 §5.5: control frame payload ≤ 125, minus the code
-_RUN_ID = re.compile(RUN_ID_PATTERN)
 
 
 @dataclass
@@ -61,7 +59,7 @@ class ApiError(Exception):
 
 def check_token(token: str | None, run_id: str, secret: str) -> None:
     """Raise `ApiError` (401/403) unless `token` opens `run_id`'s stream. Never logs the token."""
-    if not _RUN_ID.match(run_id):
+    if not is_run_id(run_id):
         raise ApiError(403, "forbidden", "no token opens this run id", "run_id")
     try:
         verify_stream_token(token, run_id, secret)

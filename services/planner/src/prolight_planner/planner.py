@@ -6,9 +6,15 @@ version it was read at. A `ConcurrencyConflict` means another instance (or a can
 run: re-read and decide again. The handler returns, and the message is acked, only after the
 steps are stored.
 
-Besides the stored state, three events carry news of their own: `run.created` (the run may not
-be in the store yet), `run.cancel_requested` and `task.failed` (a retryable failure is retried
-once with `attempt + 1`; otherwise the task is marked failed and the run fails with its reason).
+Besides the stored state, three events carry news of their own: `run.created`,
+`run.cancel_requested` and `task.failed` (a retryable failure is retried once with
+`attempt + 1`; otherwise the task is marked failed and the run fails with its reason).
+
+The planner records every run: the gateway only publishes `run.created` (the stream's ack is
+what makes the run durable), and the first planner to see it stores it (insert-if-absent). A
+cancel request or a dead letter may reach an instance before that `run.created` does (another
+instance holds it, or it is being redelivered); the run is then recorded from the stream first,
+so neither is lost.
 """
 
 from __future__ import annotations
@@ -29,10 +35,10 @@ from prolight.store import (
     ConcurrencyConflict,
     InvalidTransitionError,
     RecordNotFoundError,
-    RunRecord,
     RunStatus,
     RunStore,
     TaskStatus,
+    created_run,
 )
 from prolight.subjects import EventType
 from prolight_planner.decide import DEFAULT_PLANNER, FINAL_RUN, cancelled_result, next_step
@@ -76,8 +82,9 @@ class Planner:
         if event.type not in _CUES:
             return
         if isinstance(event.payload, RunCreated):
-            await self._ensure_run(event, event.payload)
+            await self._record(event)
         elif isinstance(event.payload, RunCancelRequested):
+            await self._record_from_stream(event.run_id)
             await self.cancel(event.run_id, event.payload.reason)
         elif isinstance(event.payload, TaskFailed) and event.task_id:
             await self._task_failed(event, event.payload)
@@ -90,6 +97,8 @@ class Planner:
             log.error("dead letter without a readable event: %s", letter.reason)
             return
         payload = event.payload
+        if isinstance(payload, RunCreated):
+            await self._record(event)
         if isinstance(payload, TaskRequested):
             reason = f"{payload.tool.value} task {payload.task_id}: {letter.reason}"
             await self._mark_failed(payload.task_id, reason, event.run_id)
@@ -144,20 +153,21 @@ class Planner:
             log.info("run_id=%s %s: %s", run_id, status.value, reason)
             return
 
-    async def _ensure_run(self, event: Event, created: RunCreated) -> None:
-        # The gateway persists the run before it publishes run.created; a run published by
-        # another client (a test, a tool) is recorded here from the event itself.
-        if await self.store.get_run(event.run_id) is not None:
+    async def _record(self, created: Event) -> None:
+        """Store the run its `run.created` event describes, unless it is stored already."""
+        if await self.store.get_run(created.run_id) is not None:
             return
-        record = RunRecord(
-            run_id=event.run_id,
-            owner=created.owner,
-            parent_run_id=created.parent_run_id,
-            prompt=created.prompt.model_dump(mode="json"),
-            options=created.options.model_dump(mode="json"),
-        )
         with contextlib.suppress(AlreadyExistsError):  # another instance recorded it first
-            await self.store.create_run(record)
+            await self.store.create_run(created_run(created))
+
+    async def _record_from_stream(self, run_id: str) -> None:
+        """Store the run from its `run.created` in the stream if it is not stored yet (module
+        doc); nothing when the stream holds none either (an unknown run)."""
+        if await self.store.get_run(run_id) is not None:
+            return
+        created = await self.bus.created(run_id)
+        if created is not None:
+            await self._record(created)
 
     async def _mark_failed(self, task_id: str, reason: str, run_id: str) -> None:
         try:

@@ -29,7 +29,7 @@ from nats.js.api import ConsumerConfig, StreamConfig
 
 from prolight.bus.dead_letters import DeadLetter, dead_letter_worker
 from prolight.bus.errors import BusUnavailableError, nats_errors, translate
-from prolight.bus.history import EventFeed, open_feed, read_history
+from prolight.bus.history import EventFeed, open_feed, read_created, read_history
 from prolight.bus.streams import ConsumerSettings, stream_configs
 from prolight.bus.worker import Delivery, PullWorker, event_worker
 from prolight.closing import AsyncClosing
@@ -272,6 +272,11 @@ class Bus(AsyncClosing):
         use `feed(run_id, after_sequence=…)` to continue live without a gap.
         """
         return await read_history(self._js, run_id, after_sequence=after_sequence, timeout=timeout)
+
+    async def created(self, run_id: str) -> Event | None:
+        """The `run.created` event of `run_id` as the stream stores it, or None if it holds none
+        (an unknown run, or one trimmed from the stream)."""
+        return await read_created(self._js, run_id)
 
     async def feed(
         self, run_id: str | None = None, *, after_sequence: int | None = None

@@ -1,4 +1,5 @@
-"""Reading the events stream back: one run's stored history, and a live feed that resumes.
+"""Reading the events stream back: one run's stored history, its `run.created`, and a live feed
+that resumes.
 
 Both use server-side ephemeral consumers filtered on `prolight.*.*.<run_id>` (or on every event)
 and starting after a given stream sequence, so a client that saw event N asks for "after N" and
@@ -14,16 +15,24 @@ import logging
 from typing import Self
 
 import nats.errors
+import nats.js.errors
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from pydantic import ValidationError
 
 from prolight.bus.errors import BusTimeoutError, MalformedEventError, nats_errors, translate
 from prolight.bus.worker import decode_event
 from prolight.closing import AsyncClosing
 from prolight.events import Event
-from prolight.subjects import ALL_EVENTS, EVENTS_STREAM, run_history_filter
+from prolight.subjects import (
+    ALL_EVENTS,
+    EVENTS_STREAM,
+    EventType,
+    event_subject,
+    run_history_filter,
+)
 
-__all__ = ["EventFeed", "open_feed", "read_history"]
+__all__ = ["EventFeed", "open_feed", "read_created", "read_history"]
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +91,22 @@ async def read_history(
                 if consumer_name:
                     await js.delete_consumer(EVENTS_STREAM, consumer_name)
     return events
+
+
+async def read_created(js: JetStreamContext, run_id: str) -> Event | None:
+    """The stored `run.created` event of `run_id` (its stream sequence set), or None when the
+    stream holds none: one direct read of the subject's last message, no consumer."""
+    subject = event_subject(EventType.RUN_CREATED, run_id)
+    with nats_errors(f"read run.created of run {run_id}"):
+        try:
+            msg = await js.get_last_msg(EVENTS_STREAM, subject)
+        except nats.js.errors.NotFoundError:
+            return None
+    try:
+        event = Event.model_validate_json(msg.data or b"")
+    except ValidationError as exc:
+        raise MalformedEventError(f"{subject} (stream seq {msg.seq}) is not an event") from exc
+    return event.model_copy(update={"sequence": msg.seq})
 
 
 class EventFeed(AsyncClosing):

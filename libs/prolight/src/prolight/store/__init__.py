@@ -33,6 +33,7 @@ from prolight.store.records import (
     RunStatus,
     TaskRecord,
     TaskStatus,
+    created_run,
 )
 from prolight.store.redact import strip_secrets
 from prolight.store.sqlite import SqliteRunStore
@@ -58,6 +59,7 @@ __all__ = [
     "StoreUnavailableError",
     "TaskRecord",
     "TaskStatus",
+    "created_run",
     "open_store",
     "strip_secrets",
 ]

@@ -15,6 +15,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from prolight.events import Event, RunCreated
 from prolight.store.errors import InvalidCursorError
 from prolight.subjects import Tool
 
@@ -28,6 +29,7 @@ __all__ = [
     "RunStatus",
     "TaskRecord",
     "TaskStatus",
+    "created_run",
     "decode_cursor",
     "encode_cursor",
     "utc_now",
@@ -118,6 +120,23 @@ class RunRecord(_Record):
         """Estimated USD of the run's paid calls so far (entries not `released`)."""
         live = (c for c in self.costs.values() if c.get("state") != "released")
         return round(sum(float(c.get("usd", 0.0)) for c in live), 6)
+
+
+def created_run(event: Event) -> RunRecord:
+    """The record of a run as its `run.created` event describes it: status `created`, version 1,
+    created when the event was. The planner stores it; the gateway shows it until then."""
+    if not isinstance(event.payload, RunCreated):
+        raise ValueError(f"a {event.type} event does not create a run")
+    created = event.payload
+    return RunRecord(
+        run_id=event.run_id,
+        owner=created.owner,
+        parent_run_id=created.parent_run_id,
+        prompt=created.prompt.model_dump(mode="json"),
+        options=created.options.model_dump(mode="json"),
+        created_at=event.occurred_at,
+        updated_at=event.occurred_at,
+    )
 
 
 class TaskRecord(_Record):

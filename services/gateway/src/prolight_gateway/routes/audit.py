@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from prolight.store import MAX_PAGE_SIZE, StoreError
-from prolight_gateway.deps import CallerDep, StoreDep
+from prolight_gateway.deps import BusDep, CallerDep, StoreDep
 from prolight_gateway.errors import ServiceUnavailable
 from prolight_gateway.routes.responses import errors
 from prolight_gateway.runs import owned_run
@@ -53,13 +53,14 @@ class AuditLogOut(BaseModel):
 async def run_audit(
     run_id: str,
     store: StoreDep,
+    bus: BusDep,
     caller: CallerDep,
     limit: Annotated[
         int, Query(ge=1, le=MAX_PAGE_SIZE, description="Most entries returned, oldest first.")
     ] = MAX_PAGE_SIZE,
 ) -> AuditLogOut:
     """Every external call made for the run (404 for a run that is not yours)."""
-    run = await owned_run(store, run_id, caller)
+    run = await owned_run(store, bus, run_id, caller)
     try:
         entries = await store.list_audit(run_id=run_id, limit=limit)
     except StoreError as exc:

@@ -17,7 +17,7 @@ from prolight.external import CallRecord
 from prolight.external.translation import audit_calls, translate_text
 from prolight.schema import FiboPrompt, load_prompt
 from prolight.settings import ServiceSettings
-from prolight_gateway.deps import BusDep, RunStarterDep, SettingsDep, StoreDep
+from prolight_gateway.deps import ResourcesDep, RunStarterDep
 from prolight_gateway.routes.responses import errors
 from prolight_gateway.runs import submit_run
 from prolight_gateway.validation import reading_user_input
@@ -41,17 +41,14 @@ def _accepted(model: RunAccepted) -> Response:
     summary="Start a run",
 )
 async def generate_lighting_setup(
-    body: GenerateLightingRequest,
-    store: StoreDep,
-    bus: BusDep,
-    settings: SettingsDep,
-    caller: RunStarterDep,
+    body: GenerateLightingRequest, resources: ResourcesDep, caller: RunStarterDep
 ) -> Response:
-    """Validate the setup (README body or fibo_v1 prompt), store the run, publish `run.created`."""
+    """Validate the setup (README body or fibo_v1 prompt) and publish `run.created`."""
     with reading_user_input("lighting setup"):
         prompt = load_prompt(body.prompt_input())
+    options = body.run_options()
     return _accepted(
-        await submit_run(store, bus, settings, prompt, body.run_options(), owner=caller)
+        await submit_run(resources.bus, resources.settings, prompt, options, owner=caller)
     )
 
 
@@ -91,17 +88,14 @@ async def described_prompt(
     summary="Start a run from a description",
 )
 async def generate_natural_language(
-    body: NaturalLanguageRequest,
-    store: StoreDep,
-    bus: BusDep,
-    settings: SettingsDep,
-    caller: RunStarterDep,
+    body: NaturalLanguageRequest, resources: ResourcesDep, caller: RunStarterDep
 ) -> Response:
     """Translate `lighting_description` (by rules, or by Gemini with PROLIGHT_TRANSLATOR=gemini),
     then run it like a lighting setup."""
+    settings = resources.settings
     prompt, translation, calls = await described_prompt(body, settings)
-    accepted = await submit_run(store, bus, settings, prompt, body.run_options(), owner=caller)
-    await audit_calls(store, settings, accepted.run_id, calls, actor=caller)
+    accepted = await submit_run(resources.bus, settings, prompt, body.run_options(), owner=caller)
+    await audit_calls(resources.store, settings, accepted.run_id, calls, actor=caller)
     return _accepted(
         NaturalLanguageAccepted(**accepted.model_dump(), prompt=prompt, translation=translation)
     )

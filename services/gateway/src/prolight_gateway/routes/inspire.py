@@ -77,9 +77,7 @@ async def inspire_run(
     options = body.run_options()
     if body.artifact_id is not None:  # the source image is what the variations are held to
         options = options.model_copy(update={"reference_artifact_id": body.artifact_id})
-    accepted = await submit_run(
-        store, bus, settings, prompt, options, owner=caller, parent_run_id=parent
-    )
+    accepted = await submit_run(bus, settings, prompt, options, owner=caller, parent_run_id=parent)
     return InspireAccepted(
         **accepted.model_dump(),
         parent_run_id=parent,

@@ -52,7 +52,7 @@ async def refine_run(
 ) -> RefineAccepted:
     """Start the child run of `run_id` (module doc); 404 unknown, 409 not completed, 422 bad
     edit or one that touches a locked field."""
-    parent = await owned_run(store, run_id, caller)
+    parent = await owned_run(store, bus, run_id, caller)
     if parent.status != RunStatus.COMPLETED:
         raise Conflict(
             f"run {run_id} is {parent.status.value}; only a completed run can be refined",
@@ -76,9 +76,7 @@ async def refine_run(
     options = body.run_options().model_copy(update={"reference_artifact_id": best})
     if options.seed is None:
         options = options.model_copy(update={"seed": seed})
-    accepted = await submit_run(
-        store, bus, settings, prompt, options, owner=caller, parent_run_id=run_id
-    )
+    accepted = await submit_run(bus, settings, prompt, options, owner=caller, parent_run_id=run_id)
     return RefineAccepted(
         **accepted.model_dump(),
         parent_run_id=run_id,

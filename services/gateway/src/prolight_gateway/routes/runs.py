@@ -19,10 +19,10 @@ router = APIRouter(prefix="/api", tags=["runs"])
 
 @router.get("/status/{run_id}", responses=errors(404, 422, 503), summary="Where a run stands")
 async def run_status(
-    run_id: str, store: StoreDep, settings: SettingsDep, caller: CallerDep
+    run_id: str, store: StoreDep, bus: BusDep, settings: SettingsDep, caller: CallerDep
 ) -> RunStatusOut:
     """Steps, artifacts, progress (0–1), and a fresh stream token with links to reconnect."""
-    return await runs.run_status(store, settings, run_id, caller)
+    return await runs.run_status(store, bus, settings, run_id, caller)
 
 
 @router.get("/runs", responses=errors(422, 503), summary="List runs")

@@ -4,7 +4,6 @@ span is recorded; and the start-up heap kept from the garbage collector."""
 from __future__ import annotations
 
 import gc
-from typing import Any
 
 import pytest
 from opentelemetry import trace
@@ -14,13 +13,13 @@ from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 from prolight.heap import freeze_startup_heap
 from prolight.settings import ConfigurationError
 from prolight.telemetry import (
-    TraceContextMiddleware,
     _exporter,
     consumer_span,
     current_traceparent,
     extract_context,
     inject_headers,
     records_spans,
+    request_context,
 )
 
 TP = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
@@ -111,36 +110,22 @@ def test_records_spans(provider: trace.TracerProvider, recorded: bool) -> None:
     assert records_spans(provider) is recorded
 
 
-async def _seen_context(headers: list[tuple[bytes, bytes]]) -> trace.SpanContext:
-    """The span context an app behind `TraceContextMiddleware` runs in, for one request."""
-    seen: list[trace.SpanContext] = []
-
-    async def app(scope: Any, receive: Any, send: Any) -> None:
-        seen.append(trace.get_current_span().get_span_context())
-
-    async def nothing() -> Any:
-        return {}
-
-    async def ignore(message: Any) -> None:
-        return None
-
-    await TraceContextMiddleware(app)({"type": "http", "headers": headers}, nothing, ignore)
-    [context] = seen
-    assert trace.get_current_span().get_span_context().is_valid is False  # detached after
-    return context
+def _seen_context(headers: list[tuple[bytes, bytes]]) -> trace.SpanContext:
+    """The span context a request with these headers runs in where no span is recorded."""
+    return trace.get_current_span(request_context(headers)).get_span_context()
 
 
-async def test_a_request_continues_the_callers_trace_in_a_span_of_its_own() -> None:
-    context = await _seen_context([(b"traceparent", TP.encode()), (b"host", b"gw")])
+def test_a_request_continues_the_callers_trace_in_a_span_of_its_own() -> None:
+    context = _seen_context([(b"traceparent", TP.encode()), (b"host", b"gw")])
     assert context.is_valid
     assert format(context.trace_id, "032x") == TP.split("-")[1]
     assert format(context.span_id, "016x") != TP.split("-")[2]
     assert not context.trace_flags.sampled  # nothing records it
 
 
-async def test_a_request_without_a_traceparent_starts_a_trace() -> None:
-    first = await _seen_context([(b"host", b"gw")])
-    second = await _seen_context([(b"traceparent", b"not-a-traceparent")])
+def test_a_request_without_a_traceparent_starts_a_trace() -> None:
+    first = _seen_context([(b"host", b"gw")])
+    second = _seen_context([(b"traceparent", b"not-a-traceparent")])
     assert first.is_valid
     assert second.is_valid
     assert first.trace_id != second.trace_id

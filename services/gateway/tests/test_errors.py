@@ -79,13 +79,13 @@ async def test_unhandled_error_is_500_without_traceback_and_logged_with_run_id(
         raise RuntimeError("secret internals")
 
     gateway.app.add_api_route("/api/broken", broken)
-    with caplog.at_level(logging.ERROR, logger="prolight_gateway.errors"):
+    with caplog.at_level(logging.ERROR, logger="prolight_gateway.edge"):
         r = await gateway.client.get("/api/broken")
 
     assert r.status_code == 500
     assert r.json()["code"] == "internal"
     assert "secret internals" not in r.text
     assert "Traceback" not in r.text
-    [record] = [rec for rec in caplog.records if rec.name == "prolight_gateway.errors"]
+    [record] = [rec for rec in caplog.records if rec.name == "prolight_gateway.edge"]
     assert record.run_id == "run_broken"  # type: ignore[attr-defined]
     assert record.exc_info is not None

@@ -61,6 +61,7 @@ __all__ = [
     "RUNS",
     "TASK_SECONDS",
     "HttpMetricsMiddleware",
+    "ResponseMeter",
     "observe_delivery",
     "observe_notifier_delivery",
     "record_evaluator_batch",
@@ -243,18 +244,34 @@ _Send = Callable[[_Message], Awaitable[None]]
 _ASGIApp = Callable[[MutableMapping[str, Any], _Receive, _Send], Awaitable[None]]
 
 
-class HttpMetricsMiddleware:
-    """Pure ASGI middleware: counts HTTP responses by status class and times them, labelled
-    only by `service` (WebSocket and lifespan scopes pass through untouched).
+class ResponseMeter:
+    """One service's HTTP responses, counted by status class and timed, labelled only by
+    `service`: two pre-bound metric updates a response, no label depends on the request."""
 
-    Add it outermost, so responses made by error-handling middleware are counted too. The
-    per-request cost is two pre-bound metric updates; no label depends on the request.
+    def __init__(self, service: str) -> None:
+        self._codes = {c: HTTP_REQUESTS.labels(service, f"{c}xx") for c in range(1, 6)}
+        self._seconds = HTTP_REQUEST_SECONDS.labels(service)
+
+    def answered(self, status: int, started: float) -> None:
+        """A response began with `status`; `started` is the request's `time.perf_counter()`."""
+        self._codes.get(status // 100, self._codes[5]).inc()
+        self._seconds.observe(time.perf_counter() - started)
+
+    def unanswered(self) -> None:
+        """The app raised before answering: the server answers 500."""
+        self._codes[5].inc()
+
+
+class HttpMetricsMiddleware:
+    """Pure ASGI middleware that meters every HTTP response (`ResponseMeter`); WebSocket and
+    lifespan scopes pass through untouched.
+
+    Add it outermost, so responses made by error-handling middleware are counted too.
     """
 
     def __init__(self, app: _ASGIApp, *, service: str) -> None:
         self.app = app
-        self._codes = {c: HTTP_REQUESTS.labels(service, f"{c}xx") for c in range(1, 6)}
-        self._seconds = HTTP_REQUEST_SECONDS.labels(service)
+        self._meter = ResponseMeter(service)
 
     async def __call__(
         self, scope: MutableMapping[str, Any], receive: _Receive, send: _Send
@@ -269,13 +286,12 @@ class HttpMetricsMiddleware:
             nonlocal answered
             if message["type"] == "http.response.start" and not answered:
                 answered = True
-                self._codes.get(int(message["status"]) // 100, self._codes[5]).inc()
-                self._seconds.observe(time.perf_counter() - start)
+                self._meter.answered(int(message["status"]), start)
             await send(message)
 
         try:
             await self.app(scope, receive, timed_send)
         except BaseException:
             if not answered:  # the server answers 500 for an app that raised before answering
-                self._codes[5].inc()
+                self._meter.unanswered()
             raise

@@ -8,13 +8,12 @@ from fastapi import Depends, FastAPI
 from fastapi.telemetry import TelemetryConfig
 from opentelemetry.trace import TracerProvider
 
-from prolight.metrics import HttpMetricsMiddleware
-from prolight.telemetry import TraceContextMiddleware, records_spans
+from prolight.telemetry import records_spans
 from prolight_gateway.deps import get_caller
-from prolight_gateway.errors import LastResortMiddleware, install_error_handlers
-from prolight_gateway.limits import BodyLimitMiddleware
+from prolight_gateway.edge import EdgeMiddleware
+from prolight_gateway.errors import install_error_handlers
 from prolight_gateway.resources import open_resources
-from prolight_gateway.routes import ROUTERS
+from prolight_gateway.routes import CHECKS_ITS_CALLER, ROUTERS
 from prolight_gateway.routes.responses import errors
 from prolight_gateway.settings import DEFAULT_MAX_BODY_BYTES, GatewaySettings
 from prolight_gateway.studio import mount_studio
@@ -44,7 +43,14 @@ def create_app(
     # (body, dependencies, endpoint) cost more CPU than the whole rest of a request's tracing
     # and tell little here. Where none is recorded, only the context (prolight.telemetry).
     recording = records_spans(tracer_provider)
-    telemetry: TelemetryConfig = {"operation_spans": False, "tracing": recording}
+    # FastAPI's OTel metrics and logs are off: the metrics are Prometheus (prolight.metrics),
+    # the logs JSON lines; checking for their providers on every request costs CPU too.
+    telemetry: TelemetryConfig = {
+        "operation_spans": False,
+        "tracing": recording,
+        "metrics": False,
+        "logs": False,
+    }
     if tracer_provider is not None:
         telemetry["tracer_provider"] = tracer_provider
     app = FastAPI(
@@ -53,18 +59,15 @@ def create_app(
         lifespan=lifespan,
         telemetry=telemetry,
     )
-    app.add_middleware(BodyLimitMiddleware, max_bytes=limit)
-    app.add_middleware(LastResortMiddleware)
-    app.add_middleware(HttpMetricsMiddleware, service="gateway")
-    if not recording:  # added last, outermost: every log line of the request has its trace id
-        app.add_middleware(TraceContextMiddleware)
+    app.add_middleware(EdgeMiddleware, max_bytes=limit, trace_context=not recording)
     install_error_handlers(app)
     for router in ROUTERS:
         api = (router.prefix or "").startswith("/api")
+        # Every /api route knows its caller: 401 before anything else when keys are on.
+        guard = api and router not in CHECKS_ITS_CALLER
         app.include_router(
             router,
-            # Every /api route knows its caller: 401 before anything else when keys are on.
-            dependencies=[Depends(get_caller)] if api else None,
+            dependencies=[Depends(get_caller)] if guard else None,
             responses=errors(401) if api else None,
         )
     mount_studio(app)  # after the API: it takes only / and /assets

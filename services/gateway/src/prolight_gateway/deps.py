@@ -6,6 +6,7 @@ which costs more than the attribute lookup it does.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -22,7 +23,8 @@ __all__ = [
     "BusDep",
     "CallerDep",
     "ResourcesDep",
-    "RunStarterDep",
+    "RunStart",
+    "RunStartDep",
     "SettingsDep",
     "StoreDep",
     "get_caller",
@@ -81,12 +83,28 @@ CallerDep = Annotated[str, Depends(get_caller)]
 value at no extra cost."""
 
 
-async def get_run_starter(request: Request, caller: CallerDep) -> str:
-    """The caller, after spending one of their runs (429 with Retry-After when none is left)."""
-    access: Access = request.app.state.resources.access
-    access.start_run(caller)
-    return caller
+@dataclass(frozen=True)
+class RunStart:
+    """What an endpoint that starts a run works with: the open resources, and the caller who
+    spent one of their runs on it."""
+
+    resources: Resources
+    caller: str
 
 
-RunStarterDep = Annotated[str, Depends(get_run_starter)]
-"""The caller of an endpoint that starts a run (rate limited per key)."""
+async def get_run_start(request: Request) -> RunStart:
+    """The resources and the caller (401 as `get_caller`), after spending one of the caller's
+    runs (429 with Retry-After when none is left).
+
+    One dependency for all of it, and the routers of run-starting endpoints take no other
+    (`routes.CHECKS_ITS_CALLER`): every dependency FastAPI solves costs the busiest endpoint
+    about 4 % of its instructions (callgrind, `bench/bench_gateway.py`'s request).
+    """
+    resources: Resources = request.app.state.resources
+    caller = resources.access.caller(request.headers.get("x-api-key"))
+    resources.access.start_run(caller)
+    return RunStart(resources, caller)
+
+
+RunStartDep = Annotated[RunStart, Depends(get_run_start)]
+"""For an endpoint that starts a run (rate limited per key)."""

@@ -11,13 +11,12 @@
 Foreign errors are mapped here, at the boundary: pydantic's and FastAPI's validation errors and
 `prolight.errors.InvalidInput` → 422 naming each field; Starlette's HTTP errors (unknown path
 404, wrong method 405, body over the limit 413) keep their status with our body. Anything else
-is caught by `LastResortMiddleware`: logged with the run id, answered 500 `internal` with no
-traceback.
+is caught at the edge (`prolight_gateway.edge`): logged with the run id, answered 500 `internal`
+with no traceback.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -26,17 +25,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from prolight.api import ErrorBody, FieldErrorOut
 from prolight.errors import FieldError, InvalidInput, describe_errors
-from prolight_gateway.logs import current_run_id, request_scope
 
 __all__ = [
     "ApiError",
     "Conflict",
     "InvalidRequest",
-    "LastResortMiddleware",
     "NotFound",
     "RateLimited",
     "ServiceUnavailable",
@@ -45,8 +41,6 @@ __all__ = [
     "install_error_handlers",
     "invalid_input",
 ]
-
-log = logging.getLogger(__name__)
 
 _HTTP_CODES = {
     400: "bad_request",
@@ -233,46 +227,3 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(InvalidInput, _invalid_input)
     app.add_exception_handler(ValidationError, _invalid_input)
     app.add_exception_handler(StarletteHTTPException, _http)
-
-
-class LastResortMiddleware:
-    """Answers 500 `{code: "internal"}` for any exception no handler took, and logs it with the
-    run id; the client never sees a traceback. Installed inside FastAPI's own error middleware,
-    so the exception stops here and the server logs it once, in our format."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = False
-
-        async def send_tracking(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        with request_scope():
-            try:
-                await self.app(scope, receive, send_tracking)
-            except Exception:
-                await self._answer(scope, receive, send, started=started)
-
-    @staticmethod
-    async def _answer(scope: Scope, receive: Receive, send: Send, *, started: bool) -> None:
-        """Log the exception being handled (with the run id) and answer 500 if still possible."""
-        run_id = current_run_id()
-        log.exception(
-            "unhandled error in %s %s (run %s)",
-            scope.get("method"),
-            scope.get("path"),
-            run_id or "-",
-            extra={"run_id": run_id},
-        )
-        if started:
-            return  # the head is sent; the server closes the truncated response
-        body = ErrorBody(code="internal", message="internal error; it has been logged")
-        await error_response(500, body)(scope, receive, send)

@@ -14,7 +14,7 @@ from prolight_gateway.routes import (
     translate,
 )
 
-__all__ = ["ROUTERS"]
+__all__ = ["CHECKS_ITS_CALLER", "ROUTERS"]
 
 ROUTERS = (
     generate.router,
@@ -29,3 +29,7 @@ ROUTERS = (
     health.router,
     metrics.router,
 )
+
+CHECKS_ITS_CALLER = (generate.router, inspire.router, refine.router)
+"""Routers whose every route takes `deps.RunStartDep`, which checks the API key itself:
+`create_app` gives them no router-wide `get_caller`, one dependency less per run started."""

@@ -17,7 +17,7 @@ from prolight.external import CallRecord
 from prolight.external.translation import audit_calls, translate_text
 from prolight.schema import FiboPrompt, load_prompt
 from prolight.settings import ServiceSettings
-from prolight_gateway.deps import ResourcesDep, RunStarterDep
+from prolight_gateway.deps import RunStartDep
 from prolight_gateway.routes.responses import errors
 from prolight_gateway.runs import submit_run
 from prolight_gateway.validation import reading_user_input
@@ -40,15 +40,13 @@ def _accepted(model: RunAccepted) -> Response:
     responses=errors(413, 422, 429, 503),
     summary="Start a run",
 )
-async def generate_lighting_setup(
-    body: GenerateLightingRequest, resources: ResourcesDep, caller: RunStarterDep
-) -> Response:
+async def generate_lighting_setup(body: GenerateLightingRequest, start: RunStartDep) -> Response:
     """Validate the setup (README body or fibo_v1 prompt) and publish `run.created`."""
     with reading_user_input("lighting setup"):
         prompt = load_prompt(body.prompt_input())
-    options = body.run_options()
+    bus, settings = start.resources.bus, start.resources.settings
     return _accepted(
-        await submit_run(resources.bus, resources.settings, prompt, options, owner=caller)
+        await submit_run(bus, settings, prompt, body.run_options(), owner=start.caller)
     )
 
 
@@ -87,11 +85,10 @@ async def described_prompt(
     responses=errors(413, 422, 429, 503),
     summary="Start a run from a description",
 )
-async def generate_natural_language(
-    body: NaturalLanguageRequest, resources: ResourcesDep, caller: RunStarterDep
-) -> Response:
+async def generate_natural_language(body: NaturalLanguageRequest, start: RunStartDep) -> Response:
     """Translate `lighting_description` (by rules, or by Gemini with PROLIGHT_TRANSLATOR=gemini),
     then run it like a lighting setup."""
+    resources, caller = start.resources, start.caller
     settings = resources.settings
     prompt, translation, calls = await described_prompt(body, settings)
     accepted = await submit_run(resources.bus, settings, prompt, body.run_options(), owner=caller)

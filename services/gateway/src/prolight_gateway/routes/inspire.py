@@ -23,7 +23,7 @@ from prolight.inspire import measure, read_image
 from prolight.refine import apply_instruction
 from prolight.schema import FiboPrompt
 from prolight.store import RunStore
-from prolight_gateway.deps import BlobsDep, BusDep, RunStarterDep, SettingsDep, StoreDep
+from prolight_gateway.deps import RunStartDep
 from prolight_gateway.routes.responses import errors
 from prolight_gateway.runs import artifact_bytes, owned_artifact, submit_run
 from prolight_gateway.settings import GatewaySettings
@@ -95,15 +95,9 @@ async def inspire_run(
     responses=errors(404, 413, 422, 429, 503),
     summary="Start a run from an image's lighting",
 )
-async def inspire(
-    body: InspireRequest,
-    store: StoreDep,
-    bus: BusDep,
-    blobs: BlobsDep,
-    settings: SettingsDep,
-    caller: RunStarterDep,
-) -> Response:
+async def inspire(body: InspireRequest, start: RunStartDep) -> Response:
     """Measure where the key comes from, the ratio and the colour temperature of an image
     (each with a confidence), then generate variations of that setup."""
-    accepted = await inspire_run(store, bus, blobs, settings, body, caller)
+    r = start.resources
+    accepted = await inspire_run(r.store, r.bus, r.blobs, r.settings, body, start.caller)
     return Response(accepted.model_dump_json(), status_code=202, media_type="application/json")

@@ -15,7 +15,7 @@ from prolight.bus import Bus
 from prolight.refine import refine_prompt
 from prolight.schema import FiboPrompt
 from prolight.store import RunStatus, RunStore, StoreError
-from prolight_gateway.deps import BusDep, RunStarterDep, SettingsDep, StoreDep
+from prolight_gateway.deps import RunStartDep
 from prolight_gateway.errors import Conflict, ServiceUnavailable
 from prolight_gateway.routes.responses import errors
 from prolight_gateway.runs import owned_run, submit_run
@@ -98,15 +98,9 @@ async def refine_run(
     responses=errors(404, 409, 413, 422, 429, 503),
     summary="Refine a run's chosen image",
 )
-async def refine(
-    run_id: str,
-    body: RefineRequest,
-    store: StoreDep,
-    bus: BusDep,
-    settings: SettingsDep,
-    caller: RunStarterDep,
-) -> Response:
+async def refine(run_id: str, body: RefineRequest, start: RunStartDep) -> Response:
     """Start a child run from the parent's chosen prompt and seed, changed only where the
     instruction ("one stop less fill") or JSON patch says; the answer shows the diff."""
-    accepted = await refine_run(store, bus, settings, run_id, body, caller)
+    r = start.resources
+    accepted = await refine_run(r.store, r.bus, r.settings, run_id, body, start.caller)
     return Response(accepted.model_dump_json(), status_code=202, media_type="application/json")

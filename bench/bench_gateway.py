@@ -2,6 +2,7 @@
 POST /api/generate/lighting-setup, against a bare FastAPI endpoint measured in the same run.
 
     .venv/bin/python bench/bench_gateway.py [--requests 2000] [--concurrency 64] [--rounds 5]
+    .venv/bin/python bench/bench_gateway.py --callgrind [--requests 400]
 
 Everything is on loopback and started here: a nats-server with JetStream (temporary store
 directory, free port), the gateway (`python -m prolight_gateway`: one uvicorn worker, SQLite run
@@ -12,6 +13,12 @@ servers are subprocesses; the load comes from this process: `--concurrency` keep
 HTTP/1.1 connections on a minimal asyncio client (httpx's own per-request cost would make the
 client the bottleneck on a 2-core machine), a fixed number of requests per round, the two
 servers alternating round by round. Target: gateway ≥ 70 % of the bare endpoint's throughput.
+
+Rates and CPU seconds move by several per cent from one run to the next on a shared two-core
+machine. `--callgrind` counts instead: both servers run under valgrind's callgrind, which
+counts the instructions each executes for `--requests` requests (after a warm-up) — the same
+count however busy the machine is — and the ratio of instructions per request stands in for
+the throughput ratio. Needs Debian's `valgrind`; a few minutes.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ import asyncio
 import contextlib
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -110,11 +118,11 @@ def wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 30)
     raise TimeoutError(f"nothing listened on {port} within {timeout} s")
 
 
-def stop(proc: subprocess.Popen[bytes]) -> None:
+def stop(proc: subprocess.Popen[bytes], timeout: float = 10) -> None:
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
         try:
-            proc.wait(timeout=10)
+            proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
@@ -229,6 +237,28 @@ async def bench(args: argparse.Namespace, servers: dict[str, tuple[int, int]]) -
     )
 
 
+def callgrind_control(pid: int, switch: str) -> None:
+    """Turn callgrind's counting of process `pid` `on` or `off`."""
+    subprocess.run(["callgrind_control", "-i", switch, str(pid)], check=True, capture_output=True)
+
+
+async def count(args: argparse.Namespace, servers: dict[str, tuple[int, int]]) -> None:
+    """Run `args.requests` requests at each server with callgrind counting only those."""
+    for name, (port, pid) in servers.items():
+        await drive(name, port, pid, 200, 16)  # warm-up, not counted
+        callgrind_control(pid, "on")
+        await drive(name, port, pid, args.requests, 16)
+        callgrind_control(pid, "off")
+
+
+def counted_instructions(out: Path) -> int:
+    """The total of a callgrind output file (written when the process exits)."""
+    match = re.search(r"^totals: (\d+)", out.read_text(), re.MULTILINE)
+    if match is None:
+        raise RuntimeError(f"no instruction total in {out}")
+    return int(match.group(1))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=2000, help="requests per round")
@@ -236,8 +266,13 @@ def main() -> None:
     # Five: a round is two seconds, and on a shared two-core machine one of three is often
     # slowed by something else; the median of five moves a few per cent, not ten.
     parser.add_argument("--rounds", type=int, default=5, help="rounds per server")
+    parser.add_argument(
+        "--callgrind", action="store_true", help="count instructions per request (module doc)"
+    )
     parser.add_argument("--bare", nargs=2, metavar=("PORT", "NATS_URL"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.callgrind and "--requests" not in sys.argv:
+        args.requests = 400
     if args.bare:
         serve_bare(int(args.bare[0]), args.bare[1])
         return
@@ -262,28 +297,58 @@ def main() -> None:
                 "PROLIGHT_STREAM_TOKEN_SECRET": SECRET,
                 "PROLIGHT_GATEWAY_PORT": str(gateway_port),
             }
-            # Default log level (INFO: one line per accepted run), written where it costs what
-            # it costs in production but does not flood this report.
+            outs = {name: Path(tmp, f"callgrind.{name}") for name in ("bare", "gateway")}
+
+            def under_valgrind(name: str) -> list[str]:
+                if not args.callgrind:
+                    return []
+                return [
+                    "valgrind",
+                    "--tool=callgrind",
+                    "--instr-atstart=no",
+                    f"--callgrind-out-file={outs[name]}",
+                ]
+
+            # Default log level (INFO), written where it costs what it costs in production
+            # but does not flood this report.
             gateway_log = Path(tmp, "gateway.log").open("wb")  # noqa: SIM115
             gateway = subprocess.Popen(
-                [sys.executable, "-m", "prolight_gateway"], env=env, stderr=gateway_log
+                [*under_valgrind("gateway"), sys.executable, "-m", "prolight_gateway"],
+                env=env,
+                stderr=gateway_log,
             )
             procs.append(gateway)
             bare_log = Path(tmp, "bare.log").open("wb")  # noqa: SIM115
+            bare_argv = [sys.executable, __file__, "--bare", str(bare_port), nats_url]
             bare = subprocess.Popen(
-                [sys.executable, __file__, "--bare", str(bare_port), nats_url],
+                [*under_valgrind("bare"), *bare_argv],
                 env=env,
                 stderr=bare_log,
             )
             procs.append(bare)
-            wait_for_port(gateway_port, gateway)
-            wait_for_port(bare_port, bare)
+            start_up_s = 600 if args.callgrind else 30
+            wait_for_port(gateway_port, gateway, start_up_s)
+            wait_for_port(bare_port, bare, start_up_s)
+            servers = {"bare": (bare_port, bare.pid), "gateway": (gateway_port, gateway.pid)}
+            if args.callgrind:
+                asyncio.run(count(args, servers))
+                stop(gateway, timeout=300)  # callgrind writes its counts as the process exits
+                stop(bare, timeout=300)
+                per = {n: counted_instructions(out) / args.requests for n, out in outs.items()}
+                ratio = per["bare"] / per["gateway"]
+                verdict = "meets" if ratio >= 0.70 else "MISSES"
+                print(
+                    f"POST {PATH}, {args.requests} requests each, counted by callgrind:\n"
+                    f"bare     {per['bare'] / 1e6:6.3f} M instructions/request\n"
+                    f"gateway  {per['gateway'] / 1e6:6.3f} M instructions/request\n\n"
+                    f"bare / gateway instructions: {ratio:.0%} ({verdict} the ≥ 70 % target)"
+                )
+                return
             print(
                 f"POST {PATH}: {args.rounds} rounds × {args.requests} requests, "
                 f"{args.concurrency} connections, {os.cpu_count()} cores "
                 "(client, both servers and nats-server share them)\n"
             )
-            servers = {"bare": (bare_port, bare.pid), "gateway": (gateway_port, gateway.pid)}
             asyncio.run(bench(args, servers))
         finally:
             for proc in reversed(procs):

@@ -1,16 +1,13 @@
-"""Tracing set-up from OTEL_* variables, traceparent in headers, the request context where no
-span is recorded; and the start-up heap kept from the garbage collector."""
+"""Tracing set-up from OTEL_* variables, traceparent in headers, and the request context where
+no span is recorded."""
 
 from __future__ import annotations
-
-import gc
 
 import pytest
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 
-from prolight.heap import freeze_startup_heap
 from prolight.settings import ConfigurationError
 from prolight.telemetry import (
     _exporter,
@@ -129,15 +126,3 @@ def test_a_request_without_a_traceparent_starts_a_trace() -> None:
     assert first.is_valid
     assert second.is_valid
     assert first.trace_id != second.trace_id
-
-
-def test_objects_alive_at_start_up_are_frozen_and_later_ones_are_not() -> None:
-    before = gc.get_freeze_count()
-    try:
-        freeze_startup_heap()
-        frozen = gc.get_freeze_count()
-        assert frozen > before
-        _later = [[] for _ in range(1000)]
-        assert gc.get_freeze_count() == frozen
-    finally:
-        gc.unfreeze()

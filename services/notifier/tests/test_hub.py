@@ -8,7 +8,7 @@ from typing import Any, cast
 import pytest
 from notifier_testkit import GATEWAY, filler
 
-from prolight.bus import Bus, BusUnavailableError
+from prolight.bus import Bus, BusUnavailableError, StoredEvent
 from prolight.events import Event
 from prolight.subjects import EventType
 from prolight_notifier.hub import Evicted, Hub, Subscriber
@@ -41,7 +41,7 @@ def _hub(bus: FakeBus, buffer: int = 100) -> Hub:
 
 
 def _message(sequence: int) -> Message:
-    return Message(sequence, EventType.TASK_COMPLETED, str(sequence))
+    return Message.of(sequence, EventType.TASK_COMPLETED, str(sequence))
 
 
 async def _drain(sub: Subscriber) -> list[int]:
@@ -67,11 +67,11 @@ async def test_history_and_live_overlap_are_merged_once_in_order() -> None:
         task = asyncio.create_task(client())
         await asyncio.sleep(0)  # let it register the channel and start loading
         for e in events[3:7]:  # 4..7 arrive live while loading: 4, 5 overlap the history
-            hub.dispatch(e)
+            hub.dispatch(StoredEvent.of(e))
         bus.release.set()
         sub = await joined
-        hub.dispatch(events[7])
-        hub.dispatch(events[6])  # a repeat is ignored
+        hub.dispatch(StoredEvent.of(events[7]))
+        hub.dispatch(StoredEvent.of(events[6]))  # a repeat is ignored
         assert await _drain(sub) == [3, 4, 5, 6, 7, 8]
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)

@@ -7,12 +7,13 @@ import json
 import pytest
 from notifier_testkit import GATEWAY, filler, run_events
 
+from prolight.bus import StoredEvent
 from prolight.events import Event, RunFailed
 from prolight_notifier.messages import RunProgress, artifact_urls, render_message
 
 
-def _delivered(events: list[Event]) -> list[Event]:
-    return [e.model_copy(update={"sequence": i + 1}) for i, e in enumerate(events)]
+def _delivered(events: list[Event]) -> list[StoredEvent]:
+    return [StoredEvent.of(e.model_copy(update={"sequence": i + 1})) for i, e in enumerate(events)]
 
 
 def test_progress_rises_monotonically_to_one_at_completion() -> None:
@@ -62,7 +63,21 @@ def test_artifact_ready_carries_gateway_urls() -> None:
 
 def test_undelivered_event_is_refused() -> None:
     with pytest.raises(ValueError, match="sequence"):
-        render_message(run_events("r1")[0], 0.0, GATEWAY)
+        StoredEvent.of(run_events("r1")[0])
+
+
+def test_the_message_is_the_events_json_with_sequence_and_progress() -> None:
+    created = run_events("r1", n=1)[0].model_copy(update={"sequence": 7, "traceparent": "00-x"})
+    message = render_message(StoredEvent.of(created), 0.25, GATEWAY)
+    expected = created.model_dump(mode="json", exclude={"traceparent"}) | {"progress": 0.25}
+    assert json.loads(message.text) == expected
+    assert message.text == json.dumps(expected, separators=(",", ":"), ensure_ascii=False)
+
+
+def test_options_that_are_not_run_options_plan_nothing_rather_than_fail() -> None:
+    created = StoredEvent.of(run_events("r1", n=2)[0].model_copy(update={"sequence": 1}))
+    broken = StoredEvent(1, created.type, "r1", {**created.body, "payload": {"options": 3}})
+    assert RunProgress().observe(broken) == 0.0
 
 
 def test_artifact_urls_strip_trailing_slash() -> None:

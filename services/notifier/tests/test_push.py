@@ -29,12 +29,15 @@ def parse(data: bytes) -> Frame:
     "text",
     [
         pytest.param("x" * 10, id="short"),
+        pytest.param("x" * 125, id="longest-7-bit-length"),
+        pytest.param("x" * 126, id="shortest-16-bit-length"),
+        pytest.param("x" * 65_535, id="longest-16-bit-length"),
         pytest.param("é" * 100, id="16-bit-length"),
         pytest.param("y" * 70_000, id="64-bit-length"),
     ],
 )
 def test_a_message_frame_is_one_unmasked_final_text_frame(text: str) -> None:
-    frame = parse(Message(7, EventType.TASK_COMPLETED, text).frame)
+    frame = parse(Message.of(7, EventType.TASK_COMPLETED, text).frame)
     assert frame.opcode is Opcode.TEXT
     assert frame.fin
     assert bytes(frame.data).decode() == text

@@ -1,4 +1,5 @@
-"""Dead letters, per-run replay, the live feed and trace context, on a real nats-server."""
+"""Dead letters, per-run replay, the live feed and watch, and trace context, on a real
+nats-server."""
 
 from __future__ import annotations
 
@@ -7,9 +8,16 @@ import asyncio
 import pytest
 from opentelemetry.sdk.trace import TracerProvider
 
-from prolight.bus import Bus, BusTimeoutError, ConsumerSettings, DeadLetter, Delivery
+from prolight.bus import (
+    Bus,
+    BusTimeoutError,
+    ConsumerSettings,
+    DeadLetter,
+    Delivery,
+    StoredEvent,
+)
 from prolight.events import Event, RunFailed, TaskCompleted, TaskRequested, TaskStarted
-from prolight.subjects import EVENTS_STREAM, TASKS_STREAM, Tool, tool_filter
+from prolight.subjects import EVENTS_STREAM, TASKS_STREAM, EventType, Tool, tool_filter
 
 pytestmark = pytest.mark.integration
 
@@ -131,3 +139,59 @@ async def test_an_explicit_traceparent_is_kept(bus: Bus) -> None:
     await bus.publish(Event.build("run-x", RunFailed(reason="r"), traceparent=tp))
     (event,) = await bus.history("run-x")
     assert event.traceparent == tp
+
+
+async def test_a_watch_calls_back_every_run_in_order_from_a_sequence_then_live(bus: Bus) -> None:
+    before = [(await bus.publish(started(f"run-{i % 2}", f"t{i}"))).sequence for i in range(4)]
+    seen: list[StoredEvent] = []
+    arrived = asyncio.Event()
+
+    def on_event(event: StoredEvent) -> None:
+        seen.append(event)
+        if len(seen) == 4:
+            arrived.set()
+
+    async with await bus.watch(on_event, after_sequence=before[1]):
+        live = [started("run-live", "t9"), Event.build("run-0", RunFailed(reason="late"))]
+        for event in live:
+            await bus.publish(event)
+        await asyncio.wait_for(arrived.wait(), 5)
+
+    assert [e.sequence for e in seen[:2]] == before[2:]
+    assert [e.body["event_id"] for e in seen[2:]] == [str(e.event_id) for e in live]
+    assert [e.run_id for e in seen] == ["run-0", "run-1", "run-live", "run-0"]
+    assert seen[3].type == EventType.RUN_FAILED
+    assert seen[3].payload == {"reason": "late"}
+    assert seen[2].task_id == "t9"
+    # The body is what the library published: it validates back into the same event.
+    assert Event.model_validate(seen[3].body).event_id == live[1].event_id
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        pytest.param(b"not json", "is not JSON", id="not-json"),
+        pytest.param(b"[1, 2]", "not a JSON object", id="not-an-object"),
+        pytest.param(None, "run 'run-other'", id="another-runs-event"),
+        pytest.param(b'{"type": "task.started", "run_id": "run-w"}', "no event_id", id="no-id"),
+    ],
+)
+async def test_a_watch_skips_what_is_not_an_event_of_its_subject_and_goes_on(
+    bus: Bus, caplog: pytest.LogCaptureFixture, body: bytes | None, problem: str
+) -> None:
+    seen: list[StoredEvent] = []
+    arrived = asyncio.Event()
+
+    def on_event(event: StoredEvent) -> None:
+        seen.append(event)
+        arrived.set()
+
+    wrong = started("run-other", "t0").model_dump_json(exclude={"sequence"}).encode()
+    async with await bus.watch(on_event):
+        await bus.jetstream.publish("prolight.task.started.run-w", body or wrong)
+        good = started("run-w", "t1")
+        await bus.publish(good)
+        await asyncio.wait_for(arrived.wait(), 5)
+
+    assert [e.body["event_id"] for e in seen] == [str(good.event_id)]
+    assert any(problem in r.getMessage() for r in caplog.records), caplog.text

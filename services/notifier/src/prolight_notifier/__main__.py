@@ -7,7 +7,7 @@ import sys
 
 import uvicorn
 
-from prolight.heap import freeze_startup_heap
+from prolight.heap import collect_old_objects_rarely, freeze_startup_heap
 from prolight.settings import ConfigurationError
 from prolight.telemetry import configure_tracing
 from prolight_notifier.app import create_app
@@ -63,6 +63,7 @@ def main() -> None:
     )
     server = uvicorn.Server(server_config(settings))
     freeze_startup_heap()  # after every import: see prolight.heap
+    collect_old_objects_rarely()  # its open sockets make a full collection long
     server.run()
     if not server.started:
         sys.exit(3)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 
 from fastapi import FastAPI
 from fastapi.responses import Response
 
 from prolight import metrics
-from prolight.bus import Bus
-from prolight.events import Event
+from prolight.bus import Bus, StoredEvent
 from prolight_notifier import health, sse, ws
 from prolight_notifier.hub import Hub
 from prolight_notifier.settings import NotifierSettings
@@ -56,13 +57,14 @@ def create_app(settings: NotifierSettings) -> FastAPI:
 class _MeteredHub(Hub):
     """The hub, timing every live event from its publication to its hand-off to clients."""
 
-    def dispatch(self, event: Event) -> None:
-        # Only events the hub takes: one replayed after a feed reopen was timed the first time.
-        # (`_last_sequence`, not stats(): that counts every channel's clients, per event.)
-        fresh = event.sequence is not None and event.sequence > self._last_sequence
+    def dispatch(self, event: StoredEvent) -> None:
+        # Only events the hub takes: one replayed after a consumer reset was timed the first
+        # time. (`_last_sequence`, not stats(): that counts every channel's clients, per event.)
+        fresh = event.sequence > self._last_sequence
         super().dispatch(event)
         if fresh:
-            metrics.observe_notifier_delivery(event.occurred_at)
+            with contextlib.suppress(ValueError):  # an unreadable time is not worth an event
+                metrics.observe_notifier_delivery(datetime.fromisoformat(event.body["occurred_at"]))
 
 
 async def _metrics() -> Response:

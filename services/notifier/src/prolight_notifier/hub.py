@@ -1,6 +1,6 @@
 """Fan-out: one JetStream feed for every run, shared by every client of this process.
 
-    Hub ──(one ordered push consumer on prolight.*.*.*)──> RunChannel per watched run
+    Hub ──(one ordered push consumer on prolight.*.*.*, calling back)──> RunChannel per run
         RunChannel: the run's messages so far (history + live), progress, its subscribers
             Subscriber: one client; a backlog (what it missed) then a bounded live queue
 
@@ -11,8 +11,9 @@ clients on its run.
 
 The handover from history to live is gap-free and duplicate-free by construction:
 
-1. The hub's feed starts right after the stream's last sequence at start-up, so every later
-   event passes through `Hub.dispatch`, in stream order.
+1. The hub's watch starts right after the stream's last sequence at start-up, so every later
+   event passes through `Hub.dispatch`, in stream order. (A watch, not a feed awaited event by
+   event: the connection's reader calls `dispatch` directly, with no task woken per event.)
 2. A run's channel is registered *before* its history is read; live events that arrive while
    the history loads are held in `pending`. Every event is therefore in the history (stored
    before the read) or in `pending` (dispatched after registration) or both; merging the two by
@@ -34,16 +35,13 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
-from prolight.bus import Bus, BusError, BusUnavailableError, EventFeed
-from prolight.events import Event
+from prolight.bus import Bus, BusError, BusUnavailableError, EventWatch, StoredEvent
 from prolight.subjects import EVENTS_STREAM
 from prolight_notifier.messages import Message, RunProgress, render_message
 
 __all__ = ["Evicted", "Hub", "HubStats", "RunChannel", "Subscriber"]
 
 log = logging.getLogger(__name__)
-
-_REOPEN_PAUSE_S = 0.5
 
 
 class Evicted(Exception):
@@ -97,6 +95,12 @@ class Subscriber:
         self._notify()
         return True
 
+    @property
+    def queued(self) -> bool:
+        """True when a message waits to be handed out (or the subscriber was evicted, which
+        `next_nowait` then raises)."""
+        return bool(self._queue) or self.evicted
+
     def next_nowait(self) -> Message | None:
         """The next message if one is queued, else None; raises `Evicted` once evicted."""
         if self.evicted:
@@ -135,7 +139,7 @@ class RunChannel:
     messages: list[Message] = field(default_factory=list)
     progress: RunProgress = field(default_factory=RunProgress)
     subscribers: set[Subscriber] = field(default_factory=set)
-    pending: list[Event] = field(default_factory=list)
+    pending: list[StoredEvent] = field(default_factory=list)
     loading: bool = True
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     error: BusError | None = None
@@ -146,9 +150,8 @@ class RunChannel:
         """The sequence of the newest message held (0 before any)."""
         return self.messages[-1].sequence if self.messages else 0
 
-    def append(self, event: Event) -> None:
+    def append(self, event: StoredEvent) -> None:
         """Add a delivered event (in sequence order; older ones are ignored) and fan it out."""
-        assert event.sequence is not None
         if event.sequence <= self.last_sequence:
             return
         message = render_message(event, self.progress.observe(event), self.gateway_url)
@@ -193,14 +196,13 @@ class Hub:
         self._client_buffer = client_buffer
         self._channels: dict[str, RunChannel] = {}
         self._last_sequence = 0
-        self._feed: EventFeed | None = None
-        self._pump_task: asyncio.Task[None] | None = None
+        self._watch: EventWatch | None = None
         self._loads: set[asyncio.Task[None]] = set()
 
     @property
     def running(self) -> bool:
-        """True while the shared feed is being read."""
-        return self._pump_task is not None and not self._pump_task.done()
+        """True while the shared watch is open."""
+        return self._watch is not None and not self._watch.closed
 
     def stats(self) -> HubStats:
         """Runs watched and clients connected right now."""
@@ -208,45 +210,31 @@ class Hub:
         return HubStats(len(self._channels), clients, self._last_sequence)
 
     async def start(self) -> None:
-        """Open the shared feed right after the stream's current last sequence."""
+        """Open the shared watch right after the stream's current last sequence.
+
+        The ordered consumer behind it recovers by itself (a gap, missed heartbeats, a NATS
+        reconnect) from the last sequence it delivered, so nothing is lost or doubled.
+        """
         try:
             info = await self._bus.jetstream.stream_info(EVENTS_STREAM)
         except Exception as exc:  # nats-py raises several unrelated types here
             raise BusUnavailableError(f"read the state of stream {EVENTS_STREAM}: {exc}") from exc
         self._last_sequence = info.state.last_seq
-        self._feed = await self._bus.feed(None, after_sequence=self._last_sequence)
-        self._pump_task = asyncio.create_task(self._pump(), name="notifier-hub")
+        self._watch = await self._bus.watch(self.dispatch, after_sequence=self._last_sequence)
 
     async def stop(self) -> None:
-        """Stop reading the feed and cancel history loads in flight."""
-        for task in [self._pump_task, *self._loads]:
-            if task is not None:
-                task.cancel()
-        for task in [self._pump_task, *self._loads]:
-            if task is not None:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-        if self._feed is not None:
-            await self._feed.close()
+        """Close the watch and cancel history loads in flight."""
+        if self._watch is not None:
+            await self._watch.close()
+        for task in self._loads:
+            task.cancel()
+        for task in list(self._loads):
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
-    async def _pump(self) -> None:
-        while True:
-            assert self._feed is not None
-            try:
-                event = await self._feed.next()
-            except BusError as exc:
-                # Reopen after the last event seen: replayed from the stream, so nothing is lost.
-                log.warning("event feed failed (%s); reopening after %d", exc, self._last_sequence)
-                await self._feed.close()
-                await asyncio.sleep(_REOPEN_PAUSE_S)
-                with contextlib.suppress(BusError):
-                    self._feed = await self._bus.feed(None, after_sequence=self._last_sequence)
-                continue
-            self.dispatch(event)
-
-    def dispatch(self, event: Event) -> None:
-        """Hand one live event (from the shared feed, in stream order) to its run's channel."""
-        if event.sequence is None or event.sequence <= self._last_sequence:
+    def dispatch(self, event: StoredEvent) -> None:
+        """Hand one live event (from the shared watch, in stream order) to its run's channel."""
+        if event.sequence <= self._last_sequence:
             return
         self._last_sequence = event.sequence
         channel = self._channels.get(event.run_id)
@@ -265,10 +253,10 @@ class Hub:
             if self._channels.get(channel.run_id) is channel:
                 del self._channels[channel.run_id]
         else:
-            for event in history:
-                channel.append(event)
-            for event in sorted(channel.pending, key=lambda e: e.sequence or 0):
-                channel.append(event)
+            for event in history:  # validated Events, read once per run: stored alike
+                channel.append(StoredEvent.of(event))
+            for stored in sorted(channel.pending, key=lambda e: e.sequence):
+                channel.append(stored)
             channel.pending.clear()
             channel.loading = False
         finally:

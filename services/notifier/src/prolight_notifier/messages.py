@@ -27,15 +27,15 @@ Without a `run.created` in the history (a stream trimmed by age), planned = task
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
-from websockets.frames import Frame, Opcode
+import pydantic_core
+from pydantic import ValidationError
 
 from prolight.api import queued_steps
-from prolight.events import ArtifactReady, Event, RunCreated
+from prolight.bus import StoredEvent
+from prolight.events import RunOptions
 from prolight.subjects import EventType
 
 __all__ = [
@@ -45,6 +45,7 @@ __all__ = [
     "RunProgress",
     "artifact_urls",
     "render_message",
+    "text_frame",
 ]
 
 TERMINAL_TYPES = frozenset({EventType.RUN_COMPLETED, EventType.RUN_FAILED, EventType.RUN_CANCELLED})
@@ -65,14 +66,15 @@ class RunProgress:
     finished: set[str] = field(default_factory=set)
     value: float = 0.0
 
-    def observe(self, event: Event) -> float:
+    def observe(self, event: StoredEvent) -> float:
         """Account for `event`; returns the progress after it."""
-        if isinstance(event.payload, RunCreated):
-            self.planned = max(self.planned, queued_steps(event.payload.options))
-        if event.task_id is not None and event.type.startswith("task."):
-            self.seen.add(event.task_id)
+        if event.type == EventType.RUN_CREATED:
+            self.planned = max(self.planned, _planned_tasks(event.payload))
+        task_id = event.task_id
+        if task_id is not None and event.type.startswith("task."):
+            self.seen.add(task_id)
             if event.type in (EventType.TASK_COMPLETED, EventType.TASK_FAILED):
-                self.finished.add(event.task_id)
+                self.finished.add(task_id)
         if event.type == EventType.RUN_COMPLETED:
             self.value = 1.0
         elif event.type not in TERMINAL_TYPES:
@@ -83,41 +85,73 @@ class RunProgress:
         return self.value
 
 
+def _planned_tasks(created: dict[str, Any]) -> int:
+    """`queued_steps` of a run.created payload's options (0 when they are not valid options)."""
+    try:
+        return queued_steps(RunOptions.model_validate(created.get("options")))
+    except ValidationError:
+        return 0
+
+
 def artifact_urls(gateway_url: str, artifact_id: str) -> tuple[str, str]:
     """(download URL, thumbnail URL) of an artifact on the gateway at `gateway_url`."""
     url = f"{gateway_url.rstrip('/')}/api/artifacts/{artifact_id}"
     return url, f"{url}?size={THUMBNAIL_SIZE}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Message:
-    """One event rendered for clients: its sequence, type and JSON text (built once per event
-    and shared by every client of the run)."""
+    """One event rendered for clients, built once per event and shared by every client of the
+    run: its sequence, type, JSON `text`, and `frame` — the text as one complete WebSocket text
+    frame (server to client: unmasked, no extension), written as is to every socket. A run's
+    messages are kept while it has clients, so each is one slotted object, no more."""
 
     sequence: int
     type: EventType
     text: str
+    frame: bytes
+
+    @classmethod
+    def of(cls, sequence: int, type: EventType, text: str) -> Message:
+        """The message carrying `text`, its frame encoded."""
+        return cls(sequence, type, text, text_frame(text.encode()))
 
     @property
     def terminal(self) -> bool:
         """True when the run ends with this event."""
         return self.type in TERMINAL_TYPES
 
-    @cached_property
-    def frame(self) -> bytes:
-        """`text` as one complete WebSocket text frame (server to client: unmasked, no
-        extension), encoded on first use and then written as is to every socket of the run."""
-        return Frame(Opcode.TEXT, self.text.encode()).serialize(mask=False, extensions=[])
+
+def text_frame(payload: bytes) -> bytes:
+    """One final, unmasked text frame carrying `payload` (RFC 6455 §5.2): the head is two bytes,
+    then a 16- or 64-bit length past 125 bytes. Built here rather than by `websockets`, whose
+    general frame writer cost as much as the rest of rendering the message."""
+    size = len(payload)
+    if size < 126:
+        head = bytes((0x81, size))
+    elif size < 1 << 16:
+        head = bytes((0x81, 126)) + size.to_bytes(2, "big")
+    else:
+        head = bytes((0x81, 127)) + size.to_bytes(8, "big")
+    return head + payload
 
 
-def render_message(event: Event, progress: float, gateway_url: str) -> Message:
-    """The client message for `event` (module docstring); `event.sequence` must be set."""
-    if event.sequence is None:
-        raise ValueError("only delivered events (with a stream sequence) can be sent")
-    body: dict[str, Any] = event.model_dump(mode="json", exclude={"traceparent"})
-    body["progress"] = progress
-    if isinstance(event.payload, ArtifactReady):
-        body["artifact_url"], body["thumbnail_url"] = artifact_urls(
-            gateway_url, event.payload.artifact_id
-        )
-    return Message(event.sequence, event.type, json.dumps(body, separators=(",", ":")))
+def render_message(event: StoredEvent, progress: float, gateway_url: str) -> Message:
+    """The client message for `event` (module docstring): its stored JSON object without
+    `traceparent`, with its `sequence`, the run's `progress` and, for an artifact, its links;
+    written once, by pydantic-core, for every client of the run."""
+    body = event.body
+    message: dict[str, Any] = {
+        "event_id": body["event_id"],
+        "type": body["type"],
+        "run_id": body["run_id"],
+        "task_id": body["task_id"],
+        "occurred_at": body["occurred_at"],
+        "sequence": event.sequence,
+        "payload": body["payload"],
+        "progress": progress,
+    }
+    artifact_id = event.payload.get("artifact_id")
+    if event.type == EventType.ARTIFACT_READY and isinstance(artifact_id, str):
+        message["artifact_url"], message["thumbnail_url"] = artifact_urls(gateway_url, artifact_id)
+    return Message.of(event.sequence, event.type, pydantic_core.to_json(message).decode())

@@ -84,7 +84,8 @@ async def _push(push: FramePush, subscriber: Subscriber) -> tuple[int, str]:
         if subscriber.evicted:  # also while the socket takes nothing: its queue is dropped
             outcome.set_result((CLOSE_TOO_SLOW, _too_slow(subscriber.last_sequence)))
             return
-        while push.writable:
+        # `queued` first: after the one frame of a live event, no second look at the socket.
+        while subscriber.queued and push.writable:
             message = subscriber.next_nowait()
             if message is None:
                 return

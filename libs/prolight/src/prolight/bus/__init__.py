@@ -17,10 +17,12 @@ The cost is that FastStream's AsyncAPI generation is not fed from handlers; the 
 Schemas come from `prolight.events` instead.
 
     Bus              connect, ensure_streams, ensure_consumer, publish, worker, dead_letters,
-                     history, feed                                         (client.py)
+                     history, created, feed, watch                         (client.py)
     PullWorker       the fetch/dispatch/ack loop; Delivery is what a handler gets (worker.py)
     DeadLetter       a message that exhausted MaxDeliver                  (dead_letters.py)
     EventFeed        a live, ordered, resumable event stream              (history.py)
+    EventWatch       the same, handed to a callback as StoredEvents       (history.py)
+    StoredEvent      an event as the stream holds it, shape-checked only  (stored.py)
     ConsumerSettings ack wait, max deliver, batching, retries             (streams.py)
     BusError …       the exceptions, nats errors mapped at this boundary  (errors.py)
 """
@@ -34,7 +36,8 @@ from prolight.bus.errors import (
     BusUnavailableError,
     MalformedEventError,
 )
-from prolight.bus.history import EventFeed
+from prolight.bus.history import EventFeed, EventWatch
+from prolight.bus.stored import StoredEvent
 from prolight.bus.streams import DUPLICATE_WINDOW_S, PIPELINE_STREAMS, ConsumerSettings
 from prolight.bus.worker import Delivery, PullWorker
 
@@ -51,7 +54,9 @@ __all__ = [
     "DeadLetter",
     "Delivery",
     "EventFeed",
+    "EventWatch",
     "MalformedEventError",
     "PublishResult",
     "PullWorker",
+    "StoredEvent",
 ]

@@ -29,7 +29,15 @@ from nats.js.api import ConsumerConfig, StreamConfig
 
 from prolight.bus.dead_letters import DeadLetter, dead_letter_worker
 from prolight.bus.errors import BusUnavailableError, nats_errors, translate
-from prolight.bus.history import EventFeed, open_feed, read_created, read_history
+from prolight.bus.history import (
+    EventFeed,
+    EventWatch,
+    open_feed,
+    open_watch,
+    read_created,
+    read_history,
+)
+from prolight.bus.stored import StoredEvent
 from prolight.bus.streams import ConsumerSettings, stream_configs
 from prolight.bus.worker import Delivery, PullWorker, event_worker
 from prolight.closing import AsyncClosing
@@ -288,3 +296,13 @@ class Bus(AsyncClosing):
         (or use `async with`) when done.
         """
         return await open_feed(self._js, run_id, after_sequence=after_sequence)
+
+    async def watch(
+        self, on_event: Callable[[StoredEvent], None], *, after_sequence: int | None = None
+    ) -> EventWatch:
+        """Call `on_event` with every event of every run as the stream stores it (checked for
+        shape, its payload not validated: see `StoredEvent`), in stream order, each once: the
+        stored ones after `after_sequence` first (None: only those published from now), then
+        live. For consumers that forward events; the connection's reader calls back, no task
+        wakes up per event, so `on_event` must be quick and must not raise. Close it when done."""
+        return await open_watch(self._js, on_event, after_sequence=after_sequence)

@@ -1,5 +1,5 @@
-"""Reading the events stream back: one run's stored history, its `run.created`, and a live feed
-that resumes.
+"""Reading the events stream back: one run's stored history, its `run.created`, and live feeds
+that resume — one to await event by event (`EventFeed`), one that calls back (`EventWatch`).
 
 Both use server-side ephemeral consumers filtered on `prolight.*.*.<run_id>` (or on every event)
 and starting after a given stream sequence, so a client that saw event N asks for "after N" and
@@ -12,16 +12,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from typing import Self
 
 import nats.errors
 import nats.js.errors
+from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from pydantic import ValidationError
 
 from prolight.bus.errors import BusTimeoutError, MalformedEventError, nats_errors, translate
-from prolight.bus.worker import decode_event
+from prolight.bus.stored import StoredEvent
+from prolight.bus.worker import delivery_of
 from prolight.closing import AsyncClosing
 from prolight.events import Event
 from prolight.subjects import (
@@ -32,7 +35,7 @@ from prolight.subjects import (
     run_history_filter,
 )
 
-__all__ = ["EventFeed", "open_feed", "read_created", "read_history"]
+__all__ = ["EventFeed", "EventWatch", "open_feed", "open_watch", "read_created", "read_history"]
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +85,7 @@ async def read_history(
                 for msg in msgs:
                     remaining = msg.metadata.num_pending or 0
                     try:
-                        events.append((await decode_event(msg)).event)
+                        events.append(delivery_of(msg).event)
                     except MalformedEventError as exc:
                         log.warning("skipping in history: %s", exc)
         finally:
@@ -138,7 +141,7 @@ class EventFeed(AsyncClosing):
             if not msg.data and msg.headers and "Status" in msg.headers:
                 continue  # heartbeat or flow control that reached us: not an event
             try:
-                return (await decode_event(msg)).event
+                return delivery_of(msg).event
             except MalformedEventError as exc:
                 log.warning("skipping in feed: %s", exc)
 
@@ -174,3 +177,52 @@ async def open_feed(
             config=ConsumerConfig(opt_start_seq=start),
         )
     return EventFeed(sub, description)
+
+
+class EventWatch(AsyncClosing):
+    """A live, ordered stream of stored events handed to a callback (see `Bus.watch`); close it
+    when done. The same ordered push consumer as `EventFeed`, without a task per event."""
+
+    def __init__(self, sub: JetStreamContext.PushSubscription) -> None:
+        self._sub = sub
+        self._closed = False
+
+    @property
+    def closed(self) -> bool:
+        """True once `close` was called."""
+        return self._closed
+
+    async def close(self) -> None:
+        """Stop the callbacks; the server drops the consumer."""
+        if not self._closed:
+            self._closed = True
+            with contextlib.suppress(nats.errors.Error, OSError):
+                await self._sub.unsubscribe()
+
+
+async def open_watch(
+    js: JetStreamContext, on_event: Callable[[StoredEvent], None], *, after_sequence: int | None
+) -> EventWatch:
+    """An `EventWatch` of every run's events; see `Bus.watch`."""
+    policy, start = _start(after_sequence)
+
+    async def deliver(msg: Msg) -> None:
+        if not msg.data and msg.headers and "Status" in msg.headers:
+            return  # heartbeat or flow control that reached us: not an event
+        try:
+            event = StoredEvent.from_message(msg)
+        except MalformedEventError as exc:
+            log.warning("skipping in watch: %s", exc)
+            return
+        on_event(event)
+
+    with nats_errors("watch the events of all runs"):
+        sub = await js.subscribe(
+            ALL_EVENTS,
+            stream=EVENTS_STREAM,
+            ordered_consumer=True,
+            deliver_policy=policy,
+            config=ConsumerConfig(opt_start_seq=start),
+            cb=deliver,
+        )
+    return EventWatch(sub)

@@ -34,7 +34,7 @@ from prolight.events import Event
 from prolight.metrics import CONSUMER_PENDING, HANDLER_ERRORS, observe_delivery
 from prolight.telemetry import TRACEPARENT, consumer_span
 
-__all__ = ["Delivery", "PullWorker", "decode_event", "event_worker"]
+__all__ = ["Delivery", "PullWorker", "decode_event", "delivery_of", "event_worker"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -64,6 +64,11 @@ class Delivery:
 
 
 async def decode_event(msg: Msg) -> Delivery:
+    """`delivery_of(msg)`, as the worker loop's `decode` (an awaitable)."""
+    return delivery_of(msg)
+
+
+def delivery_of(msg: Msg) -> Delivery:
     """The `Delivery` of a JetStream message; raises `MalformedEventError` for a bad body."""
     meta = msg.metadata
     try:

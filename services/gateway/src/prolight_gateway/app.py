@@ -28,8 +28,8 @@ def create_app(
 
     Each request runs in a span context that continues an incoming `traceparent`: FastAPI's
     server span when the global tracer provider (or `tracer_provider`, when given) records
-    spans, else `TraceContextMiddleware`'s; the bus copies that context into every event it
-    publishes.
+    spans, else one the edge gives it (`prolight_gateway.edge`); the bus copies that context
+    into every event it publishes.
     """
 
     @asynccontextmanager

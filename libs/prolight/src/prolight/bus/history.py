@@ -1,10 +1,12 @@
 """Reading the events stream back: one run's stored history, its `run.created`, and live feeds
 that resume — one to await event by event (`EventFeed`), one that calls back (`EventWatch`).
 
-Both use server-side ephemeral consumers filtered on `prolight.*.*.<run_id>` (or on every event)
-and starting after a given stream sequence, so a client that saw event N asks for "after N" and
-gets exactly what it missed, in order. Task requests live in the work-queue stream and are gone
-once taken, so neither includes them; `task.started` and later events are all here.
+The history and the feeds use server-side ephemeral consumers filtered on
+`prolight.*.*.<run_id>` (or on every event) and starting after a given stream sequence, so a
+client that saw event N asks for "after N" and gets exactly what it missed, in order; the
+`run.created` is one direct read of its subject's last message. Task requests live in the
+work-queue stream and are gone once taken, so none of these includes them; `task.started` and
+later events are all here.
 """
 
 from __future__ import annotations

@@ -61,6 +61,7 @@ __all__ = [
     "RUNS",
     "TASK_SECONDS",
     "HttpMetricsMiddleware",
+    "MeteredSend",
     "ResponseMeter",
     "observe_delivery",
     "observe_notifier_delivery",
@@ -261,6 +262,34 @@ class ResponseMeter:
         """The app raised before answering: the server answers 500."""
         self._codes[5].inc()
 
+    def metering(self, send: _Send) -> MeteredSend:
+        """`send` for one request, metering its response as it begins; from now on."""
+        return MeteredSend(self, send)
+
+
+class MeteredSend:
+    """One request's ASGI `send` that meters the response when it begins (`ResponseMeter`)."""
+
+    __slots__ = ("_meter", "_send", "_started", "answered")
+
+    def __init__(self, meter: ResponseMeter, send: _Send) -> None:
+        self._meter = meter
+        self._send = send
+        self._started = time.perf_counter()
+        self.answered = False
+        """True once the response has begun."""
+
+    async def __call__(self, message: _Message) -> None:
+        if message["type"] == "http.response.start" and not self.answered:
+            self.answered = True
+            self._meter.answered(int(message["status"]), self._started)
+        await self._send(message)
+
+    def failed(self) -> None:
+        """The app raised: counted as the 500 the server answers, unless a response began."""
+        if not self.answered:
+            self._meter.unanswered()
+
 
 class HttpMetricsMiddleware:
     """Pure ASGI middleware that meters every HTTP response (`ResponseMeter`); WebSocket and
@@ -279,19 +308,9 @@ class HttpMetricsMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        start = time.perf_counter()
-        answered = False
-
-        async def timed_send(message: _Message) -> None:
-            nonlocal answered
-            if message["type"] == "http.response.start" and not answered:
-                answered = True
-                self._meter.answered(int(message["status"]), start)
-            await send(message)
-
+        metered = self._meter.metering(send)
         try:
-            await self.app(scope, receive, timed_send)
+            await self.app(scope, receive, metered)
         except BaseException:
-            if not answered:  # the server answers 500 for an app that raised before answering
-                self._meter.unanswered()
+            metered.failed()
             raise

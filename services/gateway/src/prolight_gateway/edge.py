@@ -24,7 +24,6 @@ own, after our JSON one has been sent.
 from __future__ import annotations
 
 import logging
-import time
 
 from opentelemetry import context as otel_context
 from starlette.exceptions import HTTPException
@@ -65,28 +64,18 @@ class EdgeMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = time.perf_counter()
-        answered = False
-
-        async def metered_send(message: Message) -> None:
-            nonlocal answered
-            if message["type"] == "http.response.start" and not answered:
-                answered = True
-                self._meter.answered(message["status"], started)
-            await send(message)
-
+        metered = self._meter.metering(send)
         token = (
             otel_context.attach(request_context(scope["headers"])) if self.trace_context else None
         )
         try:
             with request_scope():
                 try:
-                    await self._limited(scope, receive, metered_send)
+                    await self._limited(scope, receive, metered)
                 except Exception:
-                    await _last_resort(scope, receive, metered_send, answered=answered)
-        except BaseException:
-            if not answered:  # cancelled, or the 500 itself failed: the server answers 500
-                self._meter.unanswered()
+                    await _last_resort(scope, receive, metered, answered=metered.answered)
+        except BaseException:  # cancelled, or the 500 itself failed: the server answers 500
+            metered.failed()
             raise
         finally:
             if token is not None:

@@ -155,9 +155,7 @@ class Planner:
 
     async def _record(self, created: Event) -> None:
         """Store the run its `run.created` event describes, unless it is stored already."""
-        if await self.store.get_run(created.run_id) is not None:
-            return
-        with contextlib.suppress(AlreadyExistsError):  # another instance recorded it first
+        with contextlib.suppress(AlreadyExistsError):  # a redelivery, or another instance
             await self.store.create_run(created_run(created))
 
     async def _record_from_stream(self, run_id: str) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Self
 
 import nats.errors
@@ -114,17 +114,62 @@ async def read_created(js: JetStreamContext, run_id: str) -> Event | None:
     return event.model_copy(update={"sequence": msg.seq})
 
 
-class EventFeed(AsyncClosing):
+async def _subscribe_ordered(
+    js: JetStreamContext,
+    subject: str,
+    description: str,
+    *,
+    after_sequence: int | None,
+    cb: Callable[[Msg], Awaitable[None]] | None = None,
+) -> JetStreamContext.PushSubscription:
+    """An ordered push consumer on `subject` from `after_sequence` (None: from now): the client
+    library recreates it after a gap or a reconnect, so events arrive once each and in order."""
+    policy, start = _start(after_sequence)
+    with nats_errors(f"subscribe to events of {description}"):
+        return await js.subscribe(
+            subject,
+            stream=EVENTS_STREAM,
+            ordered_consumer=True,
+            deliver_policy=policy,
+            config=ConsumerConfig(opt_start_seq=start),
+            cb=cb,
+        )
+
+
+def _is_control(msg: Msg) -> bool:
+    """True for a heartbeat or flow-control message that reached us: not an event."""
+    return not msg.data and bool(msg.headers) and "Status" in (msg.headers or {})
+
+
+class _OrderedSubscription(AsyncClosing):
+    """What the feed and the watch share: their subscription, and closing it."""
+
+    def __init__(self, sub: JetStreamContext.PushSubscription) -> None:
+        self._sub = sub
+        self._closed = False
+
+    @property
+    def closed(self) -> bool:
+        """True once `close` was called."""
+        return self._closed
+
+    async def close(self) -> None:
+        """Stop receiving; the server drops the consumer."""
+        if not self._closed:
+            self._closed = True
+            with contextlib.suppress(nats.errors.Error, OSError):
+                await self._sub.unsubscribe()
+
+
+class EventFeed(_OrderedSubscription):
     """A live, ordered stream of events; iterate with `async for` or call `next(timeout)`.
 
-    Backed by an ordered push consumer: the client library recreates it after a gap or a
-    reconnect, so events arrive once each and in stream order. Close it when done.
+    Backed by an ordered push consumer (`_subscribe_ordered`). Close it when done.
     """
 
     def __init__(self, sub: JetStreamContext.PushSubscription, description: str) -> None:
-        self._sub = sub
+        super().__init__(sub)
         self._description = description
-        self._closed = False
 
     async def next(self, timeout: float | None = None) -> Event:
         """The next event; waits up to `timeout` seconds (None: forever), then `BusTimeoutError`."""
@@ -140,8 +185,8 @@ class EventFeed(AsyncClosing):
                 ) from exc
             except (nats.errors.Error, OSError) as exc:
                 raise translate(exc, f"read {self._description}") from exc
-            if not msg.data and msg.headers and "Status" in msg.headers:
-                continue  # heartbeat or flow control that reached us: not an event
+            if _is_control(msg):
+                continue
             try:
                 return delivery_of(msg).event
             except MalformedEventError as exc:
@@ -155,62 +200,30 @@ class EventFeed(AsyncClosing):
             raise StopAsyncIteration
         return await self.next()
 
-    async def close(self) -> None:
-        """Stop receiving; the server drops the consumer."""
-        if not self._closed:
-            self._closed = True
-            with contextlib.suppress(nats.errors.Error, OSError):
-                await self._sub.unsubscribe()
-
 
 async def open_feed(
     js: JetStreamContext, run_id: str | None, *, after_sequence: int | None
 ) -> EventFeed:
     """An `EventFeed` of one run (or of all runs); see `Bus.feed`."""
-    policy, start = _start(after_sequence)
     subject = run_history_filter(run_id) if run_id is not None else ALL_EVENTS
     description = f"run {run_id}" if run_id else "all runs"
-    with nats_errors(f"subscribe to events of {description}"):
-        sub = await js.subscribe(
-            subject,
-            stream=EVENTS_STREAM,
-            ordered_consumer=True,
-            deliver_policy=policy,
-            config=ConsumerConfig(opt_start_seq=start),
-        )
+    sub = await _subscribe_ordered(js, subject, description, after_sequence=after_sequence)
     return EventFeed(sub, description)
 
 
-class EventWatch(AsyncClosing):
+class EventWatch(_OrderedSubscription):
     """A live, ordered stream of stored events handed to a callback (see `Bus.watch`); close it
     when done. The same ordered push consumer as `EventFeed`, without a task per event."""
-
-    def __init__(self, sub: JetStreamContext.PushSubscription) -> None:
-        self._sub = sub
-        self._closed = False
-
-    @property
-    def closed(self) -> bool:
-        """True once `close` was called."""
-        return self._closed
-
-    async def close(self) -> None:
-        """Stop the callbacks; the server drops the consumer."""
-        if not self._closed:
-            self._closed = True
-            with contextlib.suppress(nats.errors.Error, OSError):
-                await self._sub.unsubscribe()
 
 
 async def open_watch(
     js: JetStreamContext, on_event: Callable[[StoredEvent], None], *, after_sequence: int | None
 ) -> EventWatch:
     """An `EventWatch` of every run's events; see `Bus.watch`."""
-    policy, start = _start(after_sequence)
 
     async def deliver(msg: Msg) -> None:
-        if not msg.data and msg.headers and "Status" in msg.headers:
-            return  # heartbeat or flow control that reached us: not an event
+        if _is_control(msg):
+            return
         try:
             event = StoredEvent.from_message(msg)
         except MalformedEventError as exc:
@@ -218,13 +231,7 @@ async def open_watch(
             return
         on_event(event)
 
-    with nats_errors("watch the events of all runs"):
-        sub = await js.subscribe(
-            ALL_EVENTS,
-            stream=EVENTS_STREAM,
-            ordered_consumer=True,
-            deliver_policy=policy,
-            config=ConsumerConfig(opt_start_seq=start),
-            cb=deliver,
-        )
+    sub = await _subscribe_ordered(
+        js, ALL_EVENTS, "all runs", after_sequence=after_sequence, cb=deliver
+    )
     return EventWatch(sub)

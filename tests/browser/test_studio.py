@@ -285,6 +285,9 @@ def test_past_runs_show_thumbnails_and_open(studio: Any, shot: Any, stack: Stack
             break
         studio.wait_for_timeout(1000)
     expect(item).to_contain_text("completed")
+    # The thumbnail's src is set once the run's status has been read: an img without one is
+    # `complete` at once, with no pixels. Wait for the src, then for the image itself.
+    expect(item.locator("img")).to_have_attribute("src", re.compile(r"^blob:|/api/artifacts/"))
     expect(item.locator("img")).to_have_js_property("complete", True)
     assert item.locator("img").evaluate("i => i.naturalWidth") > 0
     shot(studio, "10-past-runs")

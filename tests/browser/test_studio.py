@@ -138,9 +138,9 @@ def test_moving_the_key_light_changes_the_ratio(studio: Any, shot: Any) -> None:
 def test_an_api_error_is_shown_next_to_its_field(studio: Any, shot: Any) -> None:
     _apply_preset(studio, "loop", "Loop")
     power = studio.locator("#f-lighting-key-intensity")
-    power.fill("1.5")
+    power.fill("2.5")  # past the ceiling: one stop over full power
     error = studio.locator("[data-error-for='lighting.key.intensity']").first
-    expect(error).to_have_text("must be at most 1")
+    expect(error).to_have_text("must be at most 2")
     expect(power).to_have_attribute("aria-invalid", "true")
     shot(studio, "04-field-error")
     power.fill("0.8")

@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import secrets
 import socket
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+import websockets
 
 from prolight.stack import SERVICE_PORTS
 
-__all__ = ["CLI_TIMEOUT_S", "PROLIGHT", "free_port", "prolight", "stack_env"]
+__all__ = [
+    "CLI_TIMEOUT_S",
+    "PROLIGHT",
+    "RUN_TIMEOUT_S",
+    "finished",
+    "free_port",
+    "prolight",
+    "stack_env",
+]
+
+RUN_TIMEOUT_S = 120.0
 
 CLI_TIMEOUT_S = 180
 PROLIGHT = Path(sys.executable).with_name("prolight")  # the console script beside this python
@@ -51,3 +66,17 @@ def stack_env(root: Path) -> dict[str, str]:
         }
     )
     return env
+
+
+async def finished(ws_url: str, timeout: float = RUN_TIMEOUT_S) -> dict[str, Any]:
+    """The run's terminal message, read from its WebSocket (closed by the server after it)."""
+    last: dict[str, Any] = {}
+
+    async def read() -> None:
+        nonlocal last
+        async with websockets.connect(ws_url, max_size=2**22) as socket:
+            async for raw in socket:
+                last = json.loads(raw)
+
+    await asyncio.wait_for(read(), timeout)
+    return last

@@ -3,7 +3,6 @@ WebSocket, and through the CLI as a user runs it (`prolight refine`, `prolight i
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import io
 import json
@@ -14,8 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-import websockets
-from e2e_kit import prolight
+from e2e_kit import finished, prolight
 
 from prolight.hashing import prompt_hash
 from prolight.presets import get_preset
@@ -24,22 +22,6 @@ from prolight.schema import Direction, FiboPrompt, Role
 from prolight.stack import Stack
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-
-RUN_TIMEOUT_S = 120.0
-
-
-async def finished(ws_url: str) -> dict[str, Any]:
-    """The run's terminal message, read from its WebSocket (closed by the server after it)."""
-    last: dict[str, Any] = {}
-
-    async def read() -> None:
-        nonlocal last
-        async with websockets.connect(ws_url, max_size=2**22) as socket:
-            async for raw in socket:
-                last = json.loads(raw)
-
-    await asyncio.wait_for(read(), RUN_TIMEOUT_S)
-    return last
 
 
 async def completed_run(client: httpx.AsyncClient, path: str, body: dict[str, Any]) -> Any:

@@ -83,6 +83,7 @@ def test_up_starts_the_stack_and_ctrl_c_stops_every_process(tmp_path: Path) -> N
         assert f"Studio     {gateway}/" in banner
         assert f"{gateway}/docs" in banner
         assert f"http://127.0.0.1:{env['PROLIGHT_NOTIFIER_PORT']}" in banner
+        assert f"evaluator  http://127.0.0.1:{env['PROLIGHT_EVALUATOR_HEALTH_PORT']}" in banner
         assert "curl" in banner
         assert "nats-server: started" in banner
         assert "PROLIGHT_STREAM_TOKEN_SECRET was made" in banner

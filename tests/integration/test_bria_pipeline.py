@@ -5,6 +5,7 @@ appearing in logs, events, the store, the blobs or the gateway's answers."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import signal
 from collections.abc import AsyncIterator
@@ -15,6 +16,7 @@ import httpx
 import pytest
 from prometheus_client import REGISTRY
 
+from prolight.bria_fibo import DEFAULT_NEGATIVE_PROMPT
 from prolight.events import TaskFailed
 from prolight.external.fakes import FakeBria, serve
 from prolight.render import render
@@ -77,9 +79,16 @@ async def test_a_bria_run_completes_and_its_images_carry_brias_seed_and_prompt(
         assert report["request_id"] in bria.jobs
         assert report["seed"] == image.seed
         assert report["structured_prompt"]["aesthetics"]["aesthetic_score"] == "very high"
-        assert image.model == "bria-fibo@steps50-cfg5"
+        assert image.model.startswith("bria-fibo@steps50-cfg5-neg")  # FIBO's negative prompt
         assert await pipeline.blobs.get(image.sha256) == bria.image
     assert bria.submits == 2
+    for job in bria.jobs.values():  # FIBO's order and default negative prompt, integer guidance
+        assert list(json.loads(job.body["structured_prompt"]))[:2] == [
+            "short_description",
+            "objects",
+        ]
+        assert job.body["negative_prompt"] == DEFAULT_NEGATIVE_PROMPT
+        assert job.body["guidance_scale"] == 5
 
     tasks = [t for t in await pipeline.store.list_tasks("run-bria") if t.tool == Tool.GENERATE]
     assert [t.result["cost_usd"] for t in tasks if t.result] == [0.04, 0.04]
@@ -143,9 +152,9 @@ async def test_a_second_identical_bria_run_is_served_from_the_cache(
             "BRIA refused the request: 422: Content moderation: the prompt was flagged",
             id="422-moderation",
         ),
-        pytest.param({"submit": ["503"] * 10}, "BRIA answered 503", id="5xx-exhausted"),
+        pytest.param({"status": ["503"] * 10}, "BRIA answered 503", id="5xx-exhausted"),
         pytest.param(
-            {"outcome": "ERROR"}, "BRIA could not generate the image: GEN_FAILED", id="error"
+            {"outcome": "ERROR"}, "BRIA could not generate the image: 500: generation", id="error"
         ),
         pytest.param({"outcome": "UNKNOWN"}, "reported status UNKNOWN 3 times", id="unknown"),
     ],
@@ -171,18 +180,47 @@ async def test_a_bria_failure_fails_the_task_with_a_readable_reason(
     assert (await pipeline.store.get_run("run-fail")).cost_usd == 0  # nothing billed
 
 
+@pytest.mark.parametrize(
+    ("trouble", "cause"),
+    [
+        pytest.param("accept:503", "BRIA answered 503", id="accepted-then-5xx"),
+        pytest.param("accept:hang", "did not answer in time (ReadTimeout)", id="read-timeout"),
+    ],
+)
+async def test_a_submit_bria_may_have_taken_fails_the_task_without_a_second_one(
+    pipeline: Pipeline, bria: FakeBria, trouble: str, cause: str
+) -> None:
+    bria.script["submit"] = [trouble] * 10
+    await pipeline.start_all()
+    await pipeline.submit("run-doubt", num_results=1, seed=1)
+
+    failed = await pipeline.wait_for("run-doubt", EventType.TASK_FAILED, timeout=60)
+    done = await pipeline.finish("run-doubt", timeout=60)
+
+    assert isinstance(failed.payload, TaskFailed)
+    assert failed.payload.reason.startswith("BRIA may have accepted the generation request")
+    assert cause in failed.payload.reason
+    assert "try again later" in failed.payload.reason
+    assert done.type == EventType.RUN_FAILED
+    assert sum(r.method == "POST" for r in bria.requests) == 1  # one submit, never two
+    assert bria.submits == 1
+    run = await pipeline.store.get_run("run-doubt")
+    assert run.cost_usd == pytest.approx(0.04)  # BRIA may bill it: counted
+    assert [c["state"] for c in run.costs.values()] == ["unconfirmed"]
+
+
 async def test_the_circuit_breaker_is_reported_in_the_runs_events(
     pipeline: Pipeline, bria: FakeBria
 ) -> None:
     pipeline.env["PROLIGHT_BRIA_BREAKER_THRESHOLD"] = "2"
-    bria.script["submit"] = ["500"] * 10
+    bria.script["status"] = ["500"] * 10
     await pipeline.start_all()
     await pipeline.submit("run-breaker", num_results=1, seed=1)
 
     failed = await pipeline.wait_for("run-breaker", EventType.TASK_FAILED, timeout=60)
 
     assert "circuit breaker is open" in failed.payload.reason
-    assert len(bria.requests) == 2
+    assert len(bria.requests) == 1 + 2  # the submit, then two polls that opened it
 
 
 async def test_the_budget_stops_generation_with_budget_exhausted(

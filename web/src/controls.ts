@@ -152,7 +152,7 @@ export class Controls {
         this.field({ path: p("direction.elevation"), label: "Height", unit: "° (+ above eyes)", kind: "number", min: -90, max: 90, step: 5 }),
       ),
       this.field({ path: p("distance"), label: "Distance", unit: "m", kind: "number", min: 0.05, max: 30, step: 0.05, slider: { min: 0.3, max: 6, step: 0.05 } }),
-      this.field({ path: p("intensity"), label: "Power", unit: "(0–1 of full)", kind: "number", min: 0, max: 1, step: 0.01, slider: { min: 0, max: 1, step: 0.01 } }),
+      this.field({ path: p("intensity"), label: "Power", unit: "(0–1 of full, up to 2 past it)", kind: "number", min: 0, max: 2, step: 0.01, slider: { min: 0, max: 1, step: 0.01 } }),
       this.field({ path: p("kelvin"), label: "Colour", unit: "K", kind: "number", min: 1000, max: 20000, step: 100, slider: { min: 2000, max: 10000, step: 100 } }),
       this.field({ path: p("softness"), label: "Softness", unit: "(0 hard – 1 soft)", kind: "number", min: 0, max: 1, step: 0.05, slider: { min: 0, max: 1, step: 0.05 } }),
       this.field({ path: p("modifier"), label: "Modifier", kind: "select", options: MODIFIERS }),

@@ -20,7 +20,7 @@ interface RefineAccepted extends Accepted {
   notes?: string[];
   ignored?: string[];
 }
-interface ArtifactOut { id: string; url: string; type: string; seed: number | null; scores: Record<string, number> | null }
+interface ArtifactOut { id: string; url: string; type: string; kind: string; seed: number | null; scores: Record<string, number> | null }
 interface StepOut { id: string; tool: string; status: string; error: string | null; result: Record<string, unknown> | null }
 interface StatusOut {
   run_id: string; status: string; progress: number; steps: StepOut[]; artifacts: ArtifactOut[];
@@ -154,7 +154,8 @@ class RunView {
     const line = byId("run-state");
     line.dataset.status = status;
     const words: Record<string, string> = {
-      created: "Queued", planning: "Planning", running: "Rendering and scoring", completed: "Done",
+      created: "Queued", planning: "Planning", running: "Rendering and scoring",
+      in_progress: "Rendering and scoring", completed: "Done",
       failed: "Failed", cancelled: "Cancelled",
     };
     line.textContent = `${words[status] ?? status}${detail ? ` — ${detail}` : ""}`;
@@ -300,8 +301,8 @@ class RunView {
     }
     const files: Record<string, string> = {};
     for (const a of s.artifacts) {
-      if (a.type === "image") this.addCandidate(a.id, a.seed, a.scores?.final);
-      else files[a.type] = a.id;
+      if (a.kind === "image") this.addCandidate(a.id, a.seed, a.scores?.final);
+      else files[a.kind] = a.id;
     }
     const best = (s.result?.best_artifact_id as string | undefined) ?? null;
     if (best) files.chosen = best;

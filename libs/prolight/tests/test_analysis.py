@@ -249,7 +249,7 @@ def test_warm_mood_under_daylight_balance() -> None:
 def test_wide_fov_on_a_portrait_lens_is_flagged() -> None:
     setup = _setup(
         {"key": {"intensity": 0.6, "direction": "45 degrees camera-right"}},
-        camera={"fov": 65, "lens_type": "portrait"},
+        camera={"fov": "65°", "lens_type": "portrait"},
     )
     analysis = analyze(setup)
     assert any("fov" in w for w in analysis.warnings)

@@ -1,56 +1,96 @@
-"""Canonical prompt → BRIA FIBO structured prompt: complete, precise, deterministic."""
+"""Canonical prompt → BRIA FIBO structured prompt: complete, precise, deterministic, and in
+FIBO's own form (field order, no empty value, quality scores, checked against its schema)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
-from prolight.bria_prompt import to_bria_structured_prompt
+from prolight.bria_fibo import FIELD_ORDER, FiboStructuredPrompt
+from prolight.bria_prompt import to_bria_structured_prompt, to_fibo_prompt
 from prolight.presets import PRESETS
 from prolight.schema import FiboPrompt
 
-REQUIRED_KEYS = {
-    "short_description",
-    "objects",
-    "background_setting",
-    "lighting",
-    "aesthetics",
-    "photographic_characteristics",
-    "style_medium",
-    "context",
-    "artistic_style",
-}
+SENT_KEYS = [k for k in FIELD_ORDER if k != "text_render"]  # we render no text
 
 
 def _prompt(name: str) -> FiboPrompt:
     return FiboPrompt(scene=PRESETS[name].setup)
 
 
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v)
+
+
 @pytest.mark.parametrize("name", list(PRESETS))
 def test_shape_follows_fibo(name: str) -> None:
     out = to_bria_structured_prompt(_prompt(name))
-    assert set(out) == REQUIRED_KEYS
-    assert set(out["lighting"]) == {"conditions", "direction", "shadows"}
-    assert set(out["aesthetics"]) == {"composition", "color_scheme", "mood_atmosphere"}
-    assert set(out["photographic_characteristics"]) == {
+    assert list(out) == SENT_KEYS  # FIBO's order, not sorted
+    assert list(out["lighting"]) == ["conditions", "direction", "shadows"]
+    assert out["aesthetics"] == {
+        **{k: out["aesthetics"][k] for k in ("composition", "color_scheme", "mood_atmosphere")},
+        "preference_score": "very high",
+        "aesthetic_score": "very high",
+    }
+    assert list(out["photographic_characteristics"]) == [
         "depth_of_field",
         "focus",
         "camera_angle",
         "lens_focal_length",
-    }
+    ]
     assert 1 <= len(out["objects"]) <= 5
     for obj in out["objects"]:
-        assert {"description", "location", "relationship"} <= set(obj)
+        assert list(obj)[:3] == ["description", "location", "relationship"]
+    assert out["style_medium"] == "photograph"
     assert len(out["artistic_style"].split()) <= 3
-    json.dumps(out)  # JSON-able
+    assert all(text.strip() for text in _strings(out))  # no empty string anywhere
+    assert FiboStructuredPrompt.check_json(json.dumps(out)).as_dict() == out
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_the_json_sent_is_in_fibos_order(name: str) -> None:
+    text = to_fibo_prompt(_prompt(name)).to_json()
+    assert list(json.loads(text)) == SENT_KEYS
+    assert text != json.dumps(json.loads(text), sort_keys=True)
 
 
 @pytest.mark.parametrize("name", list(PRESETS))
 def test_deterministic(name: str) -> None:
-    a = json.dumps(to_bria_structured_prompt(_prompt(name)), sort_keys=True)
-    b = json.dumps(to_bria_structured_prompt(_prompt(name).model_copy(deep=True)), sort_keys=True)
+    a = to_fibo_prompt(_prompt(name)).to_json()
+    b = to_fibo_prompt(_prompt(name).model_copy(deep=True)).to_json()
     assert a == b
+
+
+def test_blank_texts_are_filled_not_sent_empty() -> None:
+    # model_copy does not validate: these are the blanks a prompt could carry to us.
+    setup = PRESETS["loop"].setup
+    blank = setup.model_copy(
+        update={
+            "subject": setup.subject.model_copy(update={"description": "  "}),
+            "environment": "",
+            "style": " ",
+            "background": setup.background.model_copy(update={"type": ""}),
+            "camera": setup.camera.model_copy(update={"lens_type": ""}),
+        }
+    )
+    out = to_bria_structured_prompt(FiboPrompt(scene=PRESETS["loop"].setup).model_copy(
+        update={"scene": blank}
+    ))  # fmt: skip
+    assert all(text.strip() for text in _strings(out))
+    assert out["objects"][0]["description"] == "the sitter"
+    assert out["short_description"].startswith("the sitter in a photo studio, ")
+    assert out["background_setting"].startswith("seamless backdrop")
+    assert " mm prime lens " in out["photographic_characteristics"]["lens_focal_length"]
 
 
 def test_lighting_text_is_enough_to_rebuild_the_set() -> None:

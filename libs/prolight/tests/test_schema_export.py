@@ -40,7 +40,9 @@ def test_schemas_describe_the_models() -> None:
     assert {"intensity", "kelvin", "softness", "distance", "direction", "modifier"} <= set(
         light["properties"]
     )
-    assert light["properties"]["intensity"]["maximum"] == 1
+    assert (
+        light["properties"]["intensity"]["maximum"] == 2
+    )  # MAX_INTENSITY: one stop past full power
     prompt = schemas["fibo_prompt.json"]
     assert prompt["properties"]["schema_version"]["const"] == "fibo_v1"
     assert "scene" in prompt["required"]

@@ -1,12 +1,14 @@
 """The BRIA backend against the fake BRIA on a loopback port: the contract, every failure mode,
-idempotency, costs and the budget. No bus here (tests/integration/test_bria_pipeline.py)."""
+idempotency (a submit is never sent twice unless BRIA provably never got it), costs and the
+budget. No bus here (tests/integration/test_bria_pipeline.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import io
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,7 +18,8 @@ import pytest
 from PIL import Image
 
 from prolight.blobs import LocalArtifactStore
-from prolight.bria_prompt import to_bria_structured_prompt
+from prolight.bria_fibo import DEFAULT_NEGATIVE_PROMPT, FiboStructuredPrompt
+from prolight.bria_prompt import to_bria_structured_prompt, to_fibo_prompt
 from prolight.external import (
     AuthRejected,
     CallRecord,
@@ -27,12 +30,21 @@ from prolight.external import (
     RetryPolicy,
     Unavailable,
 )
-from prolight.external.fakes import FakeBria, serve
+from prolight.external.errors import Unreachable
+from prolight.external.fakes import FakeBria, free_port, serve
 from prolight.presets import get_preset
 from prolight.render import render
 from prolight.schema import FiboPrompt
+from prolight.settings import ConfigurationError
 from prolight.store import ArtifactRecord, RunRecord, SqliteRunStore
-from prolight_bria_generator.bria import BriaClient, BriaConfig
+from prolight_bria_generator import bria_backend
+from prolight_bria_generator.bria import (
+    BriaClient,
+    BriaConfig,
+    BriaRequestError,
+    GenerateRequest,
+    SubmitUnconfirmed,
+)
 from prolight_bria_generator.bria_backend import bria_model_id, generate_with_bria
 from prolight_bria_generator.costs import BudgetExhausted
 from prolight_bria_generator.settings import GeneratorSettings
@@ -86,6 +98,30 @@ def _settings(base_url: str, **overrides: Any) -> GeneratorSettings:
     return GeneratorSettings(**values)
 
 
+def _client(
+    http: httpx.AsyncClient,
+    url: str,
+    settings: GeneratorSettings,
+    sleep: Callable[[float], Awaitable[None]],
+) -> BriaClient:
+    return BriaClient(
+        http,
+        BriaConfig(
+            base_url=url,
+            token=TOKEN,
+            request_timeout_s=0.5,
+            poll_interval_s=0.001,
+            poll_max_interval_s=0.005,
+            poll_timeout_s=10,
+            unknown_limit=3,
+            price_usd=settings.bria_price_usd(),
+        ),
+        retry=RetryPolicy(attempts=4, base_s=0.001, cap_s=0.01),
+        breaker=CircuitBreaker("BRIA", threshold=5, cooldown_s=60),
+        sleep=sleep,
+    )
+
+
 @pytest.fixture
 async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
     fake = FakeBria(token=TOKEN, image=_png(), in_progress_polls=2)
@@ -101,28 +137,24 @@ async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
             slept.append(seconds)
             await asyncio.sleep(min(seconds, 0.05))
 
-        client = BriaClient(
-            http,
-            BriaConfig(
-                base_url=url,
-                token=TOKEN,
-                request_timeout_s=0.5,
-                poll_interval_s=0.001,
-                poll_max_interval_s=0.005,
-                poll_timeout_s=10,
-                unknown_limit=3,
-                price_usd=settings.bria_price_usd(),
-            ),
-            retry=RetryPolicy(attempts=4, base_s=0.001, cap_s=0.01),
-            breaker=CircuitBreaker("BRIA", threshold=5, cooldown_s=60),
-            sleep=sleep,
-        )
+        client = _client(http, url, settings, sleep)
         await store.create_run(RunRecord(run_id="r1"))
         yield Rig(fake, client, settings, store, LocalArtifactStore(tmp_path / "b"), slept=slept)
 
 
 def _endpoints(rig: Rig) -> list[str]:
     return [r.endpoint for r in rig.audited]
+
+
+def _posts(fake: FakeBria) -> int:
+    """Submit requests that reached the fake, accepted or not."""
+    return sum(r.method == "POST" for r in fake.requests)
+
+
+async def _entry(rig: Rig, task_id: str = "t1", run_id: str = "r1") -> dict[str, Any]:
+    run = await rig.store.get_run(run_id)
+    assert run is not None
+    return dict(run.costs[task_id])
 
 
 async def test_a_completed_job_is_downloaded_and_carries_brias_seed_and_prompt(rig: Rig) -> None:
@@ -135,16 +167,27 @@ async def test_a_completed_job_is_downloaded_and_carries_brias_seed_and_prompt(r
     assert report["request_id"] == "req-0001"
     assert report["seed"] == result["seed"] == 7
     assert report["structured_prompt"]["aesthetics"]["aesthetic_score"] == "very high"
-    assert report["structured_prompt"]["lighting"] == to_bria_structured_prompt(PROMPT)["lighting"]
-    assert result["model"] == bria_model_id(rig.settings) == "bria-fibo@steps50-cfg5"
+    assert report["structured_prompt"] == to_bria_structured_prompt(PROMPT)
+    model = bria_model_id(rig.settings, DEFAULT_NEGATIVE_PROMPT)
+    assert result["model"] == model
+    assert model.startswith("bria-fibo@steps50-cfg5-neg")
     assert result["cost_usd"] == pytest.approx(0.04)
     assert await rig.blobs.get(result["sha256"]) == rig.fake.image
     assert (result["width"], result["height"]) == (64, 80)
 
-    # The documented request: structured prompt as a JSON string, our seed and aspect ratio.
+    # The documented request: FIBO's structured prompt as a JSON string in FIBO's field order
+    # (not sorted), FIBO's negative prompt for a photograph, integer guidance.
     body = rig.fake.jobs["req-0001"].body
-    assert json.loads(body["structured_prompt"]) == to_bria_structured_prompt(PROMPT)
+    assert body["structured_prompt"] == to_fibo_prompt(PROMPT).to_json()
+    assert list(json.loads(body["structured_prompt"]))[:3] == [
+        "short_description",
+        "objects",
+        "background_setting",
+    ]
+    assert body["negative_prompt"] == DEFAULT_NEGATIVE_PROMPT
     assert (body["seed"], body["aspect_ratio"], body["steps_num"]) == (7, "4:5", 50)
+    assert type(body["guidance_scale"]) is int
+    assert body["guidance_scale"] == 5
     assert body["prompt_content_moderation"] is True
     # 2 × IN_PROGRESS then COMPLETED; the image fetched without the token.
     assert _endpoints(rig) == [
@@ -217,7 +260,8 @@ async def test_a_cached_prompt_never_calls_bria_and_costs_nothing(rig: Rig) -> N
     assert set(run.costs) == {"t1"}
 
 
-async def test_a_redelivered_task_polls_its_job_instead_of_submitting_again(rig: Rig) -> None:
+async def _die_on_the_first_poll(rig: Rig, task_id: str) -> None:
+    """Generate `task_id` with the generator dying at its first status poll (job submitted)."""
     crashed = False
 
     async def crash_on_first_poll(record: CallRecord) -> None:
@@ -229,7 +273,11 @@ async def test_a_redelivered_task_polls_its_job_instead_of_submitting_again(rig:
 
     rig.audit = crash_on_first_poll  # type: ignore[method-assign]
     with pytest.raises(ConnectionResetError):
-        await rig.generate("t1")
+        await rig.generate(task_id)
+
+
+async def test_a_redelivered_task_polls_its_job_instead_of_submitting_again(rig: Rig) -> None:
+    await _die_on_the_first_poll(rig, "t1")
     run = await rig.store.get_run("r1")
     assert run is not None
     assert run.costs["t1"]["state"] == "submitted"
@@ -292,13 +340,14 @@ async def test_a_retry_after_beyond_the_limit_is_not_waited_for(rig: Rig) -> Non
 @pytest.mark.parametrize(
     ("route", "troubles"),
     [
-        pytest.param("submit", ["503", "500"], id="5xx-on-submit"),
         pytest.param("status", ["502", "drop"], id="5xx-and-dropped-poll"),
+        pytest.param("status", ["slow:2"], id="slow-poll-times-out"),
         pytest.param("image", ["drop"], id="dropped-download"),
-        pytest.param("submit", ["slow:2"], id="slow-submit-times-out"),
     ],
 )
-async def test_transient_failures_are_retried(rig: Rig, route: str, troubles: list[str]) -> None:
+async def test_transient_failures_of_reads_are_retried(
+    rig: Rig, route: str, troubles: list[str]
+) -> None:
     rig.fake.script[route] = list(troubles)
     generated = await rig.generate()
     assert generated.status == "completed"
@@ -307,14 +356,152 @@ async def test_transient_failures_are_retried(rig: Rig, route: str, troubles: li
     assert all(r.outcome.startswith("Unavailable") for r in failed)
 
 
-async def test_5xx_is_retried_a_bounded_number_of_times(rig: Rig) -> None:
-    rig.fake.script["submit"] = ["500"] * 10
+async def test_5xx_on_polls_is_retried_a_bounded_number_of_times(rig: Rig) -> None:
+    rig.fake.script["status"] = ["500"] * 10
     with pytest.raises(Unavailable, match="BRIA answered 500"):
         await rig.generate()
-    assert len(rig.fake.requests) == 4
+    assert _posts(rig.fake) == 1
+    assert len(rig.fake.requests) == 1 + 4
+    assert (await _entry(rig))["state"] == "released"
+
+
+@pytest.mark.parametrize(
+    ("trouble", "cause"),
+    [
+        pytest.param("accept:503", "BRIA answered 503", id="accepted-then-5xx"),
+        pytest.param("accept:hang", "did not answer in time (ReadTimeout)", id="read-timeout"),
+        pytest.param("accept:drop", "connection failed", id="accepted-then-dropped"),
+        pytest.param("500", "BRIA answered 500", id="5xx"),
+    ],
+)
+async def test_a_submit_that_may_have_reached_bria_is_never_sent_twice(
+    rig: Rig, trouble: str, cause: str
+) -> None:
+    rig.fake.script["submit"] = [trouble] * 3
+    with pytest.raises(SubmitUnconfirmed) as caught:
+        await rig.generate("t1")
+    message = str(caught.value)
+    assert message.startswith("BRIA may have accepted the generation request, but no usable")
+    assert cause in message
+    assert "not sent again" in message
+    assert "try again later" in message
+    assert _posts(rig.fake) == 1  # exactly one submit reached BRIA
+    # BRIA may bill that job: the entry counts, unconfirmed, with no request id to poll.
+    entry = await _entry(rig)
+    assert (entry["state"], entry["request_id"]) == ("unconfirmed", None)
     run = await rig.store.get_run("r1")
     assert run is not None
-    assert run.costs["t1"]["state"] == "released"
+    assert run.cost_usd == pytest.approx(0.04)
+
+    # A redelivery of the task does not submit either.
+    with pytest.raises(SubmitUnconfirmed, match="earlier attempt at this task"):
+        await rig.generate("t1")
+    assert _posts(rig.fake) == 1
+
+
+async def test_a_redelivery_that_finds_a_submit_in_doubt_does_not_send_it(rig: Rig) -> None:
+    # The first delivery reserved and then died (before, while or after sending: it cannot
+    # tell); the redelivery finds the reservation without a request id.
+    await bria_backend.costs.reserve(rig.store, "r1", "t1", usd=0.04, backend="bria")
+    with pytest.raises(SubmitUnconfirmed):
+        await rig.generate("t1")
+    assert _posts(rig.fake) == 0
+    assert (await _entry(rig))["state"] == "unconfirmed"
+
+
+async def test_a_refused_connection_is_retried_once_bria_listens(rig: Rig, tmp_path: Path) -> None:
+    # Nothing listens on the port at first; the fake starts there during the first backoff.
+    fake = FakeBria(token=TOKEN, image=_png(), in_progress_polls=0)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    async with AsyncExitStack() as stack, httpx.AsyncClient() as http:
+        waits: list[float] = []
+
+        async def start_bria_on_first_wait(seconds: float) -> None:
+            if not waits:
+                await stack.enter_async_context(serve(fake, port=port))
+            waits.append(seconds)
+
+        rig.client = _client(http, url, rig.settings, start_bria_on_first_wait)
+        generated = await rig.generate()
+
+    assert generated.status == "completed"
+    assert rig.audited[0].endpoint == "POST /image/generate"
+    assert rig.audited[0].outcome == "Unreachable: BRIA could not be reached (ConnectError)"
+    assert rig.audited[1].status == 202
+    assert fake.submits == 1
+    assert _posts(fake) == 1
+    assert (await _entry(rig))["state"] == "charged"
+
+
+async def test_bria_never_reachable_releases_the_reservation(rig: Rig) -> None:
+    async with httpx.AsyncClient() as http:
+        rig.client = _client(
+            http, f"http://127.0.0.1:{free_port()}", rig.settings, rig.client._sleep
+        )
+        with pytest.raises(Unreachable, match="could not be reached"):
+            await rig.generate()
+    assert [r.outcome.split(":")[0] for r in rig.audited] == ["Unreachable"] * 4
+    assert (await _entry(rig))["state"] == "released"
+
+
+async def test_a_resumed_job_bria_no_longer_knows_is_submitted_again(rig: Rig) -> None:
+    await _die_on_the_first_poll(rig, "t1")
+    assert (await _entry(rig))["request_id"] == "req-0001"
+    rig.fake.forget("req-0001")  # e.g. expired while the generator was down
+
+    again = await rig.generate("t1")  # the redelivery
+
+    assert again.status == "completed"
+    assert again.result["render_report"]["request_id"] == "req-0002"
+    assert rig.fake.submits == 2
+    not_found = [r for r in rig.audited if r.status == 404]
+    assert [(r.endpoint, r.request_id) for r in not_found] == [
+        ("GET /status/{request_id}", "req-0001")
+    ]
+    entry = await _entry(rig)
+    assert (entry["state"], entry["request_id"]) == ("charged", "req-0002")
+    run = await rig.store.get_run("r1")
+    assert run is not None
+    assert run.cost_usd == pytest.approx(0.04)
+
+
+async def test_a_structured_prompt_breaking_fibos_schema_is_never_sent(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    good = to_fibo_prompt(PROMPT)
+    # A translation bug, as if the builder had bypassed the check (model_construct does).
+    bad = FiboStructuredPrompt.model_construct(
+        **{**dict(good), "artistic_style": "moody low key studio photography"}
+    )
+    monkeypatch.setattr(bria_backend, "to_fibo_prompt", lambda prompt: bad)
+    with pytest.raises(BriaRequestError, match=r"artistic_style: at most 3 words"):
+        await rig.generate()
+    assert rig.fake.requests == []
+    run = await rig.store.get_run("r1")
+    assert run is not None
+    assert run.costs == {}  # nothing reserved either
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        pytest.param({"guidance_scale": 7.5}, "guidance_scale", id="guidance-7.5"),
+        pytest.param({"guidance_scale": 2}, "guidance_scale", id="guidance-2"),
+        pytest.param({"steps_num": 60}, "steps_num", id="steps"),
+        pytest.param({"negative_prompt": ""}, "negative_prompt", id="empty-negative"),
+        pytest.param({"enhance_hdr": True}, "enhance_hdr", id="unknown-field"),
+    ],
+)
+def test_a_request_outside_brias_contract_is_refused(change: dict[str, Any], field: str) -> None:
+    fields: dict[str, Any] = {
+        "structured_prompt": to_fibo_prompt(PROMPT),
+        "seed": 1,
+        "aspect_ratio": "4:5",
+        **change,
+    }
+    with pytest.raises(BriaRequestError, match=field):
+        GenerateRequest.build(**fields)
 
 
 async def test_an_error_status_fails_with_code_message_and_details(rig: Rig) -> None:
@@ -322,7 +509,7 @@ async def test_an_error_status_fails_with_code_message_and_details(rig: Rig) -> 
     with pytest.raises(GenerationFailed) as caught:
         await rig.generate()
     assert str(caught.value) == (
-        "BRIA could not generate the image: GEN_FAILED: generation failed: GPU fault"
+        "BRIA could not generate the image: 500: generation failed: GPU fault"
     )
 
 
@@ -335,15 +522,16 @@ async def test_unknown_status_gives_up_after_the_limit(rig: Rig) -> None:
 
 async def test_the_circuit_breaker_stops_calling_after_repeated_failures(rig: Rig) -> None:
     rig.client.breaker = CircuitBreaker("BRIA", threshold=2, cooldown_s=60)
-    rig.fake.script["submit"] = ["500"] * 10
+    rig.fake.script["status"] = ["500"] * 10
     with pytest.raises(CircuitOpen, match="circuit breaker is open after 2 failures"):
         await rig.generate("t1")
-    assert len(rig.fake.requests) == 2
+    assert len(rig.fake.requests) == 1 + 2
     assert "circuit breaker now open" in rig.audited[-1].outcome
 
     with pytest.raises(CircuitOpen):
         await rig.generate("t2")
-    assert len(rig.fake.requests) == 2  # not called at all
+    assert len(rig.fake.requests) == 3  # not called at all
+    assert (await _entry(rig, "t2"))["state"] == "released"
 
 
 async def test_the_budget_stops_paid_calls_before_they_are_made(rig: Rig) -> None:
@@ -370,8 +558,6 @@ async def test_concurrent_tasks_cannot_overspend_the_budget(rig: Rig) -> None:
 
 
 def test_the_bria_backend_needs_its_token(monkeypatch: pytest.MonkeyPatch) -> None:
-    from prolight.settings import ConfigurationError
-
     monkeypatch.setenv("PROLIGHT_GENERATOR_BACKEND", "bria")
     monkeypatch.delenv("BRIA_API_TOKEN", raising=False)
     with pytest.raises(ConfigurationError, match="BRIA_API_TOKEN") as caught:
@@ -384,10 +570,40 @@ def test_the_bria_backend_needs_its_token(monkeypatch: pytest.MonkeyPatch) -> No
 
 
 def test_lite_takes_its_own_step_range(monkeypatch: pytest.MonkeyPatch) -> None:
-    from prolight.settings import ConfigurationError
-
     monkeypatch.setenv("PROLIGHT_BRIA_ENDPOINT", "/image/generate/lite")
     with pytest.raises(ConfigurationError, match="PROLIGHT_BRIA_STEPS_NUM"):
         GeneratorSettings.load()
     monkeypatch.setenv("PROLIGHT_BRIA_STEPS_NUM", "8")
     assert GeneratorSettings.load().bria_steps_num == 8
+
+
+@pytest.mark.parametrize(
+    ("value", "loaded"),
+    [
+        pytest.param("3", 3, id="3"),
+        pytest.param("5.0", 5, id="5.0-as-written-in-env-files"),
+        pytest.param("7.5", None, id="7.5"),
+        pytest.param("4.5", None, id="4.5"),
+        pytest.param("6", None, id="6"),
+    ],
+)
+def test_guidance_scale_is_an_integer_3_to_5(
+    monkeypatch: pytest.MonkeyPatch, value: str, loaded: int | None
+) -> None:
+    monkeypatch.setenv("PROLIGHT_BRIA_GUIDANCE_SCALE", value)
+    if loaded is None:
+        with pytest.raises(ConfigurationError, match="PROLIGHT_BRIA_GUIDANCE_SCALE"):
+            GeneratorSettings.load()
+    else:
+        settings = GeneratorSettings.load()
+        assert settings.bria_guidance_scale == loaded
+        assert type(settings.bria_guidance_scale) is int
+
+
+def test_our_negative_prompt_replaces_fibos_default() -> None:
+    settings = _settings("http://bria.test", bria_negative_prompt="blurry, text")
+    request = bria_backend.bria_request(PROMPT, 1, settings)
+    assert request.body()["negative_prompt"] == "blurry, text"
+    assert bria_model_id(settings, request.negative_prompt) != bria_model_id(
+        settings, DEFAULT_NEGATIVE_PROMPT
+    )

@@ -1,19 +1,26 @@
-"""Tiny models built on the fly, saved to files, and loaded through the production code.
+"""Tiny models built on the fly, saved to files, and loaded through the production code; and
+the /eval API over ASGI on real stores.
 
 `tiny_weights` (session) writes a small open_clip config ("prolight-tiny-clip": 1-layer,
 32-wide towers, 32 px images) with a randomly initialised checkpoint, and a randomly initialised
 AlexNet backbone (`features.*`, as torchvision saves it) for LPIPS. Both are seeded, so every
 run scores the same. `TinyWeights.settings()` / `.env()` point an `EvaluatorSettings` at them.
+
+`harness_for(models, tmp_path)` serves `create_app` on a SQLite run store and a file artifact
+store, with `GATEWAY` as the gateway's public URL; `Harness.artifact` stores an image as an
+artifact, `Harness.post` sends a multipart form.
 """
 
 from __future__ import annotations
 
 import io
 import json
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import numpy as np
 import open_clip
 import pytest
@@ -21,10 +28,27 @@ import torch
 import torchvision
 from PIL import Image
 
+from prolight.blobs import ArtifactStore, open_blobs
+from prolight.health import HealthServer
+from prolight.store import ArtifactRecord, RunStore, open_store
+from prolight_evaluator.api import EvalContext, create_app
+from prolight_evaluator.batcher import MicroBatcher
 from prolight_evaluator.models import Models, load_models
+from prolight_evaluator.scoring import Scorer
 from prolight_evaluator.settings import EvaluatorSettings
 
-__all__ = ["TINY_CLIP", "TinyWeights", "png", "tiny_models", "tiny_weights"]
+__all__ = [
+    "GATEWAY",
+    "MAX_UPLOAD",
+    "TINY_CLIP",
+    "Harness",
+    "TinyWeights",
+    "harness_for",
+    "png",
+    "tiny_models",
+    "tiny_weights",
+    "upload",
+]
 
 TINY_CLIP = "prolight-tiny-clip"
 _TINY_CLIP_CONFIG = {
@@ -106,3 +130,63 @@ def noise(height: int, width: int, seed: int) -> np.ndarray:
     base = rng.integers(0, 256, (height // 4 + 1, width // 4 + 1, 3)).astype(np.uint8)
     image = Image.fromarray(base).resize((width, height), Image.Resampling.BILINEAR)
     return np.array(image)
+
+
+MAX_UPLOAD = 200_000
+"""The harness' per-image upload limit, bytes."""
+GATEWAY = "http://gateway.test:8000"
+"""The harness' gateway public URL: its artifact URLs are the ones the API accepts."""
+
+
+class Harness:
+    """The API's client and the stores and batcher behind it."""
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        store: RunStore,
+        blobs: ArtifactStore,
+        batcher: MicroBatcher,
+    ) -> None:
+        self.client, self.store, self.blobs, self.batcher = client, store, blobs, batcher
+
+    async def artifact(self, artifact_id: str, data: bytes, kind: str = "image") -> ArtifactRecord:
+        """Store `data` as artifact `artifact_id` of run r1."""
+        info = await self.blobs.put(data, "image/png")
+        return await self.store.put_artifact(
+            ArtifactRecord(
+                artifact_id=artifact_id,
+                run_id="r1",
+                sha256=info.key,
+                url=f"/artifacts/{artifact_id}",
+                size_bytes=len(data),
+                kind=kind,
+            )
+        )
+
+    async def post(
+        self, path: str, files: list[tuple[str, tuple[str, bytes, str]]] | None = None, **data: Any
+    ) -> httpx.Response:
+        """POST a multipart form (always multipart: an empty dummy file when there is none)."""
+        return await self.client.post(
+            path, files=files or [("_", ("", b"", "text/plain"))], data=data
+        )
+
+
+async def harness_for(models: Models, tmp_path: Path) -> AsyncIterator[Harness]:
+    """A `Harness` on fresh stores under `tmp_path` (module doc)."""
+    async with (
+        await open_store(f"sqlite:///{tmp_path / 'store.db'}") as store,
+        await open_blobs(f"file://{tmp_path / 'blobs'}") as blobs,
+        MicroBatcher(Scorer(models), max_items=8, window_s=0.01) as batcher,
+    ):
+        health = HealthServer(0, {})
+        ctx = EvalContext(batcher, models, store, blobs, MAX_UPLOAD, health, GATEWAY)
+        transport = httpx.ASGITransport(app=create_app(ctx))
+        async with httpx.AsyncClient(transport=transport, base_url="http://evaluator") as client:
+            yield Harness(client, store, blobs, batcher)
+
+
+def upload(name: str, data: bytes, field: str = "image", kind: str = "image/png") -> Any:
+    """One multipart file entry for `Harness.post`."""
+    return (field, (name, data, kind))

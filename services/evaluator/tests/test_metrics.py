@@ -12,12 +12,16 @@ from prolight.presets import get_preset
 from prolight.render import render
 from prolight.schema import FiboPrompt, LightingSetup, Role
 from prolight_evaluator.metrics import (
+    PASS_SCORE,
     WEIGHTS,
     colour_cast,
+    colour_drift,
     combine,
     exposure,
+    lighting_from_pixels,
     lighting_metrics,
     ratio,
+    saturation,
 )
 
 
@@ -34,6 +38,54 @@ def test_exposure_counts_clipped_and_crushed_pixels_in_percent() -> None:
     assert e["channels"]["g"]["clipped_pct"] == 0.0
     assert e["score"] == 0.0  # 25 % clipped alone is past the 10 % budget
     assert exposure(pixels((128, 128, 128)))["score"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("rows", "saturated_pct", "score"),
+    [
+        pytest.param(
+            [(255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 0)], 100.0, 0.0, id="vivid"
+        ),
+        pytest.param([(128, 128, 128), (30, 30, 30), (240, 240, 240)], 0.0, 1.0, id="grey"),
+        pytest.param([(224, 172, 140), (120, 90, 70), (90, 110, 140)], 0.0, 1.0, id="natural"),
+        pytest.param([(20, 0, 0), (10, 0, 20), (128, 128, 128)], 0.0, 1.0, id="dark-is-not-judged"),
+        pytest.param([(250, 10, 10)] + [(128, 128, 128)] * 9, 10.0, 0.5, id="tenth-vivid"),
+    ],
+)
+def test_saturation_counts_over_saturated_pixels_in_percent(
+    rows: list[tuple[int, int, int]], saturated_pct: float, score: float
+) -> None:
+    result = saturation(pixels(*rows))
+    assert result["saturated_pct"] == pytest.approx(saturated_pct)
+    assert result["score"] == pytest.approx(score)
+
+
+def test_the_checks_pass_or_fail_at_half_their_budget() -> None:
+    vivid = np.tile(pixels((255, 0, 0), (0, 0, 255)), (50, 1))
+    grey = np.full((100, 3), 128, dtype=np.uint8)
+    for image, passes in ((vivid, False), (grey, True)):
+        checks = lighting_from_pixels(image, None, None, None)["components"]
+        assert checks["saturation"]["pass"] is passes
+        assert checks["saturation"]["pass"] is (checks["saturation"]["score"] >= PASS_SCORE)
+        assert checks["ratio"] is None
+        assert checks["colour"] is None
+
+
+def test_colour_drift_against_a_reference_reads_a_warmer_image_as_warm() -> None:
+    neutral = np.tile(pixels((200, 200, 200), (100, 100, 100), (150, 150, 150)), (20, 1))
+    warm = np.tile(pixels((220, 190, 150), (110, 95, 75), (165, 142, 112)), (20, 1))
+    same = colour_drift(neutral, neutral)
+    drift = colour_drift(warm, neutral)
+    assert same is not None
+    assert drift is not None
+    assert same["cast"] == pytest.approx(0.0, abs=1e-9)
+    assert same["score"] == pytest.approx(1.0)
+    assert drift["against"] == "reference"
+    assert drift["warm_shift"] > 0.2
+    assert drift["score"] < same["score"]
+    # Without a setup the lighting checks take the reference for the colour.
+    checks = lighting_from_pixels(warm, None, None, None, neutral)["components"]
+    assert checks["colour"] == {**drift, "pass": drift["score"] >= PASS_SCORE}
 
 
 @pytest.mark.parametrize(
@@ -60,8 +112,11 @@ def test_combine_is_the_weighted_mean_of_what_is_present() -> None:
         {"exposure": {"score": 1.0}, "ratio": {"score": 0.0}, "colour": {"score": 1.0}}
     ) == (pytest.approx(0.5))
     assert combine({"exposure": {"score": 0.5}, "ratio": None, "colour": {"score": 1.0}}) == (
-        pytest.approx((0.3 * 0.5 + 0.2) / 0.5)
+        pytest.approx(round((0.25 * 0.5 + 0.2) / 0.45, 4))
     )
+    assert combine(
+        {"exposure": {"score": 1.0}, "ratio": None, "colour": None, "saturation": {"score": 0.0}}
+    ) == pytest.approx(round(0.25 / 0.35, 4))
     assert sum(WEIGHTS.values()) == pytest.approx(1.0)
 
 

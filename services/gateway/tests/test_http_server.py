@@ -4,39 +4,29 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+import urllib.error
+import urllib.request
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from gateway_utils.app import gateway_settings
 from gateway_utils.bodies import readme_body
-from gateway_utils.infra import free_port
-from gateway_utils.waiting import wait_until
+from gateway_utils.served import served
 
 from prolight_gateway.app import create_app
+from prolight_gateway.edge import DRAIN_BYTES
+from prolight_gateway.settings import DEFAULT_MAX_BODY_BYTES as LIMIT
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
 async def base_url(nats_server: Any, tmp_path: Path) -> AsyncIterator[str]:
-    port = free_port()
-    app = create_app(gateway_settings(nats_server.url, tmp_path))
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, access_log=False, log_config=None, lifespan="on"
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    await wait_until(lambda: server.started or task.done(), timeout=10)
-    assert server.started, "uvicorn did not start"
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, timeout=10)
+    async with served(create_app(gateway_settings(nats_server.url, tmp_path))) as url:
+        yield url
 
 
 async def test_run_over_real_http(base_url: str) -> None:
@@ -96,11 +86,81 @@ async def test_chunked_upload_over_the_limit_is_413_on_the_wire(base_url: str) -
     assert json.loads(body)["code"] == "body_too_large"
 
 
-async def test_declared_length_over_the_limit_is_413_before_the_body(base_url: str) -> None:
+@pytest.mark.parametrize(
+    "headers",
+    [
+        pytest.param(b"Content-Length: %d\r\n" % (LIMIT + DRAIN_BYTES + 1), id="past-the-drain"),
+        pytest.param(b"Content-Length: 5000000\r\nExpect: 100-continue\r\n", id="expect-100"),
+    ],
+)
+async def test_declared_length_is_413_before_the_body(base_url: str, headers: bytes) -> None:
+    # Past what the edge reads, or before a client that waits for leave to send: at once.
     head = (
         b"POST /api/generate/lighting-setup HTTP/1.1\r\nHost: x\r\n"
-        b"Content-Type: application/json\r\nContent-Length: 5000000\r\nConnection: close\r\n\r\n"
+        b"Content-Type: application/json\r\n" + headers + b"Connection: close\r\n\r\n"
     )
     status, body = await _raw_request(base_url, head, [b"{"])
     assert status == 413
     assert json.loads(body)["code"] == "body_too_large"
+
+
+# A client that writes its whole body before it reads (urllib, httpx, requests) gets its 413,
+# not a reset: the edge reads and drops the rest of a body up to DRAIN_BYTES past the limit.
+SIZES = [pytest.param(2 << 20, id="2MiB"), pytest.param(8 << 20, id="8MiB")]
+
+
+def _big_body(size: int) -> Iterator[bytes]:
+    """A JSON body of `size` bytes or a little more, in 64 KiB pieces."""
+    yield b'{"subject_description": "'
+    piece = b"x" * 65536
+    for _ in range(size // len(piece)):
+        yield piece
+    yield b'"}'
+
+
+def _urllib_post(url: str, data: bytes | Iterator[bytes]) -> tuple[int, dict[str, Any], str]:
+    headers = {"Content-Type": "application/json"}
+    if not isinstance(data, bytes):
+        headers["Transfer-Encoding"] = "chunked"
+    request = urllib.request.Request(url, data=data, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return answer.status, json.loads(answer.read()), answer.headers["Connection"]
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read()), exc.headers["Connection"]
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+async def test_urllib_sending_a_big_body_reads_its_413(
+    base_url: str, size: int, chunked: bool
+) -> None:
+    data = _big_body(size) if chunked else b"".join(_big_body(size))
+    url = f"{base_url}/api/generate/lighting-setup"
+
+    status, body, connection = await asyncio.to_thread(_urllib_post, url, data)
+
+    assert status == 413
+    assert body["code"] == "body_too_large"
+    assert connection == "close"
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+async def test_httpx_sending_a_big_body_reads_its_413(
+    base_url: str, size: int, chunked: bool
+) -> None:
+    async def pieces() -> AsyncIterator[bytes]:
+        for piece in _big_body(size):
+            yield piece
+
+    content = pieces() if chunked else b"".join(_big_body(size))
+    async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
+        r = await client.post(
+            "/api/generate/lighting-setup",
+            content=content,
+            headers={"Content-Type": "application/json"},
+        )
+    assert r.status_code == 413
+    assert r.json()["code"] == "body_too_large"
+    assert r.headers["Connection"] == "close"

@@ -12,6 +12,7 @@ SECRET = "test-stream-token-secret-of-at-least-32-bytes"
 
 
 def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SECRET_KEY", raising=False)
     monkeypatch.setenv("PROLIGHT_STREAM_TOKEN_SECRET", SECRET)
     settings = GatewaySettings.load()
     assert (settings.gateway_host, settings.gateway_port) == ("127.0.0.1", 8000)
@@ -22,6 +23,7 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_https_notifier_gives_wss(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SECRET_KEY", raising=False)
     monkeypatch.setenv("PROLIGHT_STREAM_TOKEN_SECRET", SECRET)
     monkeypatch.setenv("PROLIGHT_NOTIFIER_PUBLIC_URL", "https://events.example/")
     assert GatewaySettings.load().notifier_ws_url == "wss://events.example"
@@ -44,12 +46,19 @@ def test_https_notifier_gives_wss(monkeypatch: pytest.MonkeyPatch) -> None:
             "PROLIGHT_NOTIFIER_PUBLIC_URL",
             id="notifier-url",
         ),
+        pytest.param({"SECRET_KEY": "short"}, "SECRET_KEY", id="seed-name-short"),
+        pytest.param(
+            {"PROLIGHT_STREAM_TOKEN_SECRET": SECRET, "SECRET_KEY": "short" + SECRET},
+            "PROLIGHT_STREAM_TOKEN_SECRET and SECRET_KEY are both set",
+            id="both-names-differ",
+        ),
     ],
 )
 def test_bad_configuration_names_the_variable(
     monkeypatch: pytest.MonkeyPatch, env: dict[str, str], variable: str
 ) -> None:
     monkeypatch.delenv("PROLIGHT_STREAM_TOKEN_SECRET", raising=False)
+    monkeypatch.delenv("SECRET_KEY", raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     with pytest.raises(ConfigurationError, match=variable) as caught:
@@ -57,9 +66,16 @@ def test_bad_configuration_names_the_variable(
     assert "short" not in str(caught.value)  # the secret's value is never echoed
 
 
+def test_the_seed_secret_key_is_the_stream_token_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PROLIGHT_STREAM_TOKEN_SECRET", raising=False)
+    monkeypatch.setenv("SECRET_KEY", SECRET)
+    assert GatewaySettings.load().stream_token_secret.get_secret_value() == SECRET
+
+
 def test_main_exits_naming_the_variable(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    monkeypatch.delenv("SECRET_KEY", raising=False)
     monkeypatch.setenv("PROLIGHT_STREAM_TOKEN_SECRET", "too-short")
     with pytest.raises(SystemExit) as caught:
         main()

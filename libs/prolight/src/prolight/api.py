@@ -2,9 +2,10 @@
 `RunAccepted`, `ErrorBody`). Shared here so the CLI and tests speak the same models.
 
     RunRequestOptions          num_results, seed, max_iterations, score_threshold, budget_usd
-    ├── GenerateLightingRequest   README body or canonical fibo_v1 prompt, plus the options
+    ├── GenerateLightingRequest   README body or canonical fibo_v1 prompt, plus the options;
+    │                             published as LightingSetupBody | FiboPromptBody
     └── NaturalLanguageRequest    scene/lighting/subject/style text, plus the options
-    AnalyzeLightingRequest     {lighting_setup, …} in the README shape
+    AnalyzeLightingRequest     {lighting_setup, …} in the README shape (SetupFields)
     RunAccepted                202 of both generate endpoints (NaturalLanguageAccepted adds the
                                prompt and the translator's notes)
     RunStatusOut, StepOut, ArtifactOut, RunSummary, RunPage, CancelAccepted, PresetSummary
@@ -17,13 +18,28 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from secrets import token_hex
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, GetJsonSchemaHandler, field_validator
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import core_schema
 
 from prolight.events import RunOptions
-from prolight.schema import FiboPrompt
+from prolight.examples import seed_example
+from prolight.published import NOT_BLANK, Published, absent, field_type
+from prolight.schema import (
+    Background,
+    Camera,
+    FiboPrompt,
+    LightingSetup,
+    Metadata,
+    Output,
+    Subject,
+    SubjectKind,
+)
+from prolight.schema.setup import MIN_BACKDROP_M
 from prolight.store.records import RunStatus, TaskStatus
 from prolight.subjects import Tool
 
@@ -36,9 +52,11 @@ __all__ = [
     "CancelAccepted",
     "DescriptionRequest",
     "ErrorBody",
+    "FiboPromptBody",
     "FieldErrorOut",
     "GenerateLightingRequest",
     "Health",
+    "LightingSetupBody",
     "NaturalLanguageAccepted",
     "NaturalLanguageRequest",
     "PresetSummary",
@@ -49,11 +67,17 @@ __all__ = [
     "RunRequestOptions",
     "RunStatusOut",
     "RunSummary",
+    "SeedStatus",
+    "SetupFields",
+    "StatusFilter",
     "StepOut",
     "TranslationOut",
     "TranslationResult",
+    "file_type",
     "new_run_id",
     "queued_steps",
+    "seed_status",
+    "states",
 ]
 
 RUN_ID_PREFIX = "run_"
@@ -73,36 +97,7 @@ def queued_steps(options: RunOptions) -> int:
     return (2 * options.num_results + 1) * options.max_iterations
 
 
-README_BODY_EXAMPLE: dict[str, Any] = {
-    "subject_description": "professional model in studio",
-    "environment": "minimalist photography studio",
-    "lighting_setup": {
-        "key": {
-            "direction": "45 degrees camera-right",
-            "intensity": 0.8,
-            "color_temperature": 5600,
-            "softness": 0.5,
-            "distance": 1.5,
-            "enabled": True,
-        },
-        "fill": {
-            "direction": "30 degrees camera-left",
-            "intensity": 0.4,
-            "color_temperature": 5600,
-            "softness": 0.7,
-            "distance": 2.0,
-            "enabled": True,
-        },
-    },
-    "camera_settings": {
-        "shot_type": "medium shot",
-        "camera_angle": "eye-level",
-        "fov": 85,
-        "lens_type": "portrait",
-        "aperture": "f/2.8",
-    },
-    "num_results": 4,
-}
+README_BODY_EXAMPLE: dict[str, Any] = {**seed_example("lighting-setup").body, "num_results": 4}
 """The original README's POST /api/generate/lighting-setup body: the OpenAPI example, and
 what the benchmarks and tests send."""
 
@@ -131,9 +126,15 @@ class ErrorBody(BaseModel):
 
 # ------------------------------------------------------------------ requests
 
+_NUMBER_OPTIONS = ("num_results", "seed", "max_iterations", "score_threshold", "budget_usd")
+
 
 class RunRequestOptions(BaseModel):
-    """The run options a generate request carries at its top level (see `RunOptions`)."""
+    """The run options a generate request carries at its top level (see `RunOptions`).
+
+    Numbers are JSON numbers: `"4"` and `true` are refused (pydantic's lax mode would read
+    them), as the published schema says.
+    """
 
     num_results: int = Field(4, ge=1, le=8, description="Candidates per iteration.")
     seed: int | None = Field(
@@ -146,6 +147,15 @@ class RunRequestOptions(BaseModel):
     budget_usd: float | None = Field(
         None, ge=0, allow_inf_nan=False, description="Stop at this spend, in US dollars."
     )
+
+    @field_validator(*_NUMBER_OPTIONS, mode="before", check_fields=False)
+    @classmethod
+    def _json_number(cls, v: Any) -> Any:
+        if isinstance(v, bool):
+            raise ValueError(f"expected a number, not true/false (got {str(v).lower()})")
+        if isinstance(v, str):
+            raise ValueError("expected a number, not a string")
+        return v
 
     def run_options(self) -> RunOptions:
         """The options as the `run.created` event carries them."""
@@ -162,38 +172,123 @@ OPTION_FIELDS = frozenset(RunRequestOptions.model_fields)
 """Top-level keys of a generate body that are run options, not part of the prompt."""
 
 
-class GenerateLightingRequest(RunRequestOptions):
-    """A lighting setup to render: the original README body or a canonical `fibo_v1` prompt.
+def _backdrop_at_least(metres: float) -> dict[str, Any]:
+    return {"properties": {"distance_m": {"minimum": metres}}}
 
-    README shape: `subject_description`, `environment`, `lighting_setup` ({key, fill, rim,
-    ambient…} with direction, intensity, color_temperature in kelvin, softness 0–1, distance in
-    metres…), `camera_settings`, optionally `style_intent` and `background`. Canonical shape:
-    `schema_version: "fibo_v1"`, `metadata`, `scene` (a LightingSetup), `output`. The original
-    FIBO-style JSON (`lighting.main_light` …) is read too. Everything but the run options is
-    validated by `prolight.schema.load_prompt`, which names each bad field as typed.
-    """
+
+_BACKDROP_BEHIND_SUBJECT = [
+    {
+        "required": ["subject"],
+        "properties": {
+            "subject": {"required": ["kind"], "properties": {"kind": {"const": "product"}}},
+            "background": _backdrop_at_least(MIN_BACKDROP_M[SubjectKind.PRODUCT]),
+        },
+    },
+    {"properties": {"background": _backdrop_at_least(MIN_BACKDROP_M[SubjectKind.PORTRAIT])}},
+]
+"""The backdrop's nearest place depends on the subject (`LightingSetup` checks it): a product's
+is nearer. A subject read as a product from its words alone is held to the portrait's here."""
+
+
+class SetupFields(BaseModel):
+    """The original README's lighting setup fields (`prolight.schema.load_setup` reads them)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lighting_setup: Annotated[Any, Published(field_type(LightingSetup, "lighting"))] = Field(
+        description="The lights by role: key, fill, rim, hair, kicker, background, ambient "
+        "(also read: main, key_light, fill_light, rim_light, back_light, …)."
+    )
+    subject_description: Annotated[Any, Published(field_type(Subject, "description"))] = absent(
+        "Who or what is lit, in words (replaces subject.description)."
+    )
+    subject: Annotated[Any, Published(Subject)] = absent(
+        "The subject as an object ({description, kind: portrait|product, head_turn_deg}); "
+        "broad and short lighting are read against the head's turn."
+    )
+    environment: Annotated[Any, Published(field_type(LightingSetup, "environment"))] = absent(
+        "The set, in words."
+    )
+    camera_settings: Annotated[Any, Published(Camera)] = absent("The camera.")
+    style_intent: Annotated[Any, Published(field_type(LightingSetup, "style"))] = absent(
+        "Mood or style intent (the analysis judges the rating against it)."
+    )
+    background: Annotated[Any, Published(Background)] = absent("The backdrop.")
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        published = handler(schema)
+        target = handler.resolve_ref_schema(published)
+        target.setdefault("allOf", []).extend(
+            [
+                {  # subject_description is the subject's description: give it once
+                    "not": {
+                        "required": ["subject_description", "subject"],
+                        "properties": {"subject": {"required": ["description"]}},
+                    }
+                },
+                {"anyOf": _BACKDROP_BEHIND_SUBJECT},
+            ]
+        )
+        return published
+
+    def setup_input(self) -> dict[str, Any]:
+        """The setup fields as sent: what `load_setup` reads."""
+        return self.model_dump(exclude_unset=True, include=set(SetupFields.model_fields))
+
+
+class LightingSetupBody(SetupFields, RunRequestOptions):
+    """POST /api/generate/lighting-setup in the original README's shape, with the run options."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [README_BODY_EXAMPLE]})
+
+
+class FiboPromptBody(RunRequestOptions):
+    """POST /api/generate/lighting-setup as a canonical `fibo_v1` prompt, with the run options."""
 
     model_config = ConfigDict(
-        extra="allow",
-        json_schema_extra={"examples": [README_BODY_EXAMPLE]},
+        extra="forbid", json_schema_extra={"examples": [seed_example("fibo-v1").body]}
     )
 
-    subject_description: str | None = Field(None, description="README shape: who is lit.")
-    environment: Any = Field(None, description="README shape: the set, as text.")
-    lighting_setup: dict[str, Any] | None = Field(
-        None, description="README shape: the lights by role (key, fill, rim, ambient, …)."
+    schema_version: Annotated[Any, Published(field_type(FiboPrompt, "schema_version"))] = absent(
+        "fibo_v1."
     )
-    camera_settings: dict[str, Any] | None = Field(None, description="README shape: the camera.")
-    schema_version: Literal["fibo_v1"] | None = Field(None, description="Canonical shape.")
-    scene: dict[str, Any] | None = Field(
-        None, description="Canonical shape: a LightingSetup (see FiboPrompt)."
-    )
+    metadata: Annotated[Any, Published(Metadata)] = absent("Project, seed, locked fields.")
+    scene: Annotated[Any, Published(LightingSetup)] = Field(description="The set.")
+    output: Annotated[Any, Published(Output)] = absent("The image asked for.")
+
+
+class GenerateLightingRequest(RunRequestOptions):
+    """A lighting setup to render: the original README body (`LightingSetupBody`) or a
+    canonical `fibo_v1` prompt (`FiboPromptBody`), with the run options.
+
+    Only the options are checked on the way in; the rest is read by
+    `prolight.schema.load_prompt`, which names each bad field as typed. The published schema is
+    the two shapes. Also read, for the original README's clients, and left out of the schema:
+    its FIBO-style JSON (`lighting.main_light`, `subject.main_entity`, …), a bare setup
+    (`{"lighting": …, "camera": …}`) and the lights alone (`{"key": …, "fill": …}`).
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        shapes = core_schema.union_schema(
+            [LightingSetupBody.__pydantic_core_schema__, FiboPromptBody.__pydantic_core_schema__]
+        )
+        published = handler(shapes)
+        published["description"] = (
+            "The original README's body or a canonical fibo_v1 prompt, with the run options."
+        )
+        return published
 
     def prompt_input(self) -> dict[str, Any]:
         """The body without the run options: what `load_prompt` reads."""
-        return {
-            k: v for k, v in self.model_dump(exclude_unset=True).items() if k not in OPTION_FIELDS
-        }
+        return dict(self.model_extra or {})
 
 
 class DescriptionRequest(BaseModel):
@@ -202,9 +297,11 @@ class DescriptionRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    lighting_description: str = Field(min_length=1, max_length=2000)
+    lighting_description: str = Field(min_length=1, max_length=2000, pattern=NOT_BLANK)
     scene_description: str | None = Field(None, max_length=500, description="The set.")
-    subject: str | None = Field(None, max_length=500, description="Who or what is lit.")
+    subject: str | None = Field(  # becomes Subject.description: as strict, or more
+        None, min_length=1, max_length=500, pattern=NOT_BLANK, description="Who or what is lit."
+    )
     style_intent: str | None = Field(None, max_length=200, description="Mood or style.")
 
 
@@ -226,29 +323,47 @@ class NaturalLanguageRequest(DescriptionRequest, RunRequestOptions):
     )
 
 
-class AnalyzeLightingRequest(BaseModel):
-    """A lighting setup to analyse, in the README shape (`lighting_setup` required)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    lighting_setup: dict[str, Any] = Field(description="The lights by role (key, fill, …).")
-    camera_settings: dict[str, Any] | None = None
-    subject_description: str | None = None
-    subject: dict[str, Any] | None = Field(
-        None,
-        description="The subject as an object ({description, kind: portrait|product, "
-        "head_turn_deg}); broad and short lighting are read against the head's turn.",
-    )
-    environment: str | None = None
-    style_intent: str | None = Field(None, description="Intent the rating is judged against.")
-    background: Any = None
-
-    def setup_input(self) -> dict[str, Any]:
-        """The body as `load_setup` reads it."""
-        return self.model_dump(exclude_unset=True)
+class AnalyzeLightingRequest(SetupFields):
+    """A lighting setup to analyse, in the original README's shape (`lighting_setup` required)."""
 
 
 # ------------------------------------------------------------------ responses
+
+
+class SeedStatus(StrEnum):
+    """A run's status in the original README's words; the finer `state` says which step."""
+
+    CREATED = "created"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+def seed_status(state: RunStatus) -> SeedStatus:
+    """`planning` and `running` are both `in_progress`; every other state keeps its name."""
+    if state in (RunStatus.PLANNING, RunStatus.RUNNING):
+        return SeedStatus.IN_PROGRESS
+    return SeedStatus(state.value)
+
+
+StatusFilter = Literal[
+    "created", "in_progress", "planning", "running", "completed", "failed", "cancelled"
+]
+"""What `GET /api/runs?status=` takes: a status or a finer state."""
+
+
+def states(status: StatusFilter) -> frozenset[RunStatus]:
+    """The finer states a status covers (a state covers itself)."""
+    if status == "in_progress":
+        return frozenset({RunStatus.PLANNING, RunStatus.RUNNING})
+    return frozenset({RunStatus(status)})
+
+
+_STATUS_DOC = (
+    "created | in_progress | completed | failed | cancelled, as the original README has it"
+)
+_STATE_DOC = "The finer state: created → planning → running → completed | failed | cancelled."
 
 
 class RunLinks(BaseModel):
@@ -269,6 +384,11 @@ class RunAccepted(BaseModel):
     )
     stream_token: str = Field(description="Opens this run's event stream; expires in seconds.")
     links: RunLinks
+    notes: list[str] = Field(
+        default_factory=list,
+        description="How the body was read where it could be read two ways or was repaired: "
+        "a bare fov taken as a focal length, a light past full power, an ignored field…",
+    )
 
 
 class TranslationOut(BaseModel):
@@ -305,12 +425,19 @@ class StepOut(BaseModel):
     attempts: int = 0
 
 
+def file_type(content_type: str) -> str:
+    """An artifact's file type as the original README names it ("png") from its media type."""
+    subtype = content_type.split(";")[0].split("/")[-1].strip().lower()
+    return {"svg+xml": "svg", "jpeg": "jpg", "octet-stream": "bin"}.get(subtype, subtype)
+
+
 class ArtifactOut(BaseModel):
     """One artifact of the run; `url` downloads it from the gateway (`?size=N` thumbnails)."""
 
     id: str
     url: str
-    type: str = Field(description="image, bundle, contact_sheet, diagram, …")
+    type: str = Field(description='The file type, as the original README has it: "png", "zip"…')
+    kind: str = Field(description="What it is: image, bundle, contact_sheet, diagram, …")
     content_type: str
     size_bytes: int = Field(description="Bytes.")
     sha256: str
@@ -324,7 +451,8 @@ class RunStatusOut(BaseModel):
     """Where a run stands, with a fresh stream token to (re)connect to its events."""
 
     run_id: str
-    status: RunStatus
+    status: SeedStatus = Field(description=_STATUS_DOC)
+    state: RunStatus = Field(description=_STATE_DOC)
     progress: float = Field(ge=0, le=1, description="Finished tasks ÷ planned tasks, 0–1.")
     steps: list[StepOut]
     artifacts: list[ArtifactOut]
@@ -347,7 +475,8 @@ class RunSummary(BaseModel):
     """One run in a list."""
 
     run_id: str
-    status: RunStatus
+    status: SeedStatus = Field(description=_STATUS_DOC)
+    state: RunStatus = Field(description=_STATE_DOC)
     owner: str
     parent_run_id: str | None = None
     error: str | None = None

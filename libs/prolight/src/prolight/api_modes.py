@@ -8,21 +8,57 @@ InspireAccepted    202: the run of variations, the measured setup with per-field
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from prolight.api import RunAccepted, RunRequestOptions
 from prolight.inspire import MAX_IMAGE_BYTES, Estimate
+from prolight.published import Published, absent, exactly_one_of
 from prolight.refine import MAX_INSTRUCTION_CHARS
-from prolight.schema import FiboPrompt
+from prolight.schema import LOCKABLE_FIELDS, FiboPrompt
+from prolight.schema.prompt import LOCKABLE_PATTERN
 
 __all__ = [
+    "BASE64_PATTERN",
     "ChangeOut",
     "InspireAccepted",
     "InspireRequest",
+    "PatchOperation",
     "RefineAccepted",
     "RefineRequest",
+    "RemoveOperation",
+]
+
+BASE64_PATTERN = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
+"""Standard base64 with its padding: what `base64.b64decode(…, validate=True)` accepts."""
+
+
+class PatchOperation(BaseModel):
+    """An RFC 6902 add, replace or test on the prompt's JSON (`prolight.refine.apply_patch`)."""
+
+    model_config = ConfigDict(extra="allow")  # apply_patch reads these three members only
+
+    op: Literal["add", "replace", "test"]
+    path: str = Field(
+        pattern=r"^(/[^/]*)+$",
+        description="A JSON pointer into the prompt, e.g. /scene/lighting/fill/intensity.",
+    )
+    value: Any = Field(description="The new value (add, replace) or the one expected (test).")
+
+
+class RemoveOperation(BaseModel):
+    """An RFC 6902 remove on the prompt's JSON."""
+
+    model_config = ConfigDict(extra="allow")
+
+    op: Literal["remove"]
+    path: str = Field(pattern=r"^(/[^/]*)+$", description="A JSON pointer to the member.")
+
+
+_Patch = Annotated[
+    list[Annotated[PatchOperation | RemoveOperation, Field(discriminator="op")]],
+    Field(min_length=1, max_length=50),
 ]
 
 
@@ -36,6 +72,7 @@ class RefineRequest(RunRequestOptions):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
+            **exactly_one_of("instruction", "patch"),
             "examples": [
                 {"instruction": "make the rim light cooler", "locked_fields": ["camera"]},
                 {
@@ -43,7 +80,7 @@ class RefineRequest(RunRequestOptions):
                         {"op": "replace", "path": "/scene/lighting/fill/intensity", "value": 0.2}
                     ]
                 },
-            ]
+            ],
         },
     )
 
@@ -54,18 +91,20 @@ class RefineRequest(RunRequestOptions):
         max_length=MAX_INSTRUCTION_CHARS,
         description='A plain-language edit: "one stop less fill", "make the rim light cooler".',
     )
-    patch: list[dict[str, Any]] | None = Field(
+    # Read by prolight.refine.apply_patch, which names each bad operation (`patch[2].path`).
+    patch: Annotated[list[Any] | None, Published(_Patch | None)] = Field(
         None,
-        min_length=1,
-        max_length=50,
         description="RFC 6902 operations (add, remove, replace, test) on the prompt's JSON, "
         "e.g. /scene/lighting/fill/intensity.",
     )
     locked_fields: list[str] = Field(
         default_factory=list,
         max_length=20,
+        # Checked by the prompt's Metadata, which lists the lockable paths when one is not.
+        json_schema_extra={"items": {"type": "string", "pattern": LOCKABLE_PATTERN}},
         description="Paths the refinement (and the child's refine loop) must not change, "
-        "added to the prompt's own.",
+        "added to the prompt's own: " + ", ".join(LOCKABLE_FIELDS) + ", or a deeper path "
+        "under lighting (lighting.key.kelvin).",
     )
 
     @model_validator(mode="after")
@@ -101,13 +140,18 @@ class InspireRequest(RunRequestOptions):
     Uploads are PNG, JPEG or WebP only; no URL is ever fetched.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra=exactly_one_of("artifact_id", "image_base64")
+    )
 
-    artifact_id: str | None = Field(None, max_length=200, description="An image artifact.")
-    image_base64: str | None = Field(
-        None,
+    artifact_id: str | None = absent("An image artifact.", refuse_null=True, max_length=200)
+    image_base64: str | None = absent(
+        "PNG, JPEG or WebP bytes, base64 (standard alphabet, padded). Beyond what this schema "
+        "can say, the bytes must be an image that can be read (at least 32 pixels a side, at "
+        "most 40 megapixels) with a subject to measure; otherwise 422.",
+        refuse_null=True,
         max_length=(MAX_IMAGE_BYTES * 4) // 3 + 8,
-        description="PNG, JPEG or WebP bytes, base64 (standard alphabet).",
+        pattern=BASE64_PATTERN,
     )
     instruction: str | None = Field(
         None,
@@ -115,6 +159,13 @@ class InspireRequest(RunRequestOptions):
         max_length=MAX_INSTRUCTION_CHARS,
         description='Applied to the measured setup before the variations: "warmer key".',
     )
+
+    @field_validator("artifact_id", "image_base64", mode="before")
+    @classmethod
+    def _given_or_left_out(cls, v: Any) -> Any:
+        if v is None:
+            raise ValueError("leave it out rather than send null")
+        return v
 
     @model_validator(mode="after")
     def _one_image(self) -> InspireRequest:

@@ -6,9 +6,16 @@ camera_angle, lens_focal_length}`. So the text written here is the whole hand-ov
 a photographer rebuild the set — pattern name, every light's angles in words, modifier and
 size, distance, kelvin, power and meter reading, the ratio in stops, and the shadow edge.
 
-Deterministic: the same prompt gives the same dict (and the same `json.dumps(..., sort_keys=True)`),
-lights in the fixed role order key, fill, rim, hair, kicker, background, ambient, numbers with
-fixed precision. No network, no clock, no randomness.
+What is built is BRIA's own form of a structured prompt (`prolight.bria_fibo`): FIBO's field
+order, no empty value anywhere (a blank description or environment is filled with a neutral
+word), `aesthetics` with the "very high" quality scores FIBO's own prompts carry, and
+`style_medium` "photograph" (so BRIA's request gets FIBO's default negative prompt). It is
+checked against `FiboStructuredPrompt` before it is returned: a failure is a bug here, raised
+as `FiboSchemaError`, and nothing is sent.
+
+Deterministic: the same prompt gives the same structured prompt, lights in the fixed role order
+key, fill, rim, hair, kicker, background, ambient, numbers with fixed precision. No network,
+no clock, no randomness.
 """
 
 from __future__ import annotations
@@ -16,10 +23,14 @@ from __future__ import annotations
 from typing import Any
 
 from prolight.analysis import INTENTS, Analysis, analyze
+from prolight.bria_fibo import FiboStructuredPrompt
 from prolight.physics.softness import shadow_edge
 from prolight.schema import CameraAngle, FiboPrompt, Light, Role, ShotType, SubjectKind
 
-__all__ = ["describe_light", "to_bria_structured_prompt"]
+__all__ = ["QUALITY", "describe_light", "to_bria_structured_prompt", "to_fibo_prompt"]
+
+QUALITY = {"preference_score": "very high", "aesthetic_score": "very high"}
+"""The quality fields FIBO adds to `aesthetics` of every prompt it renders (parse_caption.py)."""
 
 _ROLE_ORDER = list(Role)
 _SHOT_WORDS = {
@@ -119,6 +130,13 @@ def _lighting(prompt: FiboPrompt, a: Analysis) -> dict[str, str]:
     return {"conditions": conditions, "direction": direction, "shadows": shadows}
 
 
+def _text(value: str | None, fallback: str) -> str:
+    """`value` stripped, or `fallback` when blank: FIBO drops empty strings, so a required
+    field sent empty would be missing."""
+    value = (value or "").strip()
+    return value or fallback
+
+
 def _background(prompt: FiboPrompt, a: Analysis) -> str:
     bg = prompt.scene.background
     level = a.background_stops
@@ -128,16 +146,26 @@ def _background(prompt: FiboPrompt, a: Analysis) -> str:
         tone = f"falling to near black ({level:+.1f} stops against the face)"
     else:
         tone = f"{level:+.1f} stops against the lit side of the face"
-    return f"{bg.type} backdrop, colour {bg.color}, {bg.distance_m:g} m behind the subject, {tone}"
+    backdrop = _text(bg.type, "seamless")
+    return f"{backdrop} backdrop, colour {bg.color}, {bg.distance_m:g} m behind the subject, {tone}"
 
 
 def to_bria_structured_prompt(prompt: FiboPrompt) -> dict[str, Any]:
-    """BRIA FIBO's structured prompt (a JSON-able dict) for a canonical prompt (see module doc)."""
+    """BRIA FIBO's structured prompt for a canonical prompt, as a JSON-able dict in FIBO's
+    field order (module doc); raises `FiboSchemaError` on a bug in the translation."""
+    return to_fibo_prompt(prompt).as_dict()
+
+
+def to_fibo_prompt(prompt: FiboPrompt) -> FiboStructuredPrompt:
+    """BRIA FIBO's structured prompt for a canonical prompt, checked against FIBO's schema
+    (module doc); raises `FiboSchemaError` on a bug in the translation."""
     setup = prompt.scene
     a = analyze(setup)
     cam = setup.camera
     subject = setup.subject
     is_product = subject.kind == SubjectKind.PRODUCT
+    description = _text(subject.description, "the product" if is_product else "the sitter")
+    environment = _text(setup.environment, "photo studio")
     turn = subject.head_turn_deg
     if is_product:
         orientation = "front three-quarter view towards the camera"
@@ -146,7 +174,7 @@ def to_bria_structured_prompt(prompt: FiboPrompt) -> dict[str, Any]:
     else:
         orientation = "facing the camera"
     obj: dict[str, Any] = {
-        "description": subject.description,
+        "description": description,
         "location": "center",
         "relationship": "the only subject, lit by the studio lights described in lighting",
         "relative_size": _SIZE_WORDS[cam.shot_type],
@@ -154,7 +182,8 @@ def to_bria_structured_prompt(prompt: FiboPrompt) -> dict[str, Any]:
     }
     if not is_product:
         obj["expression"] = "calm, natural"
-    style = setup.style or INTENTS[a.intent.name][3]
+    intent_style = INTENTS[a.intent.name][3]
+    style = _text(setup.style, intent_style)
     if cam.aperture <= 2.8:
         dof = f"shallow, f/{cam.aperture:g}: background softly out of focus"
     elif cam.aperture <= 5.6:
@@ -162,9 +191,10 @@ def to_bria_structured_prompt(prompt: FiboPrompt) -> dict[str, Any]:
     else:
         dof = f"deep, f/{cam.aperture:g}: subject sharp front to back"
     pattern = a.pattern.title
-    return {
+    lens = _text(cam.lens_type, "prime")
+    structured = {
         "short_description": (
-            f"{subject.description} in a {setup.environment}, {pattern.lower()} lighting, "
+            f"{description} in a {environment}, {pattern.lower()} lighting, "
             f"{_SHOT_WORDS[cam.shot_type]}, {style}."
         ),
         "objects": [obj],
@@ -175,13 +205,14 @@ def to_bria_structured_prompt(prompt: FiboPrompt) -> dict[str, Any]:
             f"{prompt.output.aspect_ratio} frame",
             "color_scheme": f"{a.colour.mood} ({a.colour.face_kelvin:.0f} K light on a "
             f"{cam.white_balance_k:.0f} K white balance), backdrop {setup.background.color}",
-            "mood_atmosphere": f"{style}; contrast for {INTENTS[a.intent.name][3]}",
+            "mood_atmosphere": f"{style}; contrast for {intent_style}",
+            **QUALITY,
         },
         "photographic_characteristics": {
             "depth_of_field": dof,
             "focus": "sharp focus on the product" if is_product else "sharp focus on the eyes",
             "camera_angle": _ANGLE_WORDS[cam.camera_angle],
-            "lens_focal_length": f"{cam.focal_length_mm:.0f} mm {cam.lens_type} lens "
+            "lens_focal_length": f"{cam.focal_length_mm:.0f} mm {lens} lens "
             f"({cam.fov_deg:.0f}° horizontal field of view, full frame), "
             + (
                 f"{cam.distance_m:g} m from the subject"
@@ -192,5 +223,6 @@ def to_bria_structured_prompt(prompt: FiboPrompt) -> dict[str, Any]:
         "style_medium": "photograph",
         "context": f"studio {'product' if is_product else 'portrait'} photograph; lighting "
         f"rebuilt from a measured setup ({pattern})",
-        "artistic_style": "studio photography",
+        "artistic_style": "realistic studio photography",
     }
+    return FiboStructuredPrompt.check(structured)

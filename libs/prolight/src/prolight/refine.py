@@ -26,6 +26,7 @@ from pydantic import ValidationError
 
 from prolight.errors import FieldError, InvalidInput, describe_errors
 from prolight.schema import Direction, FiboPrompt, Role
+from prolight.schema.light import FULL_POWER, MIN_LIGHT_DISTANCE_M
 
 __all__ = [
     "COMPOSITION_PATHS",
@@ -205,6 +206,14 @@ def apply_patch(prompt: FiboPrompt, patch: list[dict[str, Any]]) -> FiboPrompt:
             del parent[last]
         else:
             parent[last] = op["value"]
+    # The frame's shape is given twice in the JSON form; a patch that changes one of the two
+    # means the other to follow (see `Output`), not to disagree with it.
+    output = doc.get("output")
+    touched = {tuple(_pointer(op.get("path"), i)) for i, op in enumerate(patch)}
+    for one, other in (("aspect_ratio", "resolution"), ("resolution", "aspect_ratio")):
+        changes_one = ("output", one) in touched and ("output", other) not in touched
+        if isinstance(output, dict) and changes_one:
+            output.pop(other, None)
     return _validate(doc, "patch")
 
 
@@ -373,7 +382,9 @@ def apply_instruction(prompt: FiboPrompt, text: str) -> tuple[FiboPrompt, list[s
                 )
             update: dict[str, Any]
             if edit.what == "stops":
-                new = min(1.0, max(0.0, light.intensity * 2.0 ** float(edit.amount)))
+                # Never past full power, nor down to it from a light the user pushed past it.
+                top = max(FULL_POWER, light.intensity)
+                new = min(top, max(0.0, light.intensity * 2.0 ** float(edit.amount)))
                 update = {"intensity": round(new, 4)}
                 notes.append(f"{role.value}: {edit.amount:+g} stop(s), intensity "
                              f"{light.intensity:g} → {update['intensity']:g}")  # fmt: skip
@@ -388,7 +399,8 @@ def apply_instruction(prompt: FiboPrompt, text: str) -> tuple[FiboPrompt, list[s
                 update = {"softness": round(min(1.0, max(0.0, light.softness + edit.amount)), 3)}
                 notes.append(f"{role.value}: softness {light.softness:g} → {update['softness']:g}")
             elif edit.what == "distance":
-                update = {"distance": round(min(30.0, max(0.05, light.distance * edit.amount)), 3)}
+                near = min(MIN_LIGHT_DISTANCE_M, light.distance)  # never into the head
+                update = {"distance": round(min(30.0, max(near, light.distance * edit.amount)), 3)}
                 notes.append(f"{role.value}: {light.distance:g} m → {update['distance']:g} m")
             elif edit.what == "enabled":
                 update = {"enabled": bool(edit.amount)}

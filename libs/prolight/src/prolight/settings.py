@@ -8,13 +8,19 @@
 `load()` is the start-up call: it turns pydantic's validation error into a `ConfigurationError`
 whose message names each offending *environment variable* (`PROLIGHT_STORE_URL: …`), so a bad
 deployment stops at once and says what to fix. Secrets are never part of these messages.
+
+Two settings are also read under the original (seed) README's names, `SEED_ALIASES`:
+`SECRET_KEY` for `PROLIGHT_STREAM_TOKEN_SECRET` and `BRIA_API_KEY` for `BRIA_API_TOKEN`
+(`GEMINI_API_KEY` is our name too). Neither name takes precedence: both set to different
+values is a `ConfigurationError` naming both, since either may be the one the operator meant.
 """
 
 from __future__ import annotations
 
 import os
 import socket
-from typing import Literal, Self
+from collections.abc import Mapping
+from typing import Any, Literal, Self
 
 from pydantic import (
     AliasChoices,
@@ -25,12 +31,14 @@ from pydantic import (
     ValidationInfo,
     field_validator,
 )
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from prolight.errors import ProLightError
 
 __all__ = [
     "MIN_SECRET_BYTES",
+    "SEED_ALIASES",
     "ConfigurationError",
     "LogLevel",
     "ServiceSettings",
@@ -67,6 +75,53 @@ def _aliases(alias: str | AliasPath | AliasChoices | None) -> list[str]:
 
 def _default_instance_id() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
+
+
+SEED_ALIASES: Mapping[str, str] = {
+    "PROLIGHT_STREAM_TOKEN_SECRET": "SECRET_KEY",
+    "BRIA_API_TOKEN": "BRIA_API_KEY",
+}
+"""Our variable → the original README's name for it, read where our own is unset or empty."""
+
+
+def _environ() -> dict[str, str]:
+    # pydantic-settings compares names case-insensitively (case_sensitive=False); so do we.
+    return {name.lower(): value for name, value in os.environ.items()}
+
+
+class _SeedAliasSource(PydanticBaseSettingsSource):
+    """Values from `SEED_ALIASES`' variables, for the settings class's fields that have one.
+
+    Placed before the environment source, so a set alias is used when our own variable is
+    unset or empty; when both are set to different values it raises `ConfigurationError`
+    naming both. An empty alias counts as unset (compose files pass `${BRIA_API_KEY}` through
+    even when the host has none).
+    """
+
+    def __init__(self, settings_cls: type[ServiceSettings]) -> None:
+        super().__init__(settings_cls)
+        self._settings_cls = settings_cls
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # unused: __call__ reads the aliases itself
+
+    def __call__(self) -> dict[str, Any]:
+        env = _environ()
+        values: dict[str, Any] = {}
+        for field, info in self._settings_cls.model_fields.items():
+            ours = self._settings_cls.env_name(field)
+            alias = SEED_ALIASES.get(ours)
+            if alias is None or not (value := env.get(alias.lower())):
+                continue
+            own = env.get(ours.lower())
+            if own and own != value:
+                raise ConfigurationError(
+                    f"invalid configuration: {ours} and {alias} are both set, to different "
+                    f"values; {alias} (the original README's name) is read as {ours}: unset one"
+                )
+            names = _aliases(info.validation_alias)
+            values[names[0] if names else field] = value
+        return values
 
 
 class ServiceSettings(BaseSettings):
@@ -171,8 +226,33 @@ class ServiceSettings(BaseSettings):
         return f"{cls.model_config.get('env_prefix', '')}{field}".upper()
 
     @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """pydantic-settings' sources plus the seed's names (`SEED_ALIASES`) before ours."""
+        aliases = _SeedAliasSource(cls)
+        return init_settings, aliases, env_settings, dotenv_settings, file_secret_settings
+
+    @classmethod
+    def variable_read(cls, field: str) -> str:
+        """The variable `field` was read from: `env_name(field)`, or its seed alias
+        (`SEED_ALIASES`) when only that one is set."""
+        ours = cls.env_name(field)
+        alias = SEED_ALIASES.get(ours)
+        env = _environ()
+        if alias is not None and env.get(alias.lower()) and not env.get(ours.lower()):
+            return alias
+        return ours
+
+    @classmethod
     def load(cls) -> Self:
-        """Read the environment; raise `ConfigurationError` naming every bad variable."""
+        """Read the environment; raise `ConfigurationError` naming every bad variable (and
+        both names of one set twice to different values, see `SEED_ALIASES`)."""
         try:
             return cls()
         except ValidationError as exc:
@@ -180,7 +260,7 @@ class ServiceSettings(BaseSettings):
             for err in exc.errors(include_url=False, include_input=False):
                 loc = err["loc"]
                 field = str(loc[0]) if loc else ""
-                name = cls.env_name(field) if field else cls.__name__
+                name = cls.variable_read(field) if field else cls.__name__
                 problems.append(f"{name}: {err['msg'].removeprefix('Value error, ')}")
             raise ConfigurationError("invalid configuration: " + "; ".join(problems)) from exc
 

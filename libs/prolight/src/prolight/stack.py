@@ -165,6 +165,11 @@ class Stack:
         """Where the notifier answers."""
         return f"http://127.0.0.1:{self.port('notifier')}"
 
+    @property
+    def evaluator_url(self) -> str:
+        """Where the evaluator's /eval API answers."""
+        return f"http://127.0.0.1:{self.port('evaluator')}"
+
     def child_env(self) -> dict[str, str]:
         """The environment every service is started with (holds the token secret: never log)."""
         env = {
@@ -185,7 +190,7 @@ class Stack:
         for service in SERVICES:
             var, _ = SERVICE_PORTS[service]
             env[var] = str(self.port(service))
-        if not env.get(_SECRET_VAR):
+        if not env.get(_SECRET_VAR) and not env.get("SECRET_KEY"):  # the seed's name for it
             env[_SECRET_VAR] = self.env[_SECRET_VAR] = secrets.token_urlsafe(48)
             self.generated_secret = True
         return env
@@ -312,6 +317,11 @@ class Stack:
         if "notifier" in self.services:
             lines.append(
                 f"  notifier   {self.notifier_url}  (WS /ws/runs/<id>, SSE /api/stream/<id>)"
+            )
+        if "evaluator" in self.services:
+            lines.append(
+                f"  evaluator  {self.evaluator_url}  "
+                "(POST /eval/clip, /eval/lpips, /eval/ensemble; GET /eval/models)"
             )
         if "gateway" in self.services:
             lines += [

@@ -147,7 +147,7 @@ def test_analyze_json_from_stdin() -> None:
         pytest.param("{bad", "is not valid JSON: Expecting property name", id="bad-json"),
         pytest.param(
             '{"key": {"intensity": 3}}',
-            "key.intensity: Input should be less than or equal to 1",
+            "key.intensity: Input should be less than or equal to 2",
             id="validation",
         ),
         pytest.param(

@@ -21,24 +21,29 @@ from prolight.external import (
     send,
 )
 from prolight.external.calls import raise_for_status, url_summary
+from prolight.external.errors import Unreachable
+from prolight.external.fakes import free_port
 
 KEY = "key-0123456789abcdef"
 
 
 @pytest.mark.parametrize(
-    "error",
+    ("error", "never_sent"),
     [
-        pytest.param(httpx.ConnectTimeout("t"), id="connect-timeout"),
-        pytest.param(httpx.ReadTimeout("t"), id="read-timeout"),
-        pytest.param(httpx.PoolTimeout("t"), id="pool-timeout"),
-        pytest.param(httpx.ConnectError("refused"), id="connect"),
-        pytest.param(httpx.RemoteProtocolError("peer closed"), id="dropped"),
-        pytest.param(httpx.ReadError("reset"), id="read"),
-        pytest.param(httpx.WriteError("reset"), id="write"),
-        pytest.param(httpx.ProxyError("proxy"), id="proxy"),
+        pytest.param(httpx.ConnectTimeout("t"), True, id="connect-timeout"),
+        pytest.param(httpx.ReadTimeout("t"), False, id="read-timeout"),
+        pytest.param(httpx.PoolTimeout("t"), True, id="pool-timeout"),
+        pytest.param(httpx.ConnectError("refused"), True, id="connect"),
+        pytest.param(httpx.RemoteProtocolError("peer closed"), False, id="dropped"),
+        pytest.param(httpx.ReadError("reset"), False, id="read"),
+        pytest.param(httpx.WriteError("reset"), False, id="write"),
+        pytest.param(httpx.WriteTimeout("t"), False, id="write-timeout"),
+        pytest.param(httpx.ProxyError("proxy"), False, id="proxy"),
     ],
 )
-async def test_every_transport_failure_is_unavailable(error: httpx.TransportError) -> None:
+async def test_every_transport_failure_is_unavailable(
+    error: httpx.TransportError, never_sent: bool
+) -> None:
     def fail(request: httpx.Request) -> httpx.Response:
         raise error
 
@@ -46,7 +51,15 @@ async def test_every_transport_failure_is_unavailable(error: httpx.TransportErro
         with pytest.raises(Unavailable, match=r"^BRIA ") as caught:
             await send(http, "GET", "http://x.test/a", provider="BRIA", headers={"api_token": KEY})
     assert caught.value.retryable
+    # Only a failure before any byte was written proves the provider never saw the request.
+    assert isinstance(caught.value, Unreachable) is never_sent
     assert KEY not in str(caught.value)
+
+
+async def test_a_refused_connection_is_unreachable() -> None:
+    async with httpx.AsyncClient() as http:
+        with pytest.raises(Unreachable, match=r"^BRIA could not be reached \(ConnectError\)$"):
+            await send(http, "POST", f"http://127.0.0.1:{free_port()}/x", provider="BRIA")
 
 
 @pytest.mark.parametrize(

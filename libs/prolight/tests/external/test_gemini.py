@@ -101,8 +101,8 @@ async def test_out_of_range_numbers_are_clamped_with_a_note(rig: Rig) -> None:
     rig.fake.answer = {"lights": [light]}
     translation, _ = await rig.translate("very bright key")
     key = translation.setup.lighting[Role.KEY]
-    assert (key.intensity, key.kelvin, key.direction.elevation) == (1.0, 20000, 90)
-    assert "key intensity 3 is outside 0–1: clamped to 1" in translation.notes
+    assert (key.intensity, key.kelvin, key.direction.elevation) == (2.0, 20000, 90)
+    assert "key intensity 3 is outside 0–2: clamped to 2" in translation.notes
 
 
 @pytest.mark.parametrize(

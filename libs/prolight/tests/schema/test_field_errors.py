@@ -28,7 +28,7 @@ CASES = [
     pytest.param(Light, {"role": "spot"}, "role", "'key', 'fill', 'rim'", id="light-role"),
     pytest.param(Light, {"enabled": "maybe"}, "enabled", "valid boolean", id="light-enabled"),
     pytest.param(
-        Light, {"intensity": 1.5}, "intensity", "less than or equal to 1", id="light-intensity-high"
+        Light, {"intensity": 2.5}, "intensity", "less than or equal to 2", id="light-intensity-high"
     ),
     pytest.param(
         Light,
@@ -167,8 +167,10 @@ CASES = [
         "'eye_level', 'high_angle'",
         id="camera-angle",
     ),
-    pytest.param(Camera, {"fov": 200}, "fov", "less than or equal to 150", id="camera-fov-wide"),
-    pytest.param(Camera, {"fov": "wide"}, "fov", "valid number", id="camera-fov-text"),
+    pytest.param(Camera, {"fov": 900}, "fov", "fov is 2.6–800", id="camera-fov-wide"),
+    pytest.param(Camera, {"fov": "200°"}, "fov", "field of view is 2.6–132°", id="camera-fov-deg"),
+    pytest.param(Camera, {"fov": "5mm"}, "fov", "focal length is 8–800 mm", id="camera-fov-mm"),
+    pytest.param(Camera, {"fov": "wide"}, "fov", 'a focal length ("85mm")', id="camera-fov-text"),
     pytest.param(
         Camera,
         {"focal_length_mm": 5},
@@ -198,7 +200,11 @@ CASES = [
         id="camera-white-balance",
     ),
     pytest.param(
-        Camera, {"distance_m": 0.05}, "distance_m", "greater than 0.1", id="camera-distance"
+        Camera,
+        {"distance_m": 0.2},
+        "distance_m",
+        "greater than or equal to 0.35",
+        id="camera-distance",
     ),
     pytest.param(Camera, {"zoom": 2}, "zoom", "unknown field", id="camera-unknown"),
     # Background
@@ -215,7 +221,7 @@ CASES = [
         Background, {"type": "x" * 61}, "type", "at most 60 characters", id="background-type"
     ),
     pytest.param(
-        Background, {"distance_m": 0.1}, "distance_m", "greater than 0.2", id="background-distance"
+        Background, {"distance_m": 0}, "distance_m", "greater than 0", id="background-distance"
     ),
     pytest.param(Background, {"texture": "x"}, "texture", "unknown field", id="background-unknown"),
     # Subject
@@ -272,7 +278,7 @@ CASES = [
         LightingSetup,
         {"lighting": {"key": {"intensity": 3}}},
         "lighting.key.intensity",
-        "less than or equal to 1",
+        "less than or equal to 2",
         id="setup-nested-light",
     ),
     pytest.param(
@@ -435,19 +441,19 @@ def test_unknown_fields_say_so_at_every_depth() -> None:
 
 def test_every_bad_field_is_reported_at_once() -> None:
     with pytest.raises(ValidationError) as info:
-        Light.model_validate({"intensity": 2, "softness": -1, "distance": 0})
+        Light.model_validate({"intensity": 3, "softness": -1, "distance": 0})
     assert {e.field for e in describe_errors(info.value)} == {"intensity", "softness", "distance"}
 
 
 def test_prefix_names_where_the_input_came_from() -> None:
     with pytest.raises(ValidationError) as info:
-        Light.model_validate({"intensity": 2})
+        Light.model_validate({"intensity": 3})
     [error] = describe_errors(info.value, prefix="body")
-    assert str(error) == "body.intensity: Input should be less than or equal to 1"
+    assert str(error) == "body.intensity: Input should be less than or equal to 2"
 
 
 def test_fov_becomes_focal_length_and_is_not_kept() -> None:
-    camera = Camera.model_validate({"fov": 39.6})
+    camera = Camera.model_validate({"fov": 39.6})  # 60 or less, no lens type: degrees
     assert camera.focal_length_mm == pytest.approx(50.0, abs=0.1)
     assert camera.fov is None
     assert "fov" not in camera.model_dump()

@@ -8,38 +8,11 @@ from typing import Any
 import pytest
 
 from prolight.errors import InvalidInput
+from prolight.examples import seed_example
 from prolight.hashing import prompt_hash
 from prolight.schema import FiboPrompt, load_prompt, load_setup
 
-KEY = {
-    "direction": "45 degrees camera-right",
-    "intensity": 0.8,
-    "color_temperature": 5600,
-    "softness": 0.5,
-    "distance": 1.5,
-    "enabled": True,
-}
-FILL = {
-    "direction": "30 degrees camera-left",
-    "intensity": 0.4,
-    "color_temperature": 5600,
-    "softness": 0.7,
-    "distance": 2.0,
-    "enabled": True,
-}
-
-API_BODY: dict[str, Any] = {
-    "subject_description": "professional model in studio",
-    "environment": "minimalist photography studio",
-    "lighting_setup": {"key": KEY, "fill": FILL},
-    "camera_settings": {
-        "shot_type": "medium shot",
-        "camera_angle": "eye-level",
-        "fov": 85,
-        "lens_type": "portrait",
-        "aperture": "f/2.8",
-    },
-}
+API_BODY: dict[str, Any] = seed_example("lighting-setup").body
 
 CANONICAL_OF_API_BODY: dict[str, Any] = {
     "schema_version": "fibo_v1",
@@ -74,36 +47,7 @@ CANONICAL_OF_API_BODY: dict[str, Any] = {
     },
 }
 
-LEGACY_FIBO: dict[str, Any] = {
-    "subject": {
-        "main_entity": "professional photographer",
-        "attributes": ["professional", "focused"],
-        "action": "adjusting camera settings",
-    },
-    "environment": {"setting": "professional studio", "time_of_day": "controlled lighting"},
-    "camera": {
-        "shot_type": "medium shot",
-        "camera_angle": "eye-level",
-        "fov": 85,
-        "lens_type": "portrait",
-    },
-    "lighting": {
-        "main_light": {
-            "direction": "45 degrees camera-right",
-            "intensity": 0.8,
-            "color_temperature": 5600,
-            "softness": 0.5,
-        },
-        "fill_light": {
-            "direction": "30 degrees camera-left",
-            "intensity": 0.4,
-            "color_temperature": 5600,
-            "softness": 0.7,
-        },
-    },
-    "style_medium": "photograph",
-    "artistic_style": "professional studio photography",
-}
+LEGACY_FIBO: dict[str, Any] = seed_example("fibo-json").body
 
 CANONICAL_OF_LEGACY_FIBO: dict[str, Any] = {
     "scene": {
@@ -132,24 +76,7 @@ CANONICAL_OF_LEGACY_FIBO: dict[str, Any] = {
 }
 
 # The README's JavaScript example: just the lights by role, camelCase colour temperature.
-BARE_LIGHTS: dict[str, Any] = {
-    "key": {
-        "direction": "45 degrees left and above",
-        "intensity": 0.9,
-        "colorTemperature": 5600,
-        "softness": 0.6,
-        "distance": 1.5,
-        "enabled": True,
-    },
-    "fill": {
-        "direction": "30 degrees right",
-        "intensity": 0.3,
-        "colorTemperature": 4500,
-        "softness": 0.7,
-        "distance": 2.0,
-        "enabled": True,
-    },
-}
+BARE_LIGHTS: dict[str, Any] = seed_example("usage-rembrandt").body["lighting_setup"]
 
 CANONICAL_OF_BARE_LIGHTS: dict[str, Any] = {
     "scene": {
@@ -234,15 +161,15 @@ def _with(base: dict[str, Any], path: tuple[str, ...], value: Any) -> dict[str, 
     ("data", "fields", "says"),
     [
         pytest.param(
-            _with(API_BODY, ("lighting_setup", "key", "intensity"), 2),
+            _with(API_BODY, ("lighting_setup", "key", "intensity"), 2.5),
             ["lighting_setup.key.intensity"],
-            "less than or equal to 1",
+            "less than or equal to 2",
             id="api-light-path",
         ),
         pytest.param(
-            _with(API_BODY, ("camera_settings", "fov"), 500),
+            _with(API_BODY, ("camera_settings", "fov"), 900),
             ["camera_settings.fov"],
-            "less than or equal to 150",
+            "fov is 2.6–800",
             id="api-camera-path",
         ),
         pytest.param(
@@ -291,7 +218,7 @@ def _with(base: dict[str, Any], path: tuple[str, ...], value: Any) -> dict[str, 
         pytest.param(
             _with(BARE_LIGHTS, ("key", "intensity"), 9),
             ["key.intensity"],
-            "less than or equal to 1",
+            "less than or equal to 2",
             id="bare-light-path",
         ),
         pytest.param(

@@ -107,6 +107,8 @@ async def test_list_runs_filters_by_status_and_owner(store: RunStore) -> None:
     assert running.next_cursor is None
     mine = await store.list_runs(owner="ana", status=RunStatus.RUNNING)
     assert [r.run_id for r in mine.items] == ["a"]
+    either = await store.list_runs(status=frozenset({RunStatus.RUNNING, RunStatus.COMPLETED}))
+    assert [r.run_id for r in either.items] == ["c", "b", "a"]
 
 
 async def test_a_bad_cursor_or_limit_is_refused(store: RunStore) -> None:

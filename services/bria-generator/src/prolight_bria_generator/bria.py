@@ -14,6 +14,15 @@ results three days, so the image is downloaded as soon as it is COMPLETED.
 - Every HTTP exchange is handed to the `audit` callback as a `CallRecord`.
 - The circuit breaker counts 5xx, timeouts, dropped connections and UNKNOWN; once open, calls
   fail at once with `CircuitOpen` until its cooldown ends.
+- What is sent is a `GenerateRequest`: FIBO's structured prompt, checked against FIBO's schema
+  on the very JSON string that leaves (`BriaRequestError` otherwise: our bug, never sent), and
+  BRIA's parameters in their documented ranges (`guidance_scale` an integer 3–5).
+- The submit is retried only when BRIA provably never got it: no connection was made
+  (`Unreachable`) or BRIA refused it with 429 (after its Retry-After). A 5xx, a timeout or a
+  dropped connection after the request went out may hide a job BRIA accepted and bills, and
+  BRIA offers no idempotency key or job listing to find it: `SubmitUnconfirmed`, not sent
+  again (docs/decisions/bria-submit-retries.md). Status polls and downloads are reads and
+  are retried on any transient failure; a 404 on a status is `JobNotFound`.
 """
 
 from __future__ import annotations
@@ -24,27 +33,117 @@ import hashlib
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, Self
 
 import httpx
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from prolight.bria_fibo import FiboSchemaError, FiboStructuredPrompt
+from prolight.errors import ProLightError, describe_errors
 from prolight.external import (
+    AuthRejected,
     BadResponse,
     CallRecord,
     CircuitBreaker,
+    CircuitOpen,
+    ContentRejected,
     ExternalError,
     GenerationFailed,
     RateLimited,
+    RequestRejected,
     RetryPolicy,
     Unavailable,
     scrub,
     send,
 )
 from prolight.external.calls import MAX_REASON_CHARS, raise_for_status, url_summary
+from prolight.external.errors import Unreachable
 
-__all__ = ["PROVIDER", "Audit", "BriaClient", "BriaConfig", "BriaImage", "BriaJob"]
+__all__ = [
+    "PROVIDER",
+    "Audit",
+    "BriaClient",
+    "BriaConfig",
+    "BriaImage",
+    "BriaJob",
+    "BriaRequestError",
+    "GenerateRequest",
+    "JobNotFound",
+    "SubmitUnconfirmed",
+]
 
 PROVIDER = "BRIA"
+
+AspectRatio = Literal["1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9"]
+
+
+class BriaRequestError(ProLightError):
+    """Raised when a request we built breaks BRIA's contract or FIBO's schema: a ProLight
+    bug, so the request is not sent (retrying cannot help)."""
+
+
+class SubmitUnconfirmed(ExternalError):
+    """Raised when the generation request may have reached BRIA but no usable answer came
+    (5xx, a timeout or a dropped connection after sending, a 2xx without a request id): BRIA
+    may have made, and will bill, a job we cannot find, so it is not sent again."""
+
+
+class JobNotFound(RequestRejected):
+    """Raised when BRIA answers 404 `{"status": "NOT_FOUND"}` for a job's status: the request
+    id is unknown to it or expired (results are kept three days)."""
+
+
+# Failures after which BRIA provably made no job: no connection, a 429, a refusal, no call.
+_NO_JOB = (Unreachable, RateLimited, AuthRejected, ContentRejected, RequestRejected, CircuitOpen)
+
+
+class GenerateRequest(BaseModel):
+    """The body of `POST /image/generate` as we send it (`structured_prompt` alone, as
+    FIBO's Raw mode: no translator in between). `steps_num` 35–50 (lite 8–30, which the
+    settings check), `guidance_scale` an integer 3–5, `negative_prompt` None for none."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    structured_prompt: FiboStructuredPrompt
+    seed: int
+    aspect_ratio: AspectRatio
+    steps_num: int = Field(50, ge=8, le=50)
+    guidance_scale: int = Field(5, ge=3, le=5)
+    negative_prompt: str | None = Field(None, min_length=1)
+    model_version: Literal["FIBO"] = "FIBO"
+    prompt_content_moderation: bool = True
+    visual_output_content_moderation: bool = True
+    sync: bool = False
+
+    @model_validator(mode="after")
+    def _fibo_accepts_what_is_sent(self) -> Self:
+        # The nested model may have been built without validation (`model_construct`): check
+        # the JSON that will be sent, as FIBO parses it.
+        FiboStructuredPrompt.check_json(self.structured_prompt.to_json())
+        return self
+
+    @classmethod
+    def build(cls, **fields: Any) -> GenerateRequest:
+        """A checked request; raises `BriaRequestError` naming every bad field."""
+        try:
+            return cls(**fields)
+        except ValidationError as exc:
+            problems = "; ".join(str(e) for e in describe_errors(exc))
+            raise BriaRequestError(
+                f"the {PROVIDER} request breaks its contract: {problems}"
+            ) from exc
+
+    def body(self) -> dict[str, Any]:
+        """The JSON body: the structured prompt as a JSON string in FIBO's field order, checked
+        once more as the string that leaves, exactly as FIBO checks it."""
+        text = self.structured_prompt.to_json()
+        try:
+            FiboStructuredPrompt.check_json(text)
+        except FiboSchemaError as exc:
+            raise BriaRequestError(f"not sent to {PROVIDER}: {exc}") from exc
+        rest = self.model_dump(mode="json", exclude={"structured_prompt"}, exclude_none=True)
+        return {"structured_prompt": text, **rest}
+
 
 Audit = Callable[[CallRecord], Awaitable[None]]
 """Receives every call's record (the generator appends it to the run's audit log)."""
@@ -157,11 +256,20 @@ class BriaClient:
 
     # -- the three calls -------------------------------------------------------------------
 
-    async def submit(self, body: dict[str, Any], audit: Audit) -> BriaJob | BriaImage:
-        """Ask BRIA for one image; `body` is the documented request (structured_prompt as a
-        JSON string, seed, aspect_ratio, …). A 202 gives a job to `wait` for; a 200 that
-        already carries the result (sync mode) gives the image."""
-        prompt_text = str(body.get("structured_prompt", ""))
+    async def submit(self, request: GenerateRequest, audit: Audit) -> BriaJob | BriaImage:
+        """Ask BRIA for one image. A 202 gives a job to `wait` for; a 200 that already carries
+        the result (sync mode) gives the image.
+
+        Sent again only while BRIA provably has no job: after `Unreachable` (no connection
+        was made) or a 429 (after its Retry-After), up to the retry policy's attempts. Any
+        other failure after the request went out (5xx, read timeout, dropped connection, a
+        2xx without a request id) raises `SubmitUnconfirmed` at once: BRIA may have accepted
+        and bill a job whose id we never saw, and it has no idempotency key to ask with, so a
+        second request could pay twice. Refusals (401/403, 422, other 4xx) and `CircuitOpen`
+        raise as they are. `BriaRequestError` when the request breaks the contract: not sent.
+        """
+        body = request.body()
+        prompt_text = str(body["structured_prompt"])
         summary = {
             k: v for k, v in body.items() if k not in ("structured_prompt", "negative_prompt")
         }
@@ -172,12 +280,23 @@ class BriaClient:
 
         async def attempt() -> BriaJob | BriaImage:
             record = CallRecord(PROVIDER, endpoint, request=summary)
-            answer = await self._exchange("POST", self.config.endpoint, record, audit, body=body)
-            request_id = answer.get("request_id")
-            if not isinstance(request_id, str) or not request_id:
-                error = BadResponse(f"{PROVIDER} accepted the request without a request_id")
-                await audit(record.failed(error))
-                raise error
+            try:
+                answer = await self._exchange(
+                    "POST", self.config.endpoint, record, audit, body=body
+                )
+                request_id = answer.get("request_id")
+                if not isinstance(request_id, str) or not request_id:
+                    error = BadResponse(f"{PROVIDER} accepted the request without a request_id")
+                    await audit(record.failed(error))
+                    raise error
+            except _NO_JOB:
+                raise
+            except ExternalError as exc:
+                raise SubmitUnconfirmed(
+                    f"{PROVIDER} may have accepted the generation request, but no usable "
+                    f"answer came ({exc}); it is not sent again, so that the image is not paid "
+                    "for twice: try again later"
+                ) from exc
             record.request_id = request_id
             record.cost_usd = self.config.price_usd
             record.response = {
@@ -198,7 +317,8 @@ class BriaClient:
         """Poll the job's status until COMPLETED (module doc for the pacing).
 
         Raises `GenerationFailed` on ERROR, `Unavailable` after `unknown_limit` UNKNOWNs in a
-        row or `poll_timeout_s` without an end, and what a poll raises after its retries.
+        row or `poll_timeout_s` without an end, `JobNotFound` when BRIA does not know the
+        request id (404), and what a poll raises after its retries.
         """
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.config.poll_timeout_s
@@ -244,7 +364,16 @@ class BriaClient:
 
         async def attempt() -> dict[str, Any]:
             record = CallRecord(PROVIDER, "GET /status/{request_id}", request_id=job.request_id)
-            answer: dict[str, Any] = await self._exchange("GET", path, record, audit)
+            try:
+                answer: dict[str, Any] = await self._exchange("GET", path, record, audit)
+            except RequestRejected as exc:
+                if exc.status != 404:
+                    raise
+                raise JobNotFound(
+                    f"{PROVIDER} does not know request {job.request_id} (404 NOT_FOUND: unknown "
+                    "or expired)",
+                    status=404,
+                ) from exc
             record.response = {"status": answer.get("status")}
             if isinstance(answer.get("error"), dict):
                 record.response["error"] = {

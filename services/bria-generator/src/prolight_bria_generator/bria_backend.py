@@ -2,15 +2,22 @@
 
 `generate_with_bria(...)` is the whole task without the bus:
 
+0. the request is built and checked first (`bria_request`): FIBO's structured prompt in
+   FIBO's field order, FIBO's default negative prompt for a photograph unless
+   PROLIGHT_BRIA_NEGATIVE_PROMPT gives one; a bug raises `BriaRequestError` before any
+   money is reserved or anything is sent;
 1. the prompt cache `(prompt_hash, seed, model)`: a hit calls BRIA not at all and costs 0;
 2. `costs.reserve`: refuses with `BudgetExhausted` when the run's budget cannot pay one more
    image; on a redelivered task it returns the entry already there;
-3. the entry's `request_id` (a redelivery) resumes that job; otherwise submit, and remember
-   the request id on the run at once;
+3. the entry's `request_id` (a redelivery) resumes that job, and a 404 NOT_FOUND for it (BRIA
+   forgot it, e.g. expired while the generator was down) submits anew; an entry without one
+   that is not new means an earlier attempt may have reached BRIA: `SubmitUnconfirmed`, no
+   second submit; otherwise submit, and remember the request id on the run at once;
 4. poll until COMPLETED, download at once, convert to PNG if BRIA sent another format, and
    store the bytes under their SHA-256 like any other artifact;
 5. the entry becomes `charged`; when BRIA made no image (refused, ERROR, gave up) it is
-   `released`: nothing was billed.
+   `released`: nothing was billed; when the submit's outcome is unknown it is `unconfirmed`
+   (counted, see docs/decisions/bria-submit-retries.md).
 
 The task result carries `cost_usd` and, in `render_report` (which storage keeps on the
 artifact), `backend: bria` with BRIA's `request_id`, the `seed` and the `structured_prompt`
@@ -22,21 +29,30 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import io
-import json
 import logging
 import time
-from typing import Any
 
 from PIL import Image, UnidentifiedImageError
 
 from prolight.blobs import ArtifactStore
-from prolight.bria_prompt import to_bria_structured_prompt
+from prolight.bria_fibo import FiboSchemaError, default_negative_prompt
+from prolight.bria_prompt import to_fibo_prompt
 from prolight.external import BadResponse, ExternalError
 from prolight.hashing import prompt_hash
 from prolight.schema import FiboPrompt
 from prolight.store import RunStore
 from prolight_bria_generator import costs
-from prolight_bria_generator.bria import Audit, BriaClient, BriaImage, BriaJob
+from prolight_bria_generator.bria import (
+    PROVIDER,
+    Audit,
+    BriaClient,
+    BriaImage,
+    BriaJob,
+    BriaRequestError,
+    GenerateRequest,
+    JobNotFound,
+    SubmitUnconfirmed,
+)
 from prolight_bria_generator.generate import Generated, cached, completed
 from prolight_bria_generator.settings import GeneratorSettings
 
@@ -47,32 +63,36 @@ BACKEND = "bria"
 log = logging.getLogger("prolight.bria_generator")
 
 
-def bria_model_id(settings: GeneratorSettings) -> str:
+def bria_model_id(settings: GeneratorSettings, negative_prompt: str | None) -> str:
     """The prompt-cache model name: everything besides prompt and seed that changes BRIA's
-    pixels (`bria-fibo@steps50-cfg5`, `bria-fibo-lite@…`, a negative prompt's hash)."""
+    pixels (`bria-fibo@steps50-cfg5`, `bria-fibo-lite@…`, and the hash of the negative
+    prompt sent, FIBO's default one included)."""
     lite = "-lite" if settings.bria_endpoint.endswith("/lite") else ""
-    name = f"bria-fibo{lite}@steps{settings.bria_steps_num}-cfg{settings.bria_guidance_scale:g}"
-    if settings.bria_negative_prompt:
-        name += "-neg" + hashlib.sha256(settings.bria_negative_prompt.encode()).hexdigest()[:8]
+    name = f"bria-fibo{lite}@steps{settings.bria_steps_num}-cfg{settings.bria_guidance_scale}"
+    if negative_prompt:
+        name += "-neg" + hashlib.sha256(negative_prompt.encode()).hexdigest()[:8]
     return name
 
 
-def bria_request(prompt: FiboPrompt, seed: int, settings: GeneratorSettings) -> dict[str, Any]:
-    """The documented request body: FIBO's structured prompt as a JSON string, and the rest."""
-    body: dict[str, Any] = {
-        "structured_prompt": json.dumps(to_bria_structured_prompt(prompt), sort_keys=True),
-        "seed": seed,
-        "aspect_ratio": prompt.output.aspect_ratio,
-        "steps_num": settings.bria_steps_num,
-        "guidance_scale": settings.bria_guidance_scale,
-        "model_version": "FIBO",
-        "prompt_content_moderation": settings.bria_prompt_content_moderation,
-        "visual_output_content_moderation": settings.bria_visual_output_content_moderation,
-        "sync": False,
-    }
-    if settings.bria_negative_prompt:
-        body["negative_prompt"] = settings.bria_negative_prompt
-    return body
+def bria_request(prompt: FiboPrompt, seed: int, settings: GeneratorSettings) -> GenerateRequest:
+    """The request for `prompt` under `seed`: FIBO's structured prompt (checked against FIBO's
+    schema), our negative prompt or FIBO's default one for a photograph, and the settings'
+    parameters. Raises `BriaRequestError` when any of it breaks the contract (our bug)."""
+    try:
+        structured = to_fibo_prompt(prompt)
+    except FiboSchemaError as exc:
+        raise BriaRequestError(f"not sent to {PROVIDER}: {exc}") from exc
+    negative = settings.bria_negative_prompt.strip() or default_negative_prompt(structured)
+    return GenerateRequest.build(
+        structured_prompt=structured,
+        seed=seed,
+        aspect_ratio=prompt.output.aspect_ratio,
+        steps_num=settings.bria_steps_num,
+        guidance_scale=settings.bria_guidance_scale,
+        negative_prompt=negative,
+        prompt_content_moderation=settings.bria_prompt_content_moderation,
+        visual_output_content_moderation=settings.bria_visual_output_content_moderation,
+    )
 
 
 def to_png(data: bytes) -> tuple[bytes, int, int]:
@@ -91,6 +111,50 @@ def to_png(data: bytes) -> tuple[bytes, int, int]:
         raise BadResponse("BRIA's download is not an image") from exc
 
 
+class _Task:
+    """One generate task's calls to BRIA, each remembered on the run's cost entry."""
+
+    def __init__(
+        self,
+        client: BriaClient,
+        store: RunStore,
+        audit: Audit,
+        run_id: str,
+        task_id: str,
+        request: GenerateRequest,
+    ) -> None:
+        self.client, self.store, self.audit = client, store, audit
+        self.run_id, self.task_id, self.request = run_id, task_id, request
+
+    async def submit(self) -> BriaImage:
+        """Submit, remember the request id at once, and wait for the image."""
+        try:
+            job = await self.client.submit(self.request, self.audit)
+        except SubmitUnconfirmed:
+            await costs.mark(self.store, self.run_id, self.task_id, state="unconfirmed")
+            raise
+        await costs.mark(
+            self.store, self.run_id, self.task_id, state="submitted", request_id=job.request_id
+        )
+        return job if isinstance(job, BriaImage) else await self.client.wait(job, self.audit)
+
+    async def resume(self, request_id: str) -> BriaImage:
+        """Wait for the job an earlier attempt submitted; submit anew if BRIA forgot it."""
+        log.info("run_id=%s task_id=%s resuming BRIA request %s", self.run_id, self.task_id,
+                 request_id)  # fmt: skip
+        try:
+            return await self.client.wait(BriaJob(request_id), self.audit)
+        except JobNotFound:
+            log.warning(
+                "run_id=%s task_id=%s BRIA no longer knows request %s (404 NOT_FOUND); "
+                "submitting again",
+                self.run_id,
+                self.task_id,
+                request_id,
+            )
+        return await self.submit()
+
+
 async def generate_with_bria(
     prompt: FiboPrompt,
     seed: int,
@@ -106,29 +170,38 @@ async def generate_with_bria(
     """Make (or find) the image of `prompt` under `seed` with BRIA (module doc).
 
     Raises `costs.BudgetExhausted`, an `ExternalError` whose message is the user-facing
-    reason, and the stores' errors when they are down (retrying may help).
+    reason (`SubmitUnconfirmed` when the submit's outcome is unknown), `BriaRequestError`
+    for a request that breaks BRIA's contract (our bug: nothing sent, nothing reserved), and
+    the stores' errors when they are down (retrying may help).
     """
+    request = bria_request(prompt, seed, settings)
     digest = prompt_hash(prompt)
-    model = bria_model_id(settings)
+    model = bria_model_id(settings, request.negative_prompt)
     if (hit := await cached(store, blobs, digest, seed, model)) is not None:
         return Generated("cached", {**hit.result, "cost_usd": 0.0})
     price = settings.bria_price_usd()
-    entry = await costs.reserve(store, run_id, task_id, usd=price, backend=BACKEND)
+    entry, fresh = await costs.reserve(store, run_id, task_id, usd=price, backend=BACKEND)
     clock = time.perf_counter()
+    task = _Task(client, store, audit, run_id, task_id, request)
     image: BriaImage | None = None
     try:
         if entry.get("request_id"):
-            log.info("run_id=%s task_id=%s resuming BRIA request %s", run_id, task_id,
-                     entry["request_id"])  # fmt: skip
-            job: BriaJob | BriaImage = BriaJob(str(entry["request_id"]))
+            image = await task.resume(str(entry["request_id"]))
+        elif fresh:
+            image = await task.submit()
         else:
-            job = await client.submit(bria_request(prompt, seed, settings), audit)
-            await costs.mark(store, run_id, task_id, state="submitted", request_id=job.request_id)
-        image = job if isinstance(job, BriaImage) else await client.wait(job, audit)
+            await costs.mark(store, run_id, task_id, state="unconfirmed")
+            raise SubmitUnconfirmed(
+                f"an earlier attempt at this task may have reached {PROVIDER} without its "
+                "answer being kept; it is not sent again, so that the image is not paid for "
+                "twice: try again later"
+            )
         await costs.mark(store, run_id, task_id, state="charged")
         data, _ = await client.download(image, audit)
         png, width, height = await asyncio.to_thread(to_png, data)
-    except ExternalError:
+    except SubmitUnconfirmed:
+        raise  # the entry stays unconfirmed: counted, never submitted again
+    except (ExternalError, BriaRequestError):
         if image is None:  # BRIA made no image, so nothing was billed
             await costs.mark(store, run_id, task_id, state="released")
         raise

@@ -2,7 +2,10 @@
 
 One entry per generate task: `{usd, state, request_id, backend}`, where state moves
 reserved → submitted → charged, or → released when the provider made no image (nothing is
-billed then). The run's cost is the sum of the entries not released (`RunRecord.cost_usd`).
+billed then), or reserved → unconfirmed when the submit may have reached BRIA but its answer
+was lost: BRIA may bill a job whose id we never learnt, so the entry counts and the task never
+submits again (docs/decisions/bria-submit-retries.md). The run's cost is the sum of the entries
+not released (`RunRecord.cost_usd`).
 
 - `reserve` runs *before* a paid call: it refuses with `BudgetExhausted` when the run's
   `budget_usd` cannot pay for one more image, so the budget is never overspent even when
@@ -10,6 +13,8 @@ billed then). The run's cost is the sum of the entries not released (`RunRecord.
   update of the run, so two of them cannot both take the last dollars).
 - The entry remembers BRIA's `request_id` as soon as BRIA accepts the job, so a redelivered
   task polls that job instead of paying for a second one.
+- `reserve` says whether the entry is new: a redelivered task that finds its entry `reserved`
+  with no request id cannot tell whether its first attempt's request reached BRIA.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ __all__ = [
 BUDGET_EXHAUSTED = "budget_exhausted"
 """The reason code a task fails with when the budget stops it (the planner's stop signal)."""
 
-LIVE_ENTRY = frozenset({"reserved", "submitted", "charged"})
+LIVE_ENTRY = frozenset({"reserved", "submitted", "charged", "unconfirmed"})
 """Entry states that count towards the run's cost."""
 
 _TRIES = 50  # optimistic-concurrency retries; the planner and sibling tasks update the run too
@@ -67,13 +72,17 @@ async def _update(
 
 async def reserve(
     store: RunStore, run_id: str, task_id: str, *, usd: float, backend: str
-) -> dict[str, Any]:
-    """The task's live entry: the one already there (a redelivery), or a new reservation of
-    `usd` if the budget allows it; raises `BudgetExhausted` otherwise."""
+) -> tuple[dict[str, Any], bool]:
+    """The task's live entry and whether it is new: the one already there (a redelivery,
+    False), or a new reservation of `usd` if the budget allows it (True); raises
+    `BudgetExhausted` otherwise."""
+    found = False
 
     def change(run: RunRecord) -> dict[str, dict[str, Any]] | None:
+        nonlocal found
         entry = run.costs.get(task_id)
-        if entry is not None and entry.get("state") in LIVE_ENTRY:
+        found = entry is not None and entry.get("state") in LIVE_ENTRY
+        if found:
             return None
         budget = RunOptions.model_validate(run.options).budget_usd
         spent = run.cost_usd
@@ -86,7 +95,7 @@ async def reserve(
         return {**run.costs, task_id: new}
 
     run = await _update(store, run_id, change)
-    return dict(run.costs[task_id])
+    return dict(run.costs[task_id]), not found
 
 
 async def mark(store: RunStore, run_id: str, task_id: str, **fields: Any) -> None:

@@ -2,11 +2,14 @@
 
 PROLIGHT_GENERATOR_BACKEND            local   `local` (preview renderer) or `bria` (BRIA FIBO v2)
 BRIA_API_TOKEN                        unset   required with `bria`; sent only as BRIA's header
+                                              (or BRIA_API_KEY, the seed's name; see
+                                              prolight.settings.SEED_ALIASES)
 PROLIGHT_BRIA_BASE_URL                https://engine.prod.bria-api.com/v2
 PROLIGHT_BRIA_ENDPOINT                /image/generate   or /image/generate/lite (FIBO Lite)
 PROLIGHT_BRIA_STEPS_NUM               50      35–50 (lite: 8–30)
-PROLIGHT_BRIA_GUIDANCE_SCALE          5       3–5
-PROLIGHT_BRIA_NEGATIVE_PROMPT         ""      sent when set
+PROLIGHT_BRIA_GUIDANCE_SCALE          5       an integer 3–5 (BRIA's range; 7.5 is refused)
+PROLIGHT_BRIA_NEGATIVE_PROMPT         ""      sent when set; unset, a photograph gets FIBO's
+                                              default (prolight.bria_fibo)
 PROLIGHT_BRIA_PROMPT_CONTENT_MODERATION / _VISUAL_OUTPUT_CONTENT_MODERATION   true
 PROLIGHT_BRIA_PRICES_USD              {"/image/generate": 0.04, "/image/generate/lite": 0.04}
 PROLIGHT_BRIA_CONCURRENCY             4       BRIA jobs one instance runs at once (the local
@@ -82,8 +85,14 @@ class GeneratorSettings(ServiceSettings):
     bria_base_url: str = Field(BRIA_BASE_URL, description="BRIA v2 API base URL.")
     bria_endpoint: Literal["/image/generate", "/image/generate/lite"] = "/image/generate"
     bria_steps_num: int = Field(50, ge=8, le=50, description="Diffusion steps (lite: 8–30).")
-    bria_guidance_scale: float = Field(5.0, ge=3, le=5)
-    bria_negative_prompt: str = Field("", max_length=2000)
+    bria_guidance_scale: int = Field(
+        5, ge=3, le=5, description="Classifier-free guidance: an integer 3–5, as BRIA takes it."
+    )
+    bria_negative_prompt: str = Field(
+        "",
+        max_length=2000,
+        description="Negative prompt; empty: FIBO's default one for photographs.",
+    )
     bria_prompt_content_moderation: bool = True
     bria_visual_output_content_moderation: bool = True
     bria_prices_usd: dict[str, float] = Field(

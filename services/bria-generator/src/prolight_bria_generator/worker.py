@@ -9,7 +9,10 @@ backend. The task ends completed (a fresh image) or cached (a cache hit).
 These fail the task (`TaskRejected`, `retryable=False`) with a reason shown to the user: a
 prompt the renderer cannot draw; BRIA refusing the token ("BRIA rejected the API token"),
 refusing the prompt (422, moderation), ending in ERROR, or staying unavailable after bounded
-retries; the circuit breaker being open; and the run's budget (reason `budget_exhausted: …`).
+retries; a submit whose outcome is unknown (`SubmitUnconfirmed`: never sent twice, the user
+may try again later); the circuit breaker being open; the run's budget (reason
+`budget_exhausted: …`); and a BRIA request that breaks BRIA's contract or FIBO's schema
+(`BriaRequestError`, our bug: logged as an error, nothing sent, redelivery cannot help).
 Anything else (a store or the bus down) raises, so the message is redelivered and, after
 MaxDeliver, dead-lettered. Every BRIA call is appended to the run's audit log as `bria.call`;
 each BRIA generation is counted in `prolight_generator_calls_total` (ok, error, rejected), with
@@ -35,7 +38,7 @@ from prolight.render import render
 from prolight.schema import FiboPrompt
 from prolight.store import RunRecord, RunStore
 from prolight.task_worker import TaskOutcome, TaskRejected, TaskWorker
-from prolight_bria_generator.bria import BriaClient
+from prolight_bria_generator.bria import BriaClient, BriaRequestError
 from prolight_bria_generator.bria_backend import BACKEND, generate_with_bria
 from prolight_bria_generator.costs import BudgetExhausted
 from prolight_bria_generator.generate import Generated, Renderer, generate
@@ -88,6 +91,9 @@ class GenerateWorker(TaskWorker):
                 )
         except (ValidationError, InvalidInput, RenderError) as exc:
             raise TaskRejected(_reason(exc)) from exc
+        except BriaRequestError as exc:
+            self.log.error("run_id=%s task_id=%s %s", run.run_id, request.task_id, exc)
+            raise TaskRejected(f"internal error: {exc}") from None
         except (ExternalError, BudgetExhausted) as exc:
             # Written for users by the client; scrubbed once more in case a provider echoed
             # the token back in text we quote.

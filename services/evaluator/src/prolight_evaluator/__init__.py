@@ -1,7 +1,7 @@
 """The ProLight evaluator: lighting metrics, SSIM, CLIP and LPIPS, micro-batched, on the bus
 and over HTTP.
 
-metrics.py      exposure clipping, key:fill ratio, colour cast, and the lighting score (pure)
+metrics.py      lighting checks: clipping, saturation, key:fill ratio, colour drift; their score
 ssim.py         SSIM of image pairs, batched (torch, no weights)
 clip_model.py   CLIP (open-clip-torch) from a local checkpoint: image/caption cosine
 lpips_model.py  LPIPS with its backbone from a local torchvision checkpoint
@@ -13,7 +13,8 @@ ensemble.py     per-metric scores, renormalised weights, `final`, ranking
 scoring.py      `prepare` (per image, decode threads) and `Scorer` (per batch): the one path
 batcher.py      `MicroBatcher`: concurrent callers → one model batch (N images or T ms)
 worker.py       the evaluate task's work (the lifecycle is `prolight.task_worker.TaskWorker`)
-uploads.py      the images of an /eval request: artifact ids or uploads, limits, no URLs
+uploads.py      the images of an /eval request: uploads, artifact ids, own artifact URLs, limits
+artifact_url.py this deployment's artifact URLs → artifact ids; every other URL refused (no SSRF)
 api.py          `POST /eval/clip`, `/eval/lpips`, `/eval/ensemble`, health routes
 http_server.py  uvicorn inside the service's loop and lifetime
 service.py      `serve(settings, stop)`: models, bus, stores, the shared durable, the HTTP API

@@ -9,6 +9,16 @@ reference image) is *unavailable*: it is listed with its reason and left out, th
 weights renormalised — never replaced by a made-up number. With CLIP and LPIPS unconfigured and
 no reference, `final` is exactly the lighting score.
 
+What the renormalisation gives with the default weights, by what is available:
+
+    clip + lpips                  0.6·clip + 0.4·lpips          (the original README's formula)
+    lighting + clip               (4·lighting + 3·clip) / 7     (a prompt, no reference image)
+    lighting + lpips              (2·lighting + 1·lpips) / 3    (a reference image, no prompt)
+    lighting + clip + lpips       (4·lighting + 3·clip + 2·lpips) / 9
+    lighting + clip + lpips + ssim  0.4·lighting + 0.3·clip + 0.2·lpips + 0.1·ssim
+
+where each name is the metric's score below (`lpips` = 1 − lpips_norm).
+
 Scores:
 - lighting: `metrics.combine` of the lighting components, already in [0, 1].
 - clip: CLIPScore's rescaling of the cosine similarity (Hessel et al. 2021, w = 2.5):
@@ -78,11 +88,11 @@ def combine_scores(
 def rank(results: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """The results ordered best first by `final` (ties keep input order), with `rank` from 1.
 
-    Each entry keeps the image's identity keys (`artifact_id`, `filename`, `sha256`, `index`
-    where present) and `final`.
+    Each entry keeps the image's identity keys (`url`, `artifact_id`, `filename`, `sha256`,
+    `index` where present) and `final`.
     """
     order = sorted(range(len(results)), key=lambda i: -float(results[i]["final"]))
-    keys = ("artifact_id", "filename", "sha256", "index")
+    keys = ("url", "artifact_id", "filename", "sha256", "index")
     return [
         {
             "rank": n + 1,

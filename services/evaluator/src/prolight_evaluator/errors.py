@@ -41,10 +41,12 @@ class RequestRejected(EvaluatorError):
 
 
 class ImageRejected(EvaluatorError):
-    """Raised when an image cannot be scored; `status`/`code` are its HTTP answer."""
+    """Raised when an image cannot be scored; `status`/`code` (and `field`, where the request
+    field is known) are its HTTP answer."""
 
     status = 422
     code = "unreadable_image"
+    field: str | None = None
 
 
 class UnsupportedImage(ImageRejected):

@@ -4,17 +4,18 @@ Two stages, so that the expensive parts run where they belong:
 
 1. `prepare(item, models)` — per image, in a decode thread: decode the bytes (and the
    reference's, resampled to the image's size when they differ), measure the lighting
-   (`metrics.lighting_from_pixels`), and build CLIP's input tensor.
+   (`metrics.lighting_from_pixels`: against the setups when given, else the colour against
+   the reference), and build CLIP's input tensor.
 2. `Scorer.score(prepared)` — per batch, in the one inference thread: CLIP on every image
    at once, SSIM and LPIPS on the image/reference pairs (grouped by size), then each image's
    ensemble (`ensemble.combine_scores`).
 
-An image's result: its identity keys (`artifact_id`, `index`, `seed`, `filename`, `sha256`, as
-given), `clip` (cosine similarity to the caption), `lpips` (distance to the reference), `ssim`
-(to the reference) — each None when unavailable — `lighting` (the components, unchanged from
-`metrics.lighting_metrics`, plus their weights), `scores` (each available metric in [0, 1]),
-`weights` (the renormalised weights used), `available`, `unavailable` (metric → reason),
-`caption`, and `final`.
+An image's result: its identity keys (`url`, `artifact_id`, `index`, `seed`, `filename`,
+`sha256`, as given), `clip` (cosine similarity to the caption), `lpips` (distance to the
+reference), `ssim` (to the reference) — each None when unavailable — `lighting` (the
+components, unchanged from `metrics.lighting_metrics`, plus their weights), `scores` (each
+available metric in [0, 1]), `weights` (the renormalised weights used), `available`,
+`unavailable` (metric → reason), `caption`, and `final`.
 """
 
 from __future__ import annotations
@@ -41,7 +42,6 @@ __all__ = ["NO_REFERENCE", "Prepared", "ScoreInput", "Scorer", "prepare"]
 NO_REFERENCE = "no reference image to compare with"
 """Why SSIM and LPIPS are unavailable for an image scored without a reference."""
 _NO_CAPTION = "no prompt or text to compare with"
-_NO_SETUP = "no requested lighting setup"
 
 U8 = NDArray[np.uint8]
 
@@ -80,19 +80,22 @@ class Prepared:
 def prepare(item: ScoreInput, models: Models) -> Prepared:
     """Stage 1 (module doc). Raises `ImageRejected` for an image or reference that is unusable."""
     pixels = decode_rgb(item.image)
-    lighting = None
-    if "lighting" in item.metrics and item.requested is not None:
-        lighting = lighting_from_pixels(
-            pixels, item.requested, item.rendered or item.requested, item.measured_ratio_stops
+    rendered = item.rendered or item.requested
+    lighting = "lighting" in item.metrics
+    pairs = bool(item.metrics & {"lpips", "ssim"})
+    reference = None
+    if item.reference is not None and (pairs or (lighting and rendered is None)):
+        height, width = pixels.shape[:2]
+        reference = resize_rgb(decode_rgb(item.reference), width, height)
+    measured = None
+    if lighting:
+        measured = lighting_from_pixels(
+            pixels, item.requested, rendered, item.measured_ratio_stops, reference
         )
     clip_input = None
     if "clip" in item.metrics and item.caption and not isinstance(models.clip, Unavailable):
         clip_input = models.clip.prepare(pixels)
-    reference = None
-    if item.reference is not None and item.metrics & {"lpips", "ssim"}:
-        height, width = pixels.shape[:2]
-        reference = resize_rgb(decode_rgb(item.reference), width, height)
-    return Prepared(item, pixels, lighting, clip_input, reference)
+    return Prepared(item, pixels, measured, clip_input, reference if pairs else None)
 
 
 def _to_unit(pixels: Sequence[U8], device: torch.device) -> Tensor:
@@ -157,8 +160,6 @@ class Scorer:
             return model.reason
         if metric == "clip":
             return _NO_CAPTION
-        if metric == "lighting":
-            return _NO_SETUP
         return NO_REFERENCE
 
     def _result(

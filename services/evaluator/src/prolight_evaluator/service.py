@@ -82,7 +82,15 @@ async def _serve(
         health = HealthServer(0, {"nats": bus.ping, "store": store.ping})
         http = None
         if sock is not None:
-            ctx = EvalContext(batcher, models, store, blobs, settings.max_upload_bytes, health)
+            ctx = EvalContext(
+                batcher,
+                models,
+                store,
+                blobs,
+                settings.max_upload_bytes,
+                health,
+                settings.gateway_public_url,
+            )
             http = asyncio.create_task(
                 serve_http(create_app(ctx), sock, stop), name="evaluator-http"
             )

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from prolight.settings import ServiceSettings
+from prolight.settings import ServiceSettings, base_url
 from prolight_evaluator.ensemble import DEFAULT_WEIGHTS, METRICS
 
 __all__ = ["EvaluatorSettings", "Precision"]
@@ -76,6 +76,11 @@ class EvaluatorSettings(ServiceSettings):
     evaluator_max_upload_mb: float = Field(
         20.0, gt=0, le=512, description="Largest image accepted by /eval/* (413 above it), MB."
     )
+    gateway_public_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="Base URL clients reach the gateway at: /eval/* take this deployment's "
+        "artifact URLs (<this>/api/artifacts/<id>) and refuse every other URL.",
+    )
 
     @field_validator(
         "evaluator_clip_checkpoint",
@@ -87,6 +92,11 @@ class EvaluatorSettings(ServiceSettings):
     @classmethod
     def _empty_is_unset(cls, v: object) -> object:
         return None if isinstance(v, str) and not v.strip() else v
+
+    @field_validator("gateway_public_url")
+    @classmethod
+    def _gateway_url(cls, v: str) -> str:
+        return base_url(v)
 
     @field_validator("evaluator_device")
     @classmethod

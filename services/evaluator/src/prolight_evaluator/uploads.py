@@ -1,10 +1,22 @@
-"""The images of an /eval request: by artifact id (read from the stores) or uploaded bytes.
+"""The images of an /eval request: uploads, artifact ids, or this deployment's artifact URLs.
 
-Form fields (multipart/form-data): `image` (uploaded files, repeatable), `artifact_id`
-(repeatable), `reference` (an uploaded file) or `reference_artifact_id`. Uploads are PNG, JPEG
-or WebP, read from their bytes (anything else: 415), each at most the configured size (413).
-URLs are refused in any field (`url_refused`): the evaluator never fetches an address a
-client gives it.
+Fields (multipart/form-data, urlencoded, or a JSON object with the same names: see `api`), and
+the `url` each image is named by in the answer:
+
+    image                  an uploaded file, repeatable    upload:<i>  (i = 0, 1, … in order)
+    artifact_id            an artifact id, repeatable      {gateway}/api/artifacts/<id>
+    url (or urls)          an own artifact URL, repeatable the URL as given
+    reference              an uploaded file                upload:reference
+    reference_artifact_id  an artifact id                  {gateway}/api/artifacts/<id>
+    reference_url          an own artifact URL             the URL as given
+
+Images are scored in the order their fields come in the body; at most `MAX_IMAGES`, and at
+most one reference. Uploads are PNG, JPEG or WebP, read from their bytes (anything else: 415),
+each at most the configured size (413). A URL is only ever read back into an artifact id
+(`artifact_url`): one that is not this deployment's artifact URL is `url_refused`, and so is
+a URL in an id or file field or in any other field named `…url`/`…urls`. The whole form is
+checked before anything is read, and nothing is ever fetched. An image's identity in results:
+`url`, `artifact_id` (None for an upload), `filename` (None for an artifact), `sha256`.
 """
 
 from __future__ import annotations
@@ -17,18 +29,18 @@ from starlette.datastructures import FormData, UploadFile
 
 from prolight.blobs import ArtifactStore, BlobNotFoundError
 from prolight.store import RunStore
+from prolight_evaluator.artifact_url import artifact_id_of, artifact_url
 from prolight_evaluator.decode import media_type
-from prolight_evaluator.errors import ImageTooLarge, RequestRejected
+from prolight_evaluator.errors import ImageRejected, ImageTooLarge, RequestRejected
 
-__all__ = ["MAX_IMAGES", "URL_FIELDS", "Upload", "read_images", "read_reference", "refuse_urls"]
+__all__ = ["MAX_IMAGES", "Source", "Sources", "Upload", "read", "sources"]
 
 MAX_IMAGES = 32
 """Most images one request may score."""
 
-URL_FIELDS = ("url", "urls", "image_url", "reference_url")
-"""Field names that would carry an address: always refused."""
-_ID_FIELDS = ("artifact_id", "reference_artifact_id")
 _FILE_FIELDS = ("image", "reference")
+_ID_FIELDS = ("artifact_id", "reference_artifact_id")
+_URL_FIELDS = ("url", "urls", "reference_url")
 
 
 @dataclass(frozen=True)
@@ -37,91 +49,150 @@ class Upload:
 
     data: bytes
     identity: dict[str, Any] = field(default_factory=dict)
+    field_name: str = "image"
 
 
-def refuse_urls(form: FormData) -> None:
-    """Raise `RequestRejected(url_refused)` when a field carries an address to fetch, and
-    `invalid_input` when an image field carries text instead of a file."""
+@dataclass(frozen=True)
+class Source:
+    """Where one image of a request comes from: an upload or a stored artifact."""
+
+    field_name: str
+    url: str
+    artifact_id: str | None = None
+    file: UploadFile | None = None
+
+
+@dataclass(frozen=True)
+class Sources:
+    """The images to score, in request order, and the reference image if one was given."""
+
+    images: list[Source]
+    reference: Source | None
+
+
+def _invalid(message: str, name: str) -> RequestRejected:
+    return RequestRejected(message, status=422, code="invalid_input", field=name)
+
+
+def _url_refused(message: str, name: str) -> RequestRejected:
+    return RequestRejected(message, status=422, code="url_refused", field=name)
+
+
+def _source(key: str, value: str | UploadFile, uploads: int, gateway: str) -> Source | None:
+    """The source one form field gives, None for a field that names no image."""
+    if key in _FILE_FIELDS:
+        if isinstance(value, UploadFile):
+            name = f"upload:{uploads}" if key == "image" else "upload:reference"
+            return Source(key, name, file=value)
+        if "://" in value:
+            where = "url" if key == "image" else "reference_url"
+            raise _url_refused(f"`{key}` is an uploaded file; artifact URLs go in `{where}`", key)
+        raise _invalid(f"`{key}` must be an uploaded file", key)
+    if key in _ID_FIELDS:
+        if not isinstance(value, str):
+            raise _invalid(f"`{key}` is an artifact id (text), not a file", key)
+        if "/" in value:  # a URL (or a path): ids never hold a slash
+            raise _url_refused(f"`{key}` takes an artifact id, not a URL: {value[:200]!r}", key)
+        if not value.strip():
+            raise _invalid(f"`{key}` is empty", key)
+        return Source(key, artifact_url(gateway, value), artifact_id=value)
+    if key in _URL_FIELDS:
+        if not isinstance(value, str):
+            raise _invalid(f"`{key}` is a URL (text), not a file", key)
+        return Source(key, value, artifact_id=artifact_id_of(value, gateway, key))
+    if key.lower().endswith(("url", "urls")):
+        raise _url_refused(f"`{key}` is not read: artifact URLs go in `url`, `reference_url`", key)
+    return None
+
+
+def sources(form: FormData, gateway: str) -> Sources:
+    """Every image field of `form`, checked (module doc); `gateway` is the public base URL.
+
+    Raises `RequestRejected`: `url_refused`, or `invalid_input` for no image, too many, two
+    references, or a field of the wrong kind.
+    """
+    images: list[Source] = []
+    references: list[Source] = []
+    uploads = 0
     for key, value in form.multi_items():
-        is_text = isinstance(value, str)
-        url = is_text and "://" in str(value)
-        named = key in URL_FIELDS or (key in _ID_FIELDS + _FILE_FIELDS and url)
-        if named:
-            raise RequestRejected(
-                "images are taken by artifact id or as uploaded bytes; URLs are never fetched",
-                status=422,
-                code="url_refused",
-                field=key,
-            )
-        if key in _FILE_FIELDS and is_text:
-            raise RequestRejected(
-                f"`{key}` must be an uploaded file", status=422, code="invalid_input", field=key
-            )
+        found = _source(key, value, uploads, gateway)
+        if found is None:
+            continue
+        if key.startswith("reference"):
+            references.append(found)
+        else:
+            images.append(found)
+            uploads += found.file is not None
+    if not images:
+        raise _invalid(
+            "give at least one image: an `image` upload, an `artifact_id` or an artifact `url`",
+            "image",
+        )
+    if len(images) > MAX_IMAGES:
+        raise _invalid(f"at most {MAX_IMAGES} images per request", "image")
+    if len(references) > 1:
+        raise _invalid(
+            "give one reference: `reference`, `reference_artifact_id` or `reference_url`",
+            references[1].field_name,
+        )
+    return Sources(images, references[0] if references else None)
 
 
-async def _upload(file: UploadFile, field_name: str, max_bytes: int) -> Upload:
-    if file.size is not None and file.size > max_bytes:
-        raise ImageTooLarge(f"{field_name} {file.filename!r} is over {max_bytes:,} bytes")
-    data = await file.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise ImageTooLarge(f"{field_name} {file.filename!r} is over {max_bytes:,} bytes")
-    media_type(data)  # 415 for anything but PNG, JPEG, WebP
+async def _upload(source: Source, file: UploadFile, max_bytes: int) -> Upload:
+    too_large = f"{source.field_name} {file.filename!r} is over {max_bytes:,} bytes"
+    try:
+        if file.size is not None and file.size > max_bytes:
+            raise ImageTooLarge(too_large)
+        data = await file.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            raise ImageTooLarge(too_large)
+        media_type(data)  # 415 for anything but PNG, JPEG, WebP
+    except ImageRejected as exc:
+        exc.field = source.field_name
+        raise
     digest = hashlib.sha256(data).hexdigest()
-    return Upload(data, {"artifact_id": None, "filename": file.filename, "sha256": digest})
+    identity = {"url": source.url, "artifact_id": None, "filename": file.filename, "sha256": digest}
+    return Upload(data, identity, source.field_name)
 
 
-async def _artifact(artifact_id: str, store: RunStore, blobs: ArtifactStore) -> Upload:
+async def _artifact(
+    source: Source, artifact_id: str, store: RunStore, blobs: ArtifactStore
+) -> Upload:
     record = await store.get_artifact(artifact_id)
     if record is None:
         raise RequestRejected(
-            f"no artifact {artifact_id!r}", status=404, code="not_found", field="artifact_id"
+            f"no artifact {artifact_id!r}", status=404, code="not_found", field=source.field_name
         )
     if record.kind != "image":
         raise RequestRejected(
             f"artifact {artifact_id!r} is a {record.kind}, not an image",
             status=422,
             code="not_an_image",
-            field="artifact_id",
+            field=source.field_name,
         )
     try:
         data = await blobs.get(record.sha256)
     except BlobNotFoundError as exc:
         raise RequestRejected(
-            f"the bytes of artifact {artifact_id!r} are missing", status=404, code="not_found"
+            f"the bytes of artifact {artifact_id!r} are missing",
+            status=404,
+            code="not_found",
+            field=source.field_name,
         ) from exc
-    return Upload(data, {"artifact_id": artifact_id, "filename": None, "sha256": record.sha256})
+    identity = {
+        "url": source.url,
+        "artifact_id": artifact_id,
+        "filename": None,
+        "sha256": record.sha256,
+    }
+    return Upload(data, identity, source.field_name)
 
 
-async def read_images(
-    form: FormData, store: RunStore, blobs: ArtifactStore, max_bytes: int
-) -> list[Upload]:
-    """The images to score, artifact ids first, then uploads; at least one, at most MAX_IMAGES."""
-    ids = [v for v in form.getlist("artifact_id") if isinstance(v, str)]
-    files = [v for v in form.getlist("image") if isinstance(v, UploadFile)]
-    if not ids and not files:
-        raise RequestRejected(
-            "give at least one image: an `image` upload or an `artifact_id`",
-            status=422,
-            code="invalid_input",
-            field="image",
-        )
-    if len(ids) + len(files) > MAX_IMAGES:
-        raise RequestRejected(
-            f"at most {MAX_IMAGES} images per request", status=422, code="invalid_input"
-        )
-    images = [await _artifact(i, store, blobs) for i in ids]
-    images += [await _upload(f, "image", max_bytes) for f in files]
-    return images
-
-
-async def read_reference(
-    form: FormData, store: RunStore, blobs: ArtifactStore, max_bytes: int
-) -> Upload | None:
-    """The reference image (`reference` upload or `reference_artifact_id`), if any."""
-    file = form.get("reference")
-    if isinstance(file, UploadFile):
-        return await _upload(file, "reference", max_bytes)
-    artifact_id = form.get("reference_artifact_id")
-    if isinstance(artifact_id, str) and artifact_id:
-        return await _artifact(artifact_id, store, blobs)
-    return None
+async def read(source: Source, store: RunStore, blobs: ArtifactStore, max_bytes: int) -> Upload:
+    """The bytes and identity of one checked source (404 `not_found`, 422 `not_an_image`,
+    413, 415)."""
+    if source.file is not None:
+        return await _upload(source, source.file, max_bytes)
+    if source.artifact_id is not None:
+        return await _artifact(source, source.artifact_id, store, blobs)
+    raise TypeError(f"source {source.field_name} names neither an upload nor an artifact")

@@ -8,11 +8,18 @@ For each request, outermost first:
 3. **metrics** — the response's status class and time (`prolight.metrics.ResponseMeter`);
 4. **last resort** — an exception no handler took is logged once, with the run id, and
    answered 500 `{code: "internal"}`: the client never sees a traceback;
-5. **body limit** — a declared `Content-Length` over the limit is answered 413 before any byte
-   is read; a body without one is counted as the app reads it, and the read that crosses the
-   limit raises `BodyTooLarge` (an HTTPException, so FastAPI's body parsing passes it to our
-   handler instead of answering 400). A declared length needs no counting: the server reads no
-   more than it.
+5. **body limit** — a declared `Content-Length` over the limit is answered 413 (with
+   `Connection: close`) without passing the request on; a body without one is counted as the
+   app reads it, and the read that crosses the limit raises `BodyTooLarge` (an HTTPException,
+   so FastAPI's body parsing passes it to our handler instead of answering 400). A declared
+   length needs no counting: the server reads no more than it.
+
+   Before that 413 the rest of the body is read and dropped, up to `DRAIN_BYTES` (16 MiB) past
+   the limit: most clients (urllib, requests, httpx) write the whole body before they read,
+   and a server that closes with unread bytes in its socket makes the kernel send a reset, so
+   the client would see "connection reset" / "broken pipe" instead of the answer. A body longer
+   still is answered without reading it, and the connection closed; so is one whose client
+   sent `Expect: 100-continue` (it waits for our answer before sending the body).
 
 One layer rather than four: every layer costs each request a coroutine per message and a
 level on every resumption of its task — measured with callgrind on `bench/bench_gateway.py`'s
@@ -35,16 +42,23 @@ from prolight.telemetry import request_context
 from prolight_gateway.errors import error_response
 from prolight_gateway.logs import current_run_id, request_scope
 
-__all__ = ["BodyTooLarge", "EdgeMiddleware"]
+__all__ = ["DRAIN_BYTES", "BodyTooLarge", "EdgeMiddleware"]
 
 log = logging.getLogger(__name__)
 
+DRAIN_BYTES = 16 * 1024 * 1024
+"""How much of a body past the limit is still read (and dropped) so that a client still sending
+it gets its 413 rather than a reset (module doc); beyond it the connection is closed."""
+
 
 class BodyTooLarge(HTTPException):
-    """Raised from `receive` when the body read so far is over the limit."""
+    """Raised from `receive` when the body read so far is over the limit (the rest of it read
+    and dropped, up to `DRAIN_BYTES` more); the 413 closes the connection."""
 
     def __init__(self, limit: int) -> None:
-        super().__init__(413, f"the request body is larger than {limit} bytes")
+        super().__init__(
+            413, f"the request body is larger than {limit} bytes", {"Connection": "close"}
+        )
 
 
 class EdgeMiddleware:
@@ -84,6 +98,8 @@ class EdgeMiddleware:
     async def _limited(self, scope: Scope, receive: Receive, send: Send) -> None:
         declared = _content_length(scope["headers"])
         if declared is not None and declared > self.max_bytes:
+            if declared <= self.max_bytes + DRAIN_BYTES and not _expects_continue(scope):
+                await _drain(receive, self.max_bytes + DRAIN_BYTES)
             body = ErrorBody(
                 code="body_too_large",
                 message=f"the request body is larger than {self.max_bytes} bytes",
@@ -102,8 +118,25 @@ def _content_length(headers: list[tuple[bytes, bytes]]) -> int | None:
     return None
 
 
+def _expects_continue(scope: Scope) -> bool:
+    return (b"expect", b"100-continue") in scope["headers"]
+
+
+async def _drain(receive: Receive, bound: int, received: int = 0) -> None:
+    """Read and drop the rest of the request body, until its end, a disconnect, or more than
+    `bound` bytes in all (`received` of them already read)."""
+    while received <= bound:
+        message = await receive()
+        if message["type"] != "http.request":
+            return  # http.disconnect: nothing more will come
+        received += len(message.get("body", b""))
+        if not message.get("more_body", False):
+            return
+
+
 def _counting(receive: Receive, limit: int) -> Receive:
-    """`receive`, raising `BodyTooLarge` once the body read so far is over `limit` bytes."""
+    """`receive`, raising `BodyTooLarge` once the body read so far is over `limit` bytes (after
+    reading the rest of it, up to `DRAIN_BYTES` more: module doc)."""
     received = 0
 
     async def counting_receive() -> Message:
@@ -112,6 +145,8 @@ def _counting(receive: Receive, limit: int) -> Receive:
         if message["type"] == "http.request":
             received += len(message.get("body", b""))
             if received > limit:
+                if message.get("more_body", False):
+                    await _drain(receive, limit + DRAIN_BYTES, received)
                 raise BodyTooLarge(limit)
         return message
 

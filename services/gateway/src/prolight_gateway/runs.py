@@ -27,9 +27,13 @@ from prolight.api import (
     RunPage,
     RunStatusOut,
     RunSummary,
+    StatusFilter,
     StepOut,
+    file_type,
     new_run_id,
     queued_steps,
+    seed_status,
+    states,
 )
 from prolight.api_keys import ANONYMOUS
 from prolight.blobs import ArtifactStore, BlobError, BlobNotFoundError
@@ -228,7 +232,8 @@ def _artifact(
     return ArtifactOut(
         id=a.artifact_id,
         url=f"{settings.gateway_public_url}/api/artifacts/{a.artifact_id}",
-        type=a.kind,
+        type=file_type(a.content_type),
+        kind=a.kind,
         content_type=a.content_type,
         size_bytes=a.size_bytes,
         sha256=a.sha256,
@@ -253,7 +258,8 @@ async def run_status(
     token, run_links = links(settings, run_id)
     return RunStatusOut(
         run_id=run.run_id,
-        status=run.status,
+        status=seed_status(run.status),
+        state=run.status,
         progress=progress(run, tasks),
         steps=[
             StepOut(
@@ -283,7 +289,7 @@ async def list_runs(
     store: RunStore,
     caller: str,
     *,
-    status: RunStatus | None,
+    status: StatusFilter | None,
     limit: int,
     cursor: str | None,
 ) -> RunPage:
@@ -291,7 +297,12 @@ async def list_runs(
     hand out)."""
     owner = None if caller == ANONYMOUS else caller
     try:
-        page = await store.list_runs(status=status, owner=owner, limit=limit, cursor=cursor)
+        page = await store.list_runs(
+            status=states(status) if status is not None else None,
+            owner=owner,
+            limit=limit,
+            cursor=cursor,
+        )
     except InvalidCursorError as exc:
         raise InvalidRequest(str(exc), field="cursor") from exc
     except StoreError as exc:
@@ -299,7 +310,8 @@ async def list_runs(
     items = [
         RunSummary(
             run_id=r.run_id,
-            status=r.status,
+            status=seed_status(r.status),
+            state=r.status,
             owner=r.owner,
             parent_run_id=r.parent_run_id,
             error=r.error,

@@ -2,9 +2,11 @@
 
 PROLIGHT_GATEWAY_PORT            8000   port on 127.0.0.1
 PROLIGHT_STREAM_TOKEN_SECRET     required, ≥ 32 bytes; the notifier verifies with the same
+                                 (or SECRET_KEY, the seed's name: prolight.settings.SEED_ALIASES)
 PROLIGHT_NOTIFIER_PUBLIC_URL     http://127.0.0.1:8001  base of the stream and ws links
 PROLIGHT_GATEWAY_PUBLIC_URL      http://127.0.0.1:8000  base of status and artifact links
-PROLIGHT_GATEWAY_MAX_BODY_BYTES  1048576  larger request bodies are 413
+PROLIGHT_GATEWAY_MAX_BODY_BYTES  1048576  larger request bodies are 413 (edge.DRAIN_BYTES: how
+                                 much more is read first, so a client still sending gets it)
 PROLIGHT_STREAM_TOKEN_TTL_S      60     seconds a client has to connect with a token
 PROLIGHT_PUBLISH_TIMEOUT_S       5      seconds to wait for JetStream's publish ack
 PROLIGHT_API_KEYS_FILE           unset  hashed API keys (`prolight keys new`); set → keys required

@@ -67,7 +67,8 @@ async def test_status_of_a_seeded_run(gateway: Any) -> None:
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["run_id"] == "run_seeded"
-    assert body["status"] == "running"
+    # The original README's words, and the finer state beside them.
+    assert (body["status"], body["state"]) == ("in_progress", "running")
     assert body["parent_run_id"] == "run_parent"
     assert body["progress"] == pytest.approx(3 / 5)  # 2 generate + 1 evaluate of 5 planned
     assert [(s["id"], s["tool"], s["status"]) for s in body["steps"]] == [
@@ -81,7 +82,8 @@ async def test_status_of_a_seeded_run(gateway: Any) -> None:
     assert artifact == {
         "id": "run_seeded-a0",
         "url": "http://gateway.test/api/artifacts/run_seeded-a0",
-        "type": "image",
+        "type": "png",
+        "kind": "image",
         "content_type": "image/png",
         "size_bytes": 10,
         "sha256": SHA,
@@ -162,11 +164,51 @@ async def test_runs_pages_and_filter(gateway: Any) -> None:
 
 
 @pytest.mark.parametrize(
+    ("cursor", "after"),
+    [
+        pytest.param("0.run_", [], id="before-everything"),
+        pytest.param("999999999999999.zzz", ["run_2", "run_1", "run_0"], id="past-year-9999"),
+        pytest.param(f"{int(T0.timestamp() * 1000)}.run_1", ["run_0"], id="made-by-hand"),
+    ],
+)
+async def test_any_cursor_of_the_published_form_is_a_position(
+    gateway: Any, cursor: str, after: list[str]
+) -> None:
+    # The schema publishes the cursor's pattern, so every cursor of that form gets a page.
+    store = gateway.resources.store
+    for i in range(3):
+        await store.create_run(RunRecord(run_id=f"run_{i}", created_at=T0, updated_at=T0))
+
+    r = await gateway.client.get("/api/runs", params={"cursor": cursor})
+
+    assert r.status_code == 200, r.text
+    assert [item["run_id"] for item in r.json()["items"]] == after
+
+
+async def test_in_progress_lists_planning_and_running_runs(gateway: Any) -> None:
+    store = gateway.resources.store
+    for run_id, state in (("run_a", RunStatus.PLANNING), ("run_b", RunStatus.RUNNING)):
+        await store.create_run(RunRecord(run_id=run_id, status=state))
+    await store.create_run(RunRecord(run_id="run_c"))  # created
+
+    r = await gateway.client.get("/api/runs", params={"status": "in_progress"})
+    items = [(i["run_id"], i["status"], i["state"]) for i in r.json()["items"]]
+    assert sorted(items) == [
+        ("run_a", "in_progress", "planning"),
+        ("run_b", "in_progress", "running"),
+    ]
+    r = await gateway.client.get("/api/runs", params={"status": "planning"})
+    assert [i["run_id"] for i in r.json()["items"]] == ["run_a"]
+
+
+@pytest.mark.parametrize(
     ("params", "field"),
     [
         pytest.param({"status": "sleeping"}, "status", id="unknown-status"),
         pytest.param({"limit": 0}, "limit", id="limit-too-small"),
         pytest.param({"cursor": "!!not-ours!!"}, "cursor", id="foreign-cursor"),
+        pytest.param({"cursor": ""}, "cursor", id="empty-cursor"),
+        pytest.param({"cursor": "1767225600000"}, "cursor", id="cursor-without-key"),
     ],
 )
 async def test_runs_bad_query_is_422(gateway: Any, params: dict[str, Any], field: str) -> None:

@@ -26,6 +26,7 @@ from typing import Any, Protocol
 
 from prolight.refine import is_locked
 from prolight.schema import FiboPrompt, Role
+from prolight.schema.light import FULL_POWER, MIN_LIGHT_DISTANCE_M
 
 __all__ = [
     "CLIP_ACT_PCT",
@@ -53,8 +54,10 @@ MIRED_PER_SHIFT = 100.0
 CLIP_ACT_PCT = 1.0
 """Percent of clipped pixels above which the key comes down a third of a stop."""
 
-_FIELDS = {"intensity": (0.0, 1.0), "kelvin": (1000.0, 20000.0), "softness": (0.0, 1.0),
-           "distance": (0.05, 30.0)}  # fmt: skip
+_FIELDS = {"intensity": (0.0, FULL_POWER), "kelvin": (1000.0, 20000.0), "softness": (0.0, 1.0),
+           "distance": (MIN_LIGHT_DISTANCE_M, 30.0)}  # fmt: skip
+"""Where a refine step may take each field: never past full power, never into the head. A
+light the user set beyond a bound (1.1 power, an ambient at 0.1 m) is not pulled back to it."""
 _MAX_SOFTNESS_STEP = 0.2
 _MAX_DISTANCE_FACTOR = 1.25
 
@@ -156,6 +159,7 @@ class FinitePlanner:
 
 def _bound(field: str, before: float, value: float) -> float:
     lo, hi = _FIELDS[field]
+    lo, hi = min(lo, before), max(hi, before)
     if field == "intensity" and before > 0:
         factor = 2.0**MAX_STEP_STOPS
         value = min(before * factor, max(before / factor, value))

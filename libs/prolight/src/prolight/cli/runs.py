@@ -245,13 +245,16 @@ def watch_command(
 
 
 def _body(
-    source: str | None, preset: str | None, describe: str | None, n: int, seed: int | None
+    source: str | None, preset: str | None, describe: str | None, n: int | None, seed: int | None
 ) -> tuple[dict[str, Any], bool]:
-    """The request body and whether it goes to the natural-language endpoint."""
+    """The request body and whether it goes to the natural-language endpoint (a FILE holding
+    a `lighting_description` does, as the original README's natural-language body)."""
     given = [x for x in (source, preset, describe) if x is not None]
     if len(given) != 1:
         _fail("give exactly one of FILE, --preset NAME or --describe TEXT")
-    options: dict[str, Any] = {"num_results": n}
+    options: dict[str, Any] = {}  # what the flags say; unset, the body's own (or the default)
+    if n is not None:
+        options["num_results"] = n
     if seed is not None:
         options["seed"] = seed
     if describe is not None:
@@ -275,7 +278,7 @@ def _body(
         _fail(str(FieldError("FILE", f"not valid JSON: {exc.msg} (line {exc.lineno})")))
     if not isinstance(body, dict):
         _fail(str(FieldError("FILE", "expected a JSON object")))
-    return {**body, **options}, False
+    return {**body, **options}, "lighting_description" in body
 
 
 async def _save(client: ProLightClient, view: RunView, out: Path) -> list[Path]:
@@ -321,7 +324,10 @@ def generate_command(
     describe: Annotated[
         str | None, typer.Option("--describe", "-d", help="Describe the light in words.")
     ] = None,
-    n: Annotated[int, typer.Option("-n", "--num-results", min=1, max=8, help="Candidates.")] = 4,
+    n: Annotated[
+        int | None,
+        typer.Option("-n", "--num-results", min=1, max=8, help="Candidates (default 4)."),
+    ] = None,
     seed: Annotated[int | None, typer.Option(min=0, help="Base seed.")] = None,
     out: Annotated[
         Path | None, typer.Option("-o", "--out", help="Directory for the results.")
@@ -338,6 +344,8 @@ def generate_command(
         async with _client(gateway) as client:
             accepted = await client.generate(body, natural_language=natural)
             typer.echo(f"run {accepted.run_id} accepted ({accepted.queued_steps} steps queued)")
+            for note in accepted.notes:
+                typer.echo(f"  note: {note}")
             if not watch:
                 typer.echo(f"  status  {gateway}/api/status/{accepted.run_id}")
                 typer.echo(f"  follow  prolight watch {accepted.run_id}")

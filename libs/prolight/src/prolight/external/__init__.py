@@ -25,6 +25,7 @@ from prolight.external.errors import (
     RateLimited,
     RequestRejected,
     Unavailable,
+    Unreachable,
 )
 from prolight.external.retry import RetryPolicy, parse_retry_after
 
@@ -41,6 +42,7 @@ __all__ = [
     "RequestRejected",
     "RetryPolicy",
     "Unavailable",
+    "Unreachable",
     "parse_retry_after",
     "scrub",
     "send",

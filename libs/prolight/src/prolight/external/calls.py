@@ -2,7 +2,8 @@
 
 `send(...)` makes the request and returns the response with its latency; httpx's own errors
 become `Unavailable` (timeouts, refused or dropped connections) with a message that names what
-happened but never the request's headers. `raise_for_status(...)` turns a non-2xx answer into
+happened but never the request's headers: `Unreachable` when no connection was made, so the
+provider provably never saw the request. `raise_for_status(...)` turns a non-2xx answer into
 the most specific `ExternalError`. `CallRecord` is what the audit log keeps of a call: endpoint,
 provider request id, HTTP status, latency, estimated cost and short summaries of what was sent
 and received, never a secret and never a whole prompt or image.
@@ -24,6 +25,7 @@ from prolight.external.errors import (
     RateLimited,
     RequestRejected,
     Unavailable,
+    Unreachable,
 )
 from prolight.external.retry import parse_retry_after
 from prolight.store.redact import REDACTED, strip_secrets
@@ -119,6 +121,9 @@ async def send(
 
     Raises `Unavailable` when no complete answer arrived (timeout, connection refused or
     dropped); the message names the provider and the failure, not the URL's query or headers.
+    It is `Unreachable` when no connection was made (refused, connect or pool timeout): then
+    not one byte of the request was sent. Any other failure may come after the provider got
+    the whole request.
     """
     clock = time.perf_counter()
     try:
@@ -130,6 +135,9 @@ async def send(
             timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
             follow_redirects=follow_redirects,
         )
+    except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+        # Raised before a request byte is written: httpcore connects (TCP and TLS) first.
+        raise Unreachable(f"{provider} could not be reached ({type(exc).__name__})") from exc
     except httpx.TimeoutException as exc:
         raise Unavailable(f"{provider} did not answer in time ({type(exc).__name__})") from exc
     except httpx.TransportError as exc:

@@ -9,7 +9,9 @@
     ├── BadResponse      the answer does not follow the documented contract
     ├── CircuitOpen      the circuit breaker is open: no call was made
     └── Unavailable      5xx, timeout, dropped connection, status UNKNOWN: may work later
-        └── RateLimited  429: `retry_after` seconds (None when the provider gave none)
+        ├── RateLimited  429: `retry_after` seconds (None when the provider gave none)
+        └── Unreachable  no connection was made (refused, connect timeout, no free pooled
+                         connection): the request provably never reached the provider
 
 Messages are shown to users as the reason a task failed: they never carry a secret, a
 traceback or a whole provider response.
@@ -29,6 +31,7 @@ __all__ = [
     "RateLimited",
     "RequestRejected",
     "Unavailable",
+    "Unreachable",
 ]
 
 
@@ -80,3 +83,9 @@ class RateLimited(Unavailable):
     def __init__(self, message: str, *, retry_after: float | None = None) -> None:
         super().__init__(message, status=429)
         self.retry_after = retry_after
+
+
+class Unreachable(Unavailable):
+    """Raised when no connection to the provider was made, so the request never reached it
+    (connection refused, connect timeout, pool timeout): safe to send again even when the
+    request starts paid work."""

@@ -28,7 +28,7 @@ from prolight.errors import RenderError
 from prolight.physics.face import probe_lux
 from prolight.physics.kelvin import kelvin_to_linear_rgb
 from prolight.physics.photometry import INCIDENT_METER_C, on_axis_lux
-from prolight.render.relief import HEAD_BACK_Z, PRODUCT_BASE_Y
+from prolight.render.relief import PRODUCT_BASE_Y
 from prolight.schema import (
     CameraAngle,
     Direction,
@@ -38,10 +38,11 @@ from prolight.schema import (
     ShotType,
     SubjectKind,
 )
+from prolight.schema.light import MIN_LIGHT_DISTANCE_M
+from prolight.schema.setup import MIN_BACKDROP_M
 
 __all__ = [
     "CAMERA_ELEVATION_DEG",
-    "FRAME_HEIGHT_M",
     "PORTRAIT_FLOOR_Y",
     "Camera3D",
     "Scene",
@@ -63,18 +64,6 @@ CAMERA_ELEVATION_DEG = {
 
 PORTRAIT_FLOOR_Y = -1.45
 """Metres from the face down to the studio floor (a seated sitter)."""
-
-FRAME_HEIGHT_M = {
-    ShotType.CLOSE_UP: 0.30,
-    ShotType.HEADSHOT: 0.55,
-    ShotType.MEDIUM_CLOSE_UP: 0.62,
-    ShotType.MEDIUM_SHOT: 0.90,
-    ShotType.THREE_QUARTER: 1.40,
-    ShotType.FULL_BODY: 2.10,
-    ShotType.PRODUCT: 0.40,
-}
-"""Metres of subject the frame's height holds for each shot type, when the camera's distance
-is not given: the camera then stands where the lens frames exactly that."""
 
 _EYE_Y = 0.018  # metres: eye line of the portrait, where an eye-level camera stands
 _HEAD_TOP_Y = 0.145  # metres: top of the hair
@@ -239,11 +228,7 @@ def _scene_light(
 
 def camera_distance(setup: LightingSetup, width: int, height: int) -> float:
     """Metres from the camera to the subject: as given, or what frames the shot type."""
-    cam = setup.camera
-    if cam.distance_m is not None:
-        return cam.distance_m
-    tan_half = math.tan(math.radians(cam.fov_deg) / 2)
-    return FRAME_HEIGHT_M[cam.shot_type] / (2 * tan_half * height / width)
+    return setup.camera.framing_distance(width / height)
 
 
 def _camera(setup: LightingSetup, width: int, height: int, jitter: F64) -> Camera3D:
@@ -285,26 +270,23 @@ def build_scene(setup: LightingSetup, seed: int, width: int, height: int) -> Sce
     warm = float(rng.uniform(-0.03, 0.03))
     kind = setup.subject.kind
 
+    # The schema refuses all of these at the door; a setup changed with model_copy (which does
+    # not validate) can still carry one, and is refused here rather than drawn wrong.
     lights = setup.enabled_lights()
     if not any(on_axis_lux(lt) > 0 for lt in lights.values()):
         raise RenderError("no light reaches the set: every enabled light has intensity 0")
     bg = setup.background
-    min_bg = -HEAD_BACK_Z + 0.08 if kind == SubjectKind.PORTRAIT else 0.08
+    min_bg = MIN_BACKDROP_M[kind]
     if bg.distance_m < min_bg:
         raise RenderError(
             f"background.distance_m {bg.distance_m:g} m would cut through the subject; "
             f"the backdrop must be at least {min_bg:.2f} m behind it"
         )
-    if (distance := camera_distance(setup, width, height)) < 0.35:
-        raise RenderError(
-            f"camera.distance_m {distance:g} m puts the camera inside or against "
-            "the subject; use at least 0.35 m"
-        )
     for role, lt in lights.items():
-        if role not in (Role.AMBIENT, Role.BACKGROUND) and lt.distance < 0.3:
+        if role not in (Role.AMBIENT, Role.BACKGROUND) and lt.distance < MIN_LIGHT_DISTANCE_M:
             raise RenderError(
                 f"lighting.{role.value}.distance {lt.distance:g} m is inside the subject's head; "
-                "use at least 0.3 m"
+                f"use at least {MIN_LIGHT_DISTANCE_M:g} m"
             )
 
     wb = setup.camera.white_balance_k

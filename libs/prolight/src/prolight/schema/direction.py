@@ -24,9 +24,17 @@ import math
 import re
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, GetJsonSchemaHandler, model_validator
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
-__all__ = ["ACCEPTED_FORMS", "ANGLE_DECIMALS", "Direction", "parse_direction_text"]
+__all__ = [
+    "ACCEPTED_FORMS",
+    "ANGLE_DECIMALS",
+    "DIRECTION_TEXT_PATTERN",
+    "Direction",
+    "parse_direction_text",
+]
 
 ANGLE_DECIMALS = 2
 """Angles are kept to 0.01°: two spellings of one direction compare (and hash) equal."""
@@ -211,10 +219,36 @@ def parse_direction_text(text: str) -> tuple[float, float]:
     return _norm_azimuth(azimuth), _norm_elevation(elevation if elevation is not None else 0.0)
 
 
+_SMALLEST = 1e-9
+"""A direction vector needs a component at least this large (any unit): a shorter one points
+nowhere in particular."""
+
+_SIDE = r"(?:camera[- ])?(?:left|right)"
+_ANGLE = r"[0-9]{1,3}(?:\.[0-9]{1,2})?(?:°| degrees?)"
+DIRECTION_TEXT_PATTERN = (
+    rf"^(?:(?:{_ANGLE} )?{_SIDE}(?:,?(?: and)? (?:above|below))?"
+    rf"|from (?:above|below)|front|behind(?:,? {_SIDE})?)$"
+)
+"""The text forms the published schema offers: "45 degrees camera-right", "30° left and above",
+"camera-left, below", "from above", "behind, camera-left". `parse_direction_text` reads more
+(any order, more words: module doc), which no pattern can list; every text of this one is read."""
+
+_VECTOR_SCHEMA = {
+    "type": "array",
+    "items": {"type": "number"},
+    "minItems": 3,
+    "maxItems": 3,
+    "not": {"items": {"exclusiveMinimum": -_SMALLEST, "exclusiveMaximum": _SMALLEST}},
+    "description": "[x, y, z] from the subject towards the light: x camera-right, y up, z "
+    "towards the camera; any length, not all three near 0.",
+}
+
+
 class Direction(BaseModel):
     """A light's position around the subject, as azimuth/elevation in degrees (see module doc)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: the angles are JSON numbers ("45" and true are refused, as the schema says)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     azimuth: float = Field(
         description="Degrees around the subject: 0 on the camera axis, positive camera-right, "
@@ -246,7 +280,7 @@ class Direction(BaseModel):
                     f"a direction vector is three finite numbers [x, y, z], got {list(data)!r}"
                 )
             x, y, z = (float(v) for v in data)
-            if math.hypot(x, y, z) < 1e-9:
+            if max(abs(x), abs(y), abs(z)) < _SMALLEST:
                 raise ValueError("a direction vector cannot be [0, 0, 0]")
             return {
                 "azimuth": math.degrees(math.atan2(x, z)),
@@ -257,6 +291,22 @@ class Direction(BaseModel):
         raise ValueError(
             f"a direction is text, [x, y, z] or {{azimuth, elevation}}; got {type(data).__name__}"
         )
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        if handler.mode != "validation":
+            return schema
+        target = handler.resolve_ref_schema(schema)
+        as_object = {k: target.pop(k) for k in list(target) if k not in ("title", "description")}
+        target["anyOf"] = [
+            as_object,
+            _VECTOR_SCHEMA,
+            {"type": "string", "pattern": DIRECTION_TEXT_PATTERN, "description": ACCEPTED_FORMS},
+        ]
+        return schema
 
     @model_validator(mode="after")
     def _normalise(self) -> Direction:

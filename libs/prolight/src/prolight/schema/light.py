@@ -1,11 +1,17 @@
 """One studio light: role, power, colour, modifier, distance and direction.
 
-Units: intensity is a fraction (0–1) of the unit's full power; colour temperature in
-kelvin; distance and modifier size in metres; gels in CTO/CTB fractions or mireds.
+Units: intensity is a fraction of the unit's full (nominal) power, 0–1, or up to
+`MAX_INTENSITY` for a head pushed past it; colour temperature in kelvin; distance and modifier
+size in metres; gels in CTO/CTB fractions or mireds.
+
+Parse notes: a validator that reads a value in a way the sender might not expect (a field of
+view read as a focal length, a light pushed past full power) says so with `note(info, …)`;
+`load_prompt(..., notes=[])` collects them for the response.
 """
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -14,14 +20,21 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    GetJsonSchemaHandler,
     ValidationInfo,
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from prolight.schema.direction import Direction
+from prolight.schema.published import add_aliases, also, nullable, spellings
 
 __all__ = [
+    "FULL_POWER",
+    "MAX_INTENSITY",
+    "MIN_LIGHT_DISTANCE_M",
     "MODIFIERS",
     "Gel",
     "Light",
@@ -31,10 +44,18 @@ __all__ = [
     "StrictModel",
     "effective_kelvin",
     "modifier_for_softness",
+    "note",
 ]
 
 
 _NUMBERS = (int, float, int | None, float | None)
+
+
+def note(info: ValidationInfo, text: str) -> None:
+    """Record a parse note when the caller validates with `context={"notes": [...]}`."""
+    notes = info.context.get("notes") if isinstance(info.context, dict) else None
+    if isinstance(notes, list) and text not in notes:
+        notes.append(text)
 
 
 class StrictModel(BaseModel):
@@ -45,11 +66,20 @@ class StrictModel(BaseModel):
 
     @field_validator("*", mode="before")
     @classmethod
-    def _no_bool_for_numbers(cls, v: Any, info: ValidationInfo) -> Any:
-        if isinstance(v, bool) and info.field_name is not None:
-            field = cls.model_fields.get(info.field_name)
-            if field is not None and field.annotation in _NUMBERS:
-                raise ValueError(f"expected a number, not true/false (got {str(v).lower()})")
+    def _json_types(cls, v: Any, info: ValidationInfo) -> Any:
+        # pydantic's lax mode reads "0.5" and true as numbers and "yes" or 1 as true; the
+        # published schema says a JSON number and a JSON boolean. A field's own text form
+        # ("f/2.8") is read by its validator first (before-validators run subclass first).
+        field = cls.model_fields.get(info.field_name) if info.field_name else None
+        if field is None:
+            return v
+        if field.annotation in _NUMBERS and isinstance(v, bool):
+            raise ValueError(f"expected a number, not true/false (got {str(v).lower()})")
+        if field.annotation in _NUMBERS and isinstance(v, str):
+            kind = "integer" if field.annotation in (int, int | None) else "number"
+            raise ValueError(f"Input should be a valid {kind}, not text (got {v!r})")
+        if field.annotation in (bool, bool | None) and not isinstance(v, bool | None):
+            raise ValueError(f"Input should be a valid boolean, true or false (got {v!r})")
         return v
 
 
@@ -226,6 +256,28 @@ class Gel(StrictModel):
             )
         return v
 
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        if handler.mode == "validation":  # the amount's range follows the kind
+            handler.resolve_ref_schema(schema)["oneOf"] = [
+                {
+                    "properties": {
+                        "kind": {"enum": ["cto", "ctb"]},
+                        "amount": {"minimum": 0.125, "maximum": 2},
+                    }
+                },
+                {
+                    "properties": {
+                        "kind": {"const": "mired"},
+                        "amount": {"minimum": -500, "maximum": 500},
+                    }
+                },
+            ]
+        return schema
+
     @property
     def mired_shift(self) -> float:
         if self.kind == "cto":
@@ -243,11 +295,68 @@ def effective_kelvin(kelvin: float, gel: Gel | None) -> float:
     return 1e6 / max(mired, 1e6 / 40000)  # a blue gel cannot push past 40,000 K
 
 
+MIN_LIGHT_DISTANCE_M = 0.3
+"""Nearest a light that lights the subject may stand to the face, in metres."""
+
+
+def _note_readings(data: dict[str, Any], info: ValidationInfo) -> None:
+    """Parse notes for a raw light whose role is known: a light kind read as a modifier, a
+    direction vector in words, an intensity past full power."""
+    role = data.get("role")
+    name = f"lighting.{role.value if isinstance(role, Role) else role}" if role else "light"
+    kind = data.get("type")
+    if isinstance(kind, str) and data.get("modifier") is None:
+        try:
+            modifier = _modifier_from_text(kind)
+        except ValueError:
+            pass  # reported under the field
+        else:
+            if modifier != kind.strip().lower().replace("-", "_").replace(" ", "_"):
+                note(info, f"{name}.type {kind!r} read as the {modifier} modifier")
+    vector = data.get("direction")
+    if isinstance(vector, (list, tuple)):
+        try:
+            words = Direction.model_validate(vector).describe()
+        except ValueError:
+            pass
+        else:
+            note(
+                info,
+                f"{name}.direction {list(vector)} read as {words} (a vector from the subject "
+                "to the light: x camera-right, y up, z towards the camera)",
+            )
+    power = data.get("intensity")
+    if (
+        isinstance(power, (int, float))
+        and not isinstance(power, bool)
+        and FULL_POWER < power <= MAX_INTENSITY
+    ):
+        note(
+            info,
+            f"{name}.intensity {power:g} is past full power: {power * 100:.0f} % of the "
+            f"unit's rated output, {math.log2(power):+.2f} stop (accepted up to "
+            f"{MAX_INTENSITY:g})",
+        )
+
+
 _KELVIN_NAMES = ("kelvin", "color_temperature", "colorTemperature", "colour_temperature")
+
+FULL_POWER = 1.0
+"""Intensity of a unit at its rated (nominal) power."""
+
+MAX_INTENSITY = 2.0
+"""Highest intensity accepted: one stop past full power (a head's boost mode, or two heads
+behind one modifier). The light's output scales linearly with it, like any other intensity."""
 
 Intensity = Annotated[
     float,
-    Field(ge=0, le=1, allow_inf_nan=False, description="Fraction of the unit's full power, 0–1."),
+    Field(
+        ge=0,
+        le=MAX_INTENSITY,
+        allow_inf_nan=False,
+        description="Fraction of the unit's full power: 0–1, and up to 2 for a light pushed "
+        "past its nominal power (1.1 = 110 %, +0.14 stop; 2 = one stop over).",
+    ),
 ]
 
 
@@ -299,10 +408,11 @@ class Light(StrictModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _resolve_modifier(cls, data: Any) -> Any:
+    def _resolve_modifier(cls, data: Any, info: ValidationInfo) -> Any:
         if not isinstance(data, dict):
             return data
         data = dict(data)
+        _note_readings(data, info)
         given = [name for name in _KELVIN_NAMES if name in data]
         if len(given) > 1:
             # Pydantic would take the first alias and call the others unknown fields; say what
@@ -326,6 +436,34 @@ class Light(StrictModel):
     @classmethod
     def _modifier_name(cls, v: Any) -> Any:
         return _modifier_from_text(v)
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        if handler.mode == "validation":
+            target = handler.resolve_ref_schema(schema)
+            props = target["properties"]
+            names = [*_MODIFIER_SYNONYMS, *(m.value for m in Modifier)]
+            words = [w for w in spellings(names) if w not in Modifier._value2member_map_]
+            named = also(props["modifier"], {"type": "string", "enum": words})
+            props["modifier"] = nullable(named)  # null: chosen from the softness
+            add_aliases(target, "kelvin", _KELVIN_NAMES[1:])
+            add_aliases(target, "modifier", ["type"])
+        return schema
+
+    @field_validator("distance")
+    @classmethod
+    def _outside_the_head(cls, v: float, info: ValidationInfo) -> float:
+        role = info.data.get("role")
+        exempt = (None, Role.AMBIENT, Role.BACKGROUND)  # no place, or not aimed at the face
+        if role not in exempt and v < MIN_LIGHT_DISTANCE_M:
+            raise ValueError(
+                f"{v:g} m from the face puts the {role.value} light inside the subject; "
+                f"use at least {MIN_LIGHT_DISTANCE_M:g} m"
+            )
+        return v
 
     @property
     def spec(self) -> ModifierSpec:

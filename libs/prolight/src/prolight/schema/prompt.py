@@ -12,17 +12,27 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import math
+import re
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from prolight.errors import FieldError, InvalidInput, describe_errors
-from prolight.schema.light import StrictModel
-from prolight.schema.setup import _ROLE_ALIASES, LightingSetup
+from prolight.schema.light import StrictModel, note
+from prolight.schema.setup import _ROLE_ALIASES, MIN_CAMERA_DISTANCE_M, LightingSetup
 
 __all__ = [
     "ASPECT_RATIOS",
     "LOCKABLE_FIELDS",
+    "LOCKABLE_PATTERN",
     "MAX_RESOLUTION",
     "FiboPrompt",
     "Metadata",
@@ -56,6 +66,10 @@ LOCKABLE_FIELDS = (
 )
 
 
+LOCKABLE_PATTERN = "^(" + "|".join(re.escape(f) for f in LOCKABLE_FIELDS) + r")$|^lighting\."
+"""The paths `locked_fields` may name, as a regular expression."""
+
+
 class Metadata(StrictModel):
     """Who asked, under which seed, and what a refine step may not touch."""
 
@@ -64,6 +78,7 @@ class Metadata(StrictModel):
     creator: str = Field("anonymous", max_length=120)
     locked_fields: list[str] = Field(
         default_factory=list,
+        json_schema_extra={"items": {"type": "string", "pattern": LOCKABLE_PATTERN}},
         description=f"Paths a refine step never changes; any of {', '.join(LOCKABLE_FIELDS)} "
         "or a deeper path under lighting (e.g. lighting.key.kelvin).",
     )
@@ -77,14 +92,74 @@ class Metadata(StrictModel):
         return sorted(set(v))
 
 
-class Output(StrictModel):
-    """The image asked for."""
+ASPECT_TOLERANCE = 0.02
+"""How far (as a fraction) a resolution's shape may be from its aspect ratio: 1024×1280 is
+4:5 exactly, BRIA's 832×1248 is 2:3 exactly, 1920×1080 is 16:9 to 0.01 %."""
 
-    aspect_ratio: Literal["1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9"] = "4:5"
-    resolution: tuple[int, int] = Field(
-        (1024, 1280), description=f"[width, height] in pixels, each 64–{MAX_RESOLUTION}."
+
+def _ratio(aspect: str) -> float:
+    w, h = aspect.split(":")
+    return int(w) / int(h)
+
+
+def _json_integer(v: Any) -> Any:
+    # lax int reads "1024" and true; the schema says a JSON integer (1024.0 is one)
+    if isinstance(v, bool | str):
+        raise ValueError(f"Input should be a valid integer, not {type(v).__name__} (got {v!r})")
+    return v
+
+
+_Side = Annotated[int, BeforeValidator(_json_integer)]
+
+
+def _sides_in_range(schema: dict[str, Any]) -> None:
+    for side in schema.get("prefixItems", []):  # what the `_size` validator checks
+        side.update(minimum=64, maximum=MAX_RESOLUTION)
+
+
+class Output(StrictModel):
+    """The image asked for: one shape, given by the aspect ratio, the resolution, or both."""
+
+    aspect_ratio: Literal["1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9"] = Field(
+        "4:5",
+        description="The frame's shape (BRIA's aspect ratios). Given alone, the resolution "
+        "follows it (1280 px on the long side); given with a resolution, the two must agree "
+        f"to {ASPECT_TOLERANCE:.0%}; left out, it is the resolution's own (which must be one "
+        "of these).",
+    )
+    resolution: tuple[_Side, _Side] = Field(
+        (1024, 1280),
+        description=f"[width, height] in pixels, each 64–{MAX_RESOLUTION}.",
+        json_schema_extra=_sides_in_range,
     )
     format: Literal["png"] = "png"
+
+    @model_validator(mode="after")
+    def _one_shape(self) -> Output:
+        given = self.model_fields_set
+        w, h = self.resolution
+        if "resolution" not in given:
+            if "aspect_ratio" in given:
+                a = _ratio(self.aspect_ratio)
+                size = (1280, round(1280 / a)) if a >= 1 else (round(1280 * a), 1280)
+                object.__setattr__(self, "resolution", size)
+            return self
+        nearest = min(ASPECT_RATIOS, key=lambda r: abs(math.log(w / h / _ratio(r))))
+        if "aspect_ratio" not in given:
+            # Refused rather than sent as the nearest shape: BRIA would draw another frame than
+            # the renderer, and the stored pair would not read back as it was accepted.
+            if abs(w / h / _ratio(nearest) - 1) > ASPECT_TOLERANCE:
+                raise ValueError(
+                    f"output.resolution {w}×{h} has none of the aspect ratios a prompt can ask "
+                    f"for ({', '.join(ASPECT_RATIOS)}); the nearest is {nearest}"
+                )
+            object.__setattr__(self, "aspect_ratio", nearest)
+        elif abs(w / h / _ratio(self.aspect_ratio) - 1) > ASPECT_TOLERANCE:
+            raise ValueError(
+                f"output.resolution {w}×{h} is not {self.aspect_ratio} (it is nearest "
+                f"{nearest}); give the resolution or the aspect ratio, or two that agree"
+            )
+        return self
 
     @field_validator("resolution", mode="before")
     @classmethod
@@ -111,6 +186,22 @@ class FiboPrompt(StrictModel):
     scene: LightingSetup
     output: Output = Field(default_factory=Output)
 
+    @model_validator(mode="after")
+    def _framing(self, info: ValidationInfo) -> FiboPrompt:
+        camera = self.scene.camera
+        if camera.distance_m is None:
+            w, h = self.output.resolution
+            natural = camera.natural_distance(w / h)
+            if natural < MIN_CAMERA_DISTANCE_M:
+                note(
+                    info,
+                    f"camera: a {camera.shot_type.value.replace('_', ' ')} at "
+                    f"{camera.focal_length_mm:.0f} mm would put the camera {natural:.2f} m from "
+                    f"the face; it stands at {MIN_CAMERA_DISTANCE_M:g} m, so the frame holds a "
+                    "little more (a longer lens frames it exactly)",
+                )
+        return self
+
 
 def _from_api_body(data: dict[str, Any]) -> dict[str, Any]:
     """The original README's request body → a lighting setup dict."""
@@ -128,9 +219,13 @@ def _from_api_body(data: dict[str, Any]) -> dict[str, Any]:
     if "subject" in data:  # the subject as an object: description, kind, head_turn_deg
         scene["subject"] = data["subject"]
     if "subject_description" in data:
-        subject = scene.get("subject")
-        base = subject if isinstance(subject, dict) else {}
-        scene["subject"] = {**base, "description": data["subject_description"]}
+        subject = scene.get("subject", {})
+        if isinstance(subject, dict) and "description" in subject:
+            raise InvalidInput.single(
+                "subject_description", "given twice (and as subject.description); give one"
+            )
+        if isinstance(subject, dict):  # anything else is reported as it is, under subject
+            scene["subject"] = {**subject, "description": data["subject_description"]}
     if "environment" in data:
         scene["environment"] = data["environment"]
     if "camera_settings" in data:
@@ -230,22 +325,28 @@ def _user_paths(
     return InvalidInput(out)
 
 
-def load_prompt(data: Any, *, seed: int | None = None) -> FiboPrompt:
+def load_prompt(
+    data: Any, *, seed: int | None = None, notes: list[str] | None = None
+) -> FiboPrompt:
     """Read a structured prompt in any accepted shape (see module doc) into the canonical one.
 
     Raises InvalidInput naming each bad field. `seed`, when given, overrides metadata.seed.
+    `notes`, when given, receives a sentence for each value read in a way the sender might not
+    expect (a bare `fov` taken as a focal length, a light past full power, an ignored field).
     """
     if not isinstance(data, dict):
         raise InvalidInput.single("", f"a prompt is a JSON object, got {type(data).__name__}")
+    context = {"notes": notes if notes is not None else []}
     if "schema_version" in data or "scene" in data:
         try:
-            prompt = FiboPrompt.model_validate(data)
+            prompt = FiboPrompt.model_validate(data, context=context)
         except ValidationError as exc:
             scene = data.get("scene")
             lighting = scene.get("lighting") if isinstance(scene, dict) else None
             raise _user_paths(exc, {}, lighting, lights_at="scene.lighting") from exc
     else:
-        prompt = FiboPrompt(scene=load_setup(data))
+        setup = load_setup(data, notes=context["notes"])
+        prompt = FiboPrompt.model_validate({"scene": setup}, context=context)
     if seed is not None:
         prompt = prompt.model_copy(
             update={"metadata": prompt.metadata.model_copy(update={"seed": seed})}
@@ -253,8 +354,9 @@ def load_prompt(data: Any, *, seed: int | None = None) -> FiboPrompt:
     return prompt
 
 
-def load_setup(data: Any) -> LightingSetup:
-    """Read a lighting setup from its own shape or either of the original README's shapes."""
+def load_setup(data: Any, *, notes: list[str] | None = None) -> LightingSetup:
+    """Read a lighting setup from its own shape or either of the original README's shapes
+    (`notes` as for `load_prompt`)."""
     if not isinstance(data, dict):
         raise InvalidInput.single(
             "", f"a lighting setup is a JSON object, got {type(data).__name__}"
@@ -273,6 +375,8 @@ def load_setup(data: Any) -> LightingSetup:
     else:
         shape, renames, lighting = data, {}, data.get("lighting")
     try:
-        return LightingSetup.model_validate(shape)
+        return LightingSetup.model_validate(
+            shape, context={"notes": notes if notes is not None else []}
+        )
     except ValidationError as exc:
         raise _user_paths(exc, renames, lighting) from exc

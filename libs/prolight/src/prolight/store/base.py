@@ -45,6 +45,7 @@ __all__ = [
     "apply_run_changes",
     "audit_entry",
     "page_size",
+    "status_values",
 ]
 
 IMMUTABLE_RUN_FIELDS = frozenset({"run_id", "version", "created_at", "updated_at"})
@@ -138,12 +139,13 @@ class RunStore(AsyncClosing):
     async def list_runs(
         self,
         *,
-        status: RunStatus | None = None,
+        status: RunStatus | frozenset[RunStatus] | None = None,
         owner: str | None = None,
         limit: int = DEFAULT_PAGE_SIZE,
         cursor: str | None = None,
     ) -> Page[RunRecord]:
         """Runs, newest first, `limit` (1–500) at a time; pass `next_cursor` for the next page.
+        `status` is one status or a set of them (a run in any of them is listed).
 
         A cursor stays valid while runs are added: new runs appear before it, not after.
         """
@@ -233,6 +235,11 @@ class RunStore(AsyncClosing):
     @abstractmethod
     async def close(self) -> None:
         """Release connections; safe to call twice."""
+
+
+def status_values(status: RunStatus | frozenset[RunStatus]) -> list[str]:
+    """The stored strings of one status or a set of them, sorted (so queries are stable)."""
+    return [str(status)] if isinstance(status, RunStatus) else sorted(str(s) for s in status)
 
 
 def page_size(limit: int) -> int:

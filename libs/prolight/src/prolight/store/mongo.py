@@ -27,6 +27,7 @@ from prolight.store.base import (
     apply_run_changes,
     audit_entry,
     page_size,
+    status_values,
 )
 from prolight.store.errors import (
     AlreadyExistsError,
@@ -185,7 +186,7 @@ class MongoRunStore(RunStore):
     async def list_runs(
         self,
         *,
-        status: RunStatus | None = None,
+        status: RunStatus | frozenset[RunStatus] | None = None,
         owner: str | None = None,
         limit: int = DEFAULT_PAGE_SIZE,
         cursor: str | None = None,
@@ -193,7 +194,7 @@ class MongoRunStore(RunStore):
         n = page_size(limit)
         query: Doc = {}
         if status is not None:
-            query["status"] = str(RunStatus(status))
+            query["status"] = {"$in": status_values(status)}
         if owner is not None:
             query["owner"] = owner
         if cursor is not None:

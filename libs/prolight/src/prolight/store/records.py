@@ -6,10 +6,8 @@ reads back equal from either store and cursors compare exactly.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-from datetime import UTC, datetime
+import re
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
@@ -20,6 +18,7 @@ from prolight.store.errors import InvalidCursorError
 from prolight.subjects import Tool
 
 __all__ = [
+    "CURSOR_PATTERN",
     "TASK_TRANSITIONS",
     "ArtifactRecord",
     "AuditEntry",
@@ -108,8 +107,8 @@ class RunRecord(_Record):
     costs: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
         description="Paid external calls by task id: {usd (estimated), state (reserved, "
-        "submitted, charged, released), request_id, backend}; written by the workers that "
-        "make them, so the planner's result never overwrites them.",
+        "submitted, unconfirmed, charged, released), request_id, backend}; written by the "
+        "workers that make them, so the planner's result never overwrites them.",
     )
     version: int = Field(1, ge=1)
     created_at: datetime = Field(default_factory=utc_now)
@@ -208,17 +207,31 @@ class Page(BaseModel, Generic[T]):
     next_cursor: str | None = None
 
 
+CURSOR_PATTERN = r"^[0-9]{1,15}\.[A-Za-z0-9_-]{1,100}$"
+"""A list cursor: `<created_at, ms since 1970 UTC>.<key>`. Every string of this form is a
+position in a list (records older than it, or as old with a smaller key, come next), so the API
+can publish the pattern and answer any cursor that matches it; times past year 9999 are read as
+its end."""
+
+_CURSOR = re.compile(CURSOR_PATTERN)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_LAST_MS = (datetime.max.replace(tzinfo=UTC) - _EPOCH) // timedelta(milliseconds=1)
+
+
 def encode_cursor(created_at: datetime, key: str) -> str:
-    """An opaque cursor pointing just after the record (created_at, key)."""
-    raw = json.dumps([_ms(created_at).isoformat(), key]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    """The cursor pointing just after the record (created_at, key); `key` is an id such as a
+    run id (letters, digits, `_` and `-`: ValueError otherwise)."""
+    cursor = f"{(_ms(created_at) - _EPOCH) // timedelta(milliseconds=1)}.{key}"
+    if _CURSOR.fullmatch(cursor) is None:
+        raise ValueError(f"cannot make a cursor of key {key!r}")
+    return cursor
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, str]:
-    """The (created_at, key) a cursor points after; `InvalidCursorError` if it is not ours."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        stamp, key = json.loads(raw)
-        return _ms(datetime.fromisoformat(stamp)), str(key)
-    except (ValueError, TypeError, binascii.Error) as exc:
-        raise InvalidCursorError(f"not a cursor from this API: {cursor[:40]!r}") from exc
+    """The (created_at, key) a cursor points after (`CURSOR_PATTERN`); `InvalidCursorError`
+    if it does not have that form."""
+    match = _CURSOR.fullmatch(cursor)
+    if match is None:
+        raise InvalidCursorError(f"not a cursor from this API: {cursor[:40]!r}")
+    stamp, _, key = cursor.partition(".")
+    return _EPOCH + timedelta(milliseconds=min(int(stamp), _LAST_MS)), key

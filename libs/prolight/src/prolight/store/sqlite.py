@@ -24,6 +24,7 @@ from prolight.store.base import (
     apply_run_changes,
     audit_entry,
     page_size,
+    status_values,
 )
 from prolight.store.errors import (
     AlreadyExistsError,
@@ -188,7 +189,7 @@ class SqliteRunStore(RunStore):
     async def list_runs(
         self,
         *,
-        status: RunStatus | None = None,
+        status: RunStatus | frozenset[RunStatus] | None = None,
         owner: str | None = None,
         limit: int = DEFAULT_PAGE_SIZE,
         cursor: str | None = None,
@@ -197,8 +198,9 @@ class SqliteRunStore(RunStore):
         where: list[str] = []
         args: list[Any] = []
         if status is not None:
-            where.append("status = ?")
-            args.append(str(RunStatus(status)))
+            statuses = status_values(status)
+            where.append(f"status IN ({', '.join('?' * len(statuses))})")
+            args += statuses
         if owner is not None:
             where.append("owner = ?")
             args.append(owner)

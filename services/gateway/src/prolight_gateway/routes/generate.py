@@ -41,13 +41,14 @@ def _accepted(model: RunAccepted) -> Response:
     summary="Start a run",
 )
 async def generate_lighting_setup(body: GenerateLightingRequest, start: RunStartDep) -> Response:
-    """Validate the setup (README body or fibo_v1 prompt) and publish `run.created`."""
+    """Validate the setup (README body or fibo_v1 prompt) and publish `run.created`; `notes`
+    in the answer say how any field that could be read two ways was read."""
+    notes: list[str] = []
     with reading_user_input("lighting setup"):
-        prompt = load_prompt(body.prompt_input())
+        prompt = load_prompt(body.prompt_input(), notes=notes)
     bus, settings = start.resources.bus, start.resources.settings
-    return _accepted(
-        await submit_run(bus, settings, prompt, body.run_options(), owner=start.caller)
-    )
+    accepted = await submit_run(bus, settings, prompt, body.run_options(), owner=start.caller)
+    return _accepted(accepted.model_copy(update={"notes": notes}))
 
 
 async def described_prompt(

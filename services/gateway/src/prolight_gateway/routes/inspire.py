@@ -79,7 +79,7 @@ async def inspire_run(
         options = options.model_copy(update={"reference_artifact_id": body.artifact_id})
     accepted = await submit_run(bus, settings, prompt, options, owner=caller, parent_run_id=parent)
     return InspireAccepted(
-        **accepted.model_dump(),
+        **accepted.model_dump(exclude={"notes"}),
         parent_run_id=parent,
         measured=reading.fields,
         notes=reading.notes,

@@ -78,7 +78,7 @@ async def refine_run(
         options = options.model_copy(update={"seed": seed})
     accepted = await submit_run(bus, settings, prompt, options, owner=caller, parent_run_id=run_id)
     return RefineAccepted(
-        **accepted.model_dump(),
+        **accepted.model_dump(exclude={"notes"}),
         parent_run_id=run_id,
         parent_artifact_id=best,
         seed=seed,

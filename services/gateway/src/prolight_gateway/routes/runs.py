@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from prolight.api import CancelAccepted, RunPage, RunStatusOut
-from prolight.store import RunStatus
+from prolight.api import CancelAccepted, RunPage, RunStatusOut, StatusFilter
+from prolight.store.records import CURSOR_PATTERN
 from prolight_gateway import runs
 from prolight_gateway.deps import BusDep, CallerDep, SettingsDep, StoreDep
 from prolight_gateway.routes.responses import errors
@@ -29,9 +29,22 @@ async def run_status(
 async def list_runs(
     store: StoreDep,
     caller: CallerDep,
-    status: Annotated[RunStatus | None, Query(description="Only runs in this status.")] = None,
+    status: Annotated[
+        StatusFilter | None,
+        Query(
+            description="Only runs in this status: a status (in_progress covers planning and "
+            "running) or a finer state."
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=100, description="Runs per page.")] = 20,
-    cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
+    cursor: Annotated[
+        str | None,
+        Query(
+            pattern=CURSOR_PATTERN,
+            description="`next_cursor` of the previous page; any cursor of this form is a "
+            "position in the list, answered with the runs after it.",
+        ),
+    ] = None,
 ) -> RunPage:
     """Your runs (every run with keys off), newest first, one page at a time."""
     return await runs.list_runs(store, caller, status=status, limit=limit, cursor=cursor)

@@ -11,6 +11,6 @@ Each fake records every request it got (`requests`) and plays scripted troubles 
 from prolight.external.fakes.asgi import FakeRequest, Trouble
 from prolight.external.fakes.bria import FakeBria
 from prolight.external.fakes.gemini import FakeGemini
-from prolight.external.fakes.server import serve
+from prolight.external.fakes.server import free_port, serve
 
-__all__ = ["FakeBria", "FakeGemini", "FakeRequest", "Trouble", "serve"]
+__all__ = ["FakeBria", "FakeGemini", "FakeRequest", "Trouble", "free_port", "serve"]

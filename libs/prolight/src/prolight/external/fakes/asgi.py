@@ -7,7 +7,14 @@
     "401", "403"   auth refused (the body echoes the key, as a careless server might)
     "422"          moderation: {"error": {"code", "message", "details"}}
     "slow:<s>"     answer normally after <s> seconds (the client's timeout may fire first)
+    "hang"         answer nothing until `release()` (the client's read timeout fires first),
+                   then 503
     "drop"         start the answer, then close the connection mid-body
+    "accept:<t>"   do the work first (a job is created and would be billed), then play the
+                   trouble <t> instead of the answer: "accept:503", "accept:hang", "accept:drop"
+
+Error bodies carry integer codes, `{"error": {"code": 503, "message", "details"}}`, as BRIA's
+and Gemini's do.
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Answer", "FakeApp", "FakeRequest", "Receive", "Send", "Trouble"]
+__all__ = ["Answer", "FakeApp", "FakeRequest", "Receive", "Send", "Trouble", "error_body"]
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -45,6 +52,11 @@ class FakeRequest:
             return None
 
 
+def error_body(code: int, message: str, details: str = "") -> dict[str, Any]:
+    """An error answer's body: `{"error": {"code": <int>, "message", "details"}}`."""
+    return {"error": {"code": code, "message": message, "details": details or message}}
+
+
 @dataclass
 class Answer:
     """What to send back: a status, a JSON value or raw bytes, extra headers."""
@@ -62,6 +74,13 @@ class FakeApp:
     def __init__(self) -> None:
         self.requests: list[FakeRequest] = []
         self.script: dict[str, list[Trouble]] = {}
+        self._released = asyncio.Event()
+        self.hanging = asyncio.Event()
+        """Set when a request starts to hang: a test waits on it instead of sleeping."""
+
+    def release(self) -> None:
+        """End every hang, now and later (`serve` calls it before shutting the server down)."""
+        self._released.set()
 
     def route(self, request: FakeRequest) -> str:
         """The name of the request's route, for `script` (subclasses)."""
@@ -76,12 +95,12 @@ class FakeApp:
         name, _, arg = trouble.partition(":")
         if name == "429":
             headers = {} if arg == "-" else {"retry-after": arg or "0"}
-            return Answer(429, {"message": "Too many requests"}, headers=headers)
+            return Answer(429, error_body(429, "Too many requests"), headers=headers)
         if name in ("500", "502", "503", "504"):
-            return Answer(int(name), {"message": "internal error, try again"})
+            return Answer(int(name), error_body(int(name), "internal error, try again"))
         if name in ("401", "403"):
             echoed = request.headers.get("api_token") or request.headers.get("x-goog-api-key")
-            return Answer(int(name), {"message": f"invalid key {echoed}"})
+            return Answer(int(name), error_body(int(name), f"invalid key {echoed}"))
         if name == "422":
             return Answer(
                 422,
@@ -114,9 +133,18 @@ class FakeApp:
         self.requests.append(request)
         queue = self.script.get(self.route(request), [])
         trouble = queue.pop(0) if queue else None
+        done: Answer | None = None
+        if trouble is not None and trouble.startswith("accept:"):
+            done = await self.handle(request)  # the work is done before the trouble plays
+            trouble = trouble.removeprefix("accept:")
         if trouble is not None and trouble.startswith("slow:"):
             await asyncio.sleep(float(trouble.partition(":")[2]))
             trouble = None
+        if trouble == "hang":
+            self.hanging.set()
+            await self._released.wait()
+            # The client gave up long ago; answer anyway, so the server closes cleanly.
+            trouble = None if done is not None else "503"
         if trouble == "drop":
             await send(
                 {
@@ -129,8 +157,10 @@ class FakeApp:
             await send({"type": "http.response.body", "body": partial, "more_body": True})
             raise ConnectionAbortedError("fake dropped the connection on purpose")
         answer = (
-            self.trouble_answer(trouble, request) if trouble is not None else None
-        ) or await self.handle(request)
+            (self.trouble_answer(trouble, request) if trouble is not None else None)
+            or done
+            or await self.handle(request)
+        )
         payload = answer.raw if answer.raw is not None else json.dumps(answer.json_body).encode()
         headers = [(b"content-type", answer.content_type.encode())]
         headers += [(k.encode(), v.encode()) for k, v in answer.headers.items()]

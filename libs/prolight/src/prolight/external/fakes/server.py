@@ -9,10 +9,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-__all__ = ["serve"]
+__all__ = ["free_port", "serve"]
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A loopback port nothing listens on (now)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
@@ -20,11 +21,16 @@ def _free_port() -> int:
 
 
 @asynccontextmanager
-async def serve(app: Any, *, timeout: float = 10.0) -> AsyncIterator[str]:
-    """Serve `app` with uvicorn on 127.0.0.1; yields its base URL (`http://127.0.0.1:<port>`)."""
+async def serve(app: Any, *, timeout: float = 10.0, port: int | None = None) -> AsyncIterator[str]:
+    """Serve `app` with uvicorn on 127.0.0.1; yields its base URL (`http://127.0.0.1:<port>`).
+
+    `port` picks the port (a free one by default): a test can first let a client find nothing
+    listening there, then start the server. On exit the app's hangs end (`release()`) first,
+    so the server can shut down.
+    """
     import uvicorn  # a test dependency only
 
-    port = _free_port()
+    port = port or free_port()
     config = uvicorn.Config(
         app,
         host="127.0.0.1",
@@ -48,5 +54,8 @@ async def serve(app: Any, *, timeout: float = 10.0) -> AsyncIterator[str]:
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
+        release = getattr(app, "release", None)
+        if callable(release):
+            release()
         server.should_exit = True
         await asyncio.wait_for(task, timeout)

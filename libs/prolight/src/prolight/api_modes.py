@@ -30,6 +30,9 @@ __all__ = [
     "RemoveOperation",
 ]
 
+POINTER_PATTERN = r"^/(?:metadata|scene|output)(?:/[^/]+)*$"
+"""A JSON pointer to a member of the prompt's JSON form (its three top-level members or below)."""
+
 BASE64_PATTERN = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
 """Standard base64 with its padding: what `base64.b64decode(…, validate=True)` accepts."""
 
@@ -41,7 +44,7 @@ class PatchOperation(BaseModel):
 
     op: Literal["add", "replace", "test"]
     path: str = Field(
-        pattern=r"^(/[^/]*)+$",
+        pattern=POINTER_PATTERN,
         description="A JSON pointer into the prompt, e.g. /scene/lighting/fill/intensity.",
     )
     value: Any = Field(description="The new value (add, replace) or the one expected (test).")
@@ -53,7 +56,7 @@ class RemoveOperation(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     op: Literal["remove"]
-    path: str = Field(pattern=r"^(/[^/]*)+$", description="A JSON pointer to the member.")
+    path: str = Field(pattern=POINTER_PATTERN, description="A JSON pointer to the member.")
 
 
 _Patch = Annotated[

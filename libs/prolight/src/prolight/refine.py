@@ -22,6 +22,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import jsonpatch
+import jsonpointer
 from pydantic import ValidationError
 
 from prolight.errors import FieldError, InvalidInput, describe_errors
@@ -159,22 +161,10 @@ def _validate(data: dict[str, Any], where: str) -> FiboPrompt:
 _PATCH_OPS = ("add", "remove", "replace", "test")
 
 
-def _pointer(path: Any, index: int) -> list[str]:
-    if not isinstance(path, str) or (path and not path.startswith("/")):
+def _pointer(path: Any, index: int) -> tuple[str, ...]:
+    if not isinstance(path, str) or not path.startswith("/"):
         raise InvalidInput.single(f"patch[{index}].path", "a JSON pointer such as /scene/camera")
-    return [p.replace("~1", "/").replace("~0", "~") for p in path.split("/")[1:]]
-
-
-def _walk(doc: Any, parts: list[str], index: int) -> Any:
-    node = doc
-    for part in parts:
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        else:
-            raise InvalidInput.single(f"patch[{index}].path", f"no such member {part!r}")
-    return node
+    return tuple(jsonpointer.JsonPointer(path).parts)
 
 
 def apply_patch(prompt: FiboPrompt, patch: list[dict[str, Any]]) -> FiboPrompt:
@@ -187,29 +177,19 @@ def apply_patch(prompt: FiboPrompt, patch: list[dict[str, Any]]) -> FiboPrompt:
     for i, op in enumerate(patch):
         if not isinstance(op, dict) or op.get("op") not in _PATCH_OPS:
             raise InvalidInput.single(f"patch[{i}].op", f"one of {', '.join(_PATCH_OPS)}")
-        parts = _pointer(op.get("path"), i)
-        if not parts:
-            raise InvalidInput.single(f"patch[{i}].path", "the whole prompt cannot be patched")
+        _pointer(op.get("path"), i)  # the whole prompt ("" or no path) is not patched
         if op["op"] != "remove" and "value" not in op:
             raise InvalidInput.single(f"patch[{i}].value", "Field required")
-        parent = _walk(doc, parts[:-1], i)
-        last = parts[-1]
-        if op["op"] == "test":
-            if _walk(doc, parts, i) != op["value"]:
-                raise InvalidInput.single(f"patch[{i}]", f"test failed at {op['path']}")
-            continue
-        if not isinstance(parent, dict):
-            raise InvalidInput.single(f"patch[{i}].path", "only object members can be patched")
-        if op["op"] in ("replace", "remove") and last not in parent:
-            raise InvalidInput.single(f"patch[{i}].path", f"no such member {last!r}")
-        if op["op"] == "remove":
-            del parent[last]
-        else:
-            parent[last] = op["value"]
+        try:
+            doc = jsonpatch.apply_patch(doc, [op])
+        except jsonpatch.JsonPatchTestFailed as exc:
+            raise InvalidInput.single(f"patch[{i}]", f"test failed at {op['path']}") from exc
+        except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException) as exc:
+            raise InvalidInput.single(f"patch[{i}].path", str(exc)) from exc
     # The frame's shape is given twice in the JSON form; a patch that changes one of the two
     # means the other to follow (see `Output`), not to disagree with it.
     output = doc.get("output")
-    touched = {tuple(_pointer(op.get("path"), i)) for i, op in enumerate(patch)}
+    touched = {_pointer(op.get("path"), i) for i, op in enumerate(patch)}
     for one, other in (("aspect_ratio", "resolution"), ("resolution", "aspect_ratio")):
         changes_one = ("output", one) in touched and ("output", other) not in touched
         if isinstance(output, dict) and changes_one:

@@ -270,7 +270,7 @@ class RunView {
         break;
       }
       case "task.failed":
-        this.task(m.task_id ?? "", `failed: ${p.reason}${p.retryable ? " (will retry)" : ""}`, "failed");
+        this.task(m.task_id ?? "", `failed: ${p.reason}`, "failed");
         break;
       case "artifact.ready":
         if (p.kind === "image" && !String(p.artifact_id).includes("-export")) this.addCandidate(p.artifact_id, p.seed ?? null);

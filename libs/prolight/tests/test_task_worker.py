@@ -10,7 +10,7 @@ from uuid import UUID, uuid5
 
 import pytest
 
-from prolight.bus import Delivery
+from prolight.bus import BusUnavailableError, Delivery
 from prolight.events import (
     Event,
     RunCancelRequested,
@@ -19,7 +19,15 @@ from prolight.events import (
     TaskRequested,
     TaskStarted,
 )
-from prolight.store import RunRecord, RunStatus, RunStore, SqliteRunStore, TaskStatus
+from prolight.external import RateLimited, Unavailable
+from prolight.store import (
+    RunRecord,
+    RunStatus,
+    RunStore,
+    SqliteRunStore,
+    StoreUnavailableError,
+    TaskStatus,
+)
 from prolight.subjects import Tool
 from prolight.task_worker import TaskOutcome, TaskRejected, TaskWorker, keyed_event
 
@@ -186,7 +194,45 @@ async def test_any_other_error_propagates_and_the_redelivery_does_the_work(
     assert isinstance(completed.payload, TaskCompleted)
 
 
-async def test_a_retry_by_the_planner_starts_under_a_new_id(
+@pytest.mark.parametrize(
+    "error",
+    [
+        pytest.param(BusUnavailableError("NATS is down"), id="bus"),
+        pytest.param(StoreUnavailableError("Mongo is down"), id="store"),
+        pytest.param(Unavailable("BRIA answered 503"), id="external-unavailable"),
+        pytest.param(RateLimited("BRIA answered 429", retry_after=5), id="external-rate-limited"),
+    ],
+)
+async def test_a_transient_failure_is_retried_by_redelivery_not_reported_failed(
+    worker: Worker, bus: RecordingBus, store: RunStore, error: Exception
+) -> None:
+    # The only retry of a task is JetStream's redelivery (bounded by MaxDeliver): a worker
+    # never publishes a task.failed that asks the planner to try again.
+    worker.error = error
+    with pytest.raises(type(error)):
+        await worker.on_task(delivery(1))
+    assert [type(e.payload) for e in bus.published] == [TaskStarted]
+    assert await task_status(store) == TaskStatus.STARTED
+
+    worker.error = None
+    await worker.on_task(delivery(2))
+    assert isinstance(bus.published[-1].payload, TaskCompleted)
+    assert await task_status(store) == TaskStatus.COMPLETED
+
+
+async def test_a_failure_re_reported_from_the_store_is_never_retryable(
+    worker: Worker, bus: RecordingBus, store: RunStore
+) -> None:
+    worker.error = TaskRejected("BRIA stayed unavailable after 3 attempts")
+    await worker.on_task(delivery(1))
+    await worker.on_task(delivery(2, attempt=2))  # a request for the failed task: re-reported
+
+    assert len(worker.calls) == 1
+    reports = [e.payload for e in bus.published if isinstance(e.payload, TaskFailed)]
+    assert [r.retryable for r in reports] == [False, False]
+
+
+async def test_a_new_request_attempt_starts_under_a_new_id(
     worker: Worker, bus: RecordingBus
 ) -> None:
     worker.error = ConnectionError("store down")

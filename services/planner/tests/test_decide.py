@@ -173,6 +173,15 @@ def test_a_failed_task_fails_the_run_with_its_reason() -> None:
     assert world.settle() == ["fail the run", "announce run.failed"]
     assert world.run.error == "generate task r1-i1-generate-1 failed: no light reaches the subject"
     assert isinstance(world.published[0].payload, RunFailed)
+    assert not any(isinstance(e.payload, TaskRequested) for e in world.published)  # no retry
+
+
+def test_the_plan_keeps_no_retry_counts() -> None:
+    # A failed task is never asked for again (the planner module doc), so there is none to keep.
+    world = World(new_run(2))
+    world.settle()
+    assert world.run.plan is not None
+    assert "retries" not in world.run.plan
 
 
 def test_a_cancelled_run_is_announced_and_then_ignores_everything() -> None:

@@ -375,7 +375,7 @@ class RunLinks(BaseModel):
 
 
 class RunAccepted(BaseModel):
-    """202: the run is stored and `run.created` is published; the planner takes it from here."""
+    """202: `run.created` is stored in the events stream; the planner records the run from it."""
 
     run_id: str
     status: Literal["created"] = "created"

@@ -145,7 +145,12 @@ class TaskCompleted(Payload):
 
 
 class TaskFailed(Payload):
-    """The task failed; `retryable` tells the planner whether asking again may help."""
+    """The task failed for good: the run fails with `reason`.
+
+    `retryable` is always false: workers report only failures that retrying cannot help (a
+    transient one is redelivered to a worker instead), and the planner never asks for a failed
+    task again. It stays so that events already stored and their readers keep their shape.
+    """
 
     event_type: ClassVar[EventType | None] = EventType.TASK_FAILED
     tool: Tool

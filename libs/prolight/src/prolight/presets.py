@@ -4,7 +4,7 @@ Angles follow the schema's convention (`prolight.schema.direction`): azimuth 0°
 axis, positive camera-right; elevation positive above eye level. Distances in metres, colour
 temperature in kelvin, intensity as a fraction of full power.
 
-Pattern geometry (see docs/reference, "Studio lighting domain"):
+Pattern geometry (see docs/architecture.md, "Lighting domain"):
 
 - butterfly (paramount): key on the face axis, 25–70° up — a small shadow under the nose;
 - clamshell: key on the axis 45° up, a fill on the axis 45° down, 1–2 stops under;

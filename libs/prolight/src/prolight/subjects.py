@@ -1,7 +1,7 @@
 """Subject and stream names of the run pipeline, and the only functions that build them.
 
 A service never formats a subject by hand: it calls one of the builders below, so a rename
-happens here once. The layout (see ARCHITECTURE.md, "Subjects and streams"):
+happens here once. The layout (docs/architecture.md, "Streams, subjects and consumers"):
 
     PROLIGHT_EVENTS  limits retention   prolight.<entity>.<event>.<run_id>      (4 tokens)
     PROLIGHT_TASKS   work-queue         prolight.task.requested.<tool>.<run_id> (5 tokens)

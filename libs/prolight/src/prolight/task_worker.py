@@ -15,9 +15,11 @@ and `log`, and writes only `work(run, request)`. `on_task(delivery)`, the pull-w
    else task → completed | cached with the result (plus `duration_ms`), `task.completed`.
 
 Failures: `work` raises `TaskRejected` when retrying cannot help (an unreadable prompt or
-image); the task fails with its message, and `task.failed{retryable: false}` is published.
-Anything else (a store or the bus down, a bug) propagates, so the message is naked and
-redelivered, and after MaxDeliver dead-lettered (the planner then fails the task and the run).
+image, a provider that stayed down through its client's own retries); the task fails for good
+with its message, and `task.failed` is published (its `retryable` is always false: the planner
+never asks for a failed task again). Anything else (a store or the bus down, a bug) propagates,
+so the message is naked and redelivered, and after MaxDeliver dead-lettered (the planner then
+fails the task and the run): that redelivery is the only retry of a task.
 The message is acked only after the handler returns, i.e. after the outcome was published.
 
 Event ids are uuid5 in the worker's namespace of `<task_id>:started:<request attempt>:<delivery
@@ -44,18 +46,14 @@ from prolight.events import (
     TaskStarted,
 )
 from prolight.metrics import record_task
-from prolight.store import RunRecord, RunStatus, RunStore, TaskRecord, TaskStatus
+from prolight.store import RunRecord, RunStore, TaskRecord, TaskStatus
 
 __all__ = [
-    "LIVE_RUN",
     "TaskOutcome",
     "TaskRejected",
     "TaskWorker",
     "keyed_event",
 ]
-
-LIVE_RUN = frozenset({RunStatus.CREATED, RunStatus.PLANNING, RunStatus.RUNNING})
-"""Run statuses in which a worker still does and reports work."""
 
 _FINISHED = frozenset({TaskStatus.COMPLETED, TaskStatus.CACHED, TaskStatus.FAILED})
 
@@ -116,7 +114,7 @@ class TaskWorker(ABC):
             return
         run_id, task_id = event.run_id, request.task_id
         run = await self.store.get_run(run_id)
-        if run is None or run.status not in LIVE_RUN:
+        if run is None or run.status.is_final:
             self.log.info(
                 "run_id=%s task_id=%s run is %s; task dropped",
                 run_id,
@@ -148,7 +146,7 @@ class TaskWorker(ABC):
             )
             return
         duration_ms = (time.perf_counter() - clock) * 1000
-        if (run := await self.store.get_run(run_id)) is None or run.status not in LIVE_RUN:
+        if (run := await self.store.get_run(run_id)) is None or run.status.is_final:
             # The run stopped while we worked: complete nothing for it. What the work stored
             # (an image, a bundle) stays, unreferenced; content addressing lets a later run
             # reuse the bytes.
@@ -169,7 +167,7 @@ class TaskWorker(ABC):
         """
         payload: EventPayload
         if task.status == TaskStatus.FAILED:
-            payload = TaskFailed(tool=task.tool, reason=task.error or "failed", retryable=False)
+            payload = TaskFailed(tool=task.tool, reason=task.error or "failed")
         else:
             result = dict(task.result or {})
             payload = TaskCompleted(

@@ -223,36 +223,37 @@ class BriaClient:
         body: dict[str, Any] | None = None,
     ) -> Any:
         """One authenticated call to BRIA through the breaker: the JSON answer of a 2xx."""
-        self.breaker.check()
-        try:
-            response, record.latency_ms = await send(
-                self.http,
-                method,
-                self._url(path),
-                provider=PROVIDER,
-                headers={"api_token": self.config.token},
-                json=body,
-                timeout=self.config.request_timeout_s,
-            )
-            record.status = response.status_code
-            raise_for_status(response, PROVIDER, [self.config.token])
+        with self.breaker.admit():  # frees a half-open trial that ends without an outcome
             try:
-                answer = response.json()
-            except ValueError as exc:
-                raise BadResponse(f"{PROVIDER} answered without JSON") from exc
-            if not isinstance(answer, dict):
-                raise BadResponse(f"{PROVIDER} answered JSON that is not an object")
-        except ExternalError as exc:
-            counts = isinstance(exc, Unavailable) and not isinstance(exc, RateLimited)
-            if counts and self.breaker.failure():
-                exc = type(exc)(
-                    f"{exc}; {PROVIDER} circuit breaker now open for {self.breaker.cooldown_s:g} s",
-                    status=exc.status,
+                response, record.latency_ms = await send(
+                    self.http,
+                    method,
+                    self._url(path),
+                    provider=PROVIDER,
+                    headers={"api_token": self.config.token},
+                    json=body,
+                    timeout=self.config.request_timeout_s,
                 )
-            await audit(record.failed(exc))
-            raise exc from exc.__cause__
-        self.breaker.success()
-        return answer
+                record.status = response.status_code
+                raise_for_status(response, PROVIDER, [self.config.token])
+                try:
+                    answer = response.json()
+                except ValueError as exc:
+                    raise BadResponse(f"{PROVIDER} answered without JSON") from exc
+                if not isinstance(answer, dict):
+                    raise BadResponse(f"{PROVIDER} answered JSON that is not an object")
+            except ExternalError as exc:
+                counts = isinstance(exc, Unavailable) and not isinstance(exc, RateLimited)
+                if counts and self.breaker.failure():
+                    exc = type(exc)(
+                        f"{exc}; {PROVIDER} circuit breaker now open for "
+                        f"{self.breaker.cooldown_s:g} s",
+                        status=exc.status,
+                    )
+                await audit(record.failed(exc))
+                raise exc from exc.__cause__
+            self.breaker.success()
+            return answer
 
     # -- the three calls -------------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 
 A run is created by publishing its `run.created` event: the stream's ack (file storage) is what
 makes it durable, and the answer 202 follows it. The planner records the run in the run store
-when it takes the event (ARCHITECTURE.md: only the planner changes a run's state); until then
+when it takes the event (docs/architecture.md: the planner stores runs); until then
 — milliseconds, or while no planner runs — the status and cancel routes read the run from its
 `run.created` in the stream, so a run is never unknown once accepted. `GET /api/runs` lists the
 recorded runs.
@@ -58,7 +58,6 @@ from prolight_gateway.logs import bind_run
 from prolight_gateway.settings import GatewaySettings
 
 __all__ = [
-    "FINISHED_RUN",
     "FINISHED_TASK",
     "artifact_bytes",
     "cancel_run",
@@ -74,7 +73,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-FINISHED_RUN = frozenset({RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELLED})
 FINISHED_TASK = frozenset({TaskStatus.COMPLETED, TaskStatus.CACHED, TaskStatus.FAILED})
 
 
@@ -328,7 +326,7 @@ async def cancel_run(
 ) -> CancelAccepted:
     """Publish `run.cancel_requested` for this run only (404 unknown, 409 already finished)."""
     run = await owned_run(store, bus, run_id, caller)
-    if run.status in FINISHED_RUN:
+    if run.status.is_final:
         raise Conflict(f"run {run_id} is already {run.status.value}", code="run_finished")
     event = Event.build(run_id, RunCancelRequested(requested_by="api"))
     try:

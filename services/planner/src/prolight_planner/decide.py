@@ -48,7 +48,6 @@ __all__ = [
     "BUDGET_EXHAUSTED",
     "DEFAULT_PLANNER",
     "DONE_TASK",
-    "FINAL_RUN",
     "Ranked",
     "Step",
     "cancelled_result",
@@ -64,7 +63,6 @@ BUDGET_EXHAUSTED = "budget_exhausted"
 DEFAULT_PLANNER: RefinePlanner = FinitePlanner()
 """The refine planner `next_step` uses unless given another."""
 
-FINAL_RUN = frozenset({RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELLED})
 """Run statuses nothing moves on from."""
 
 DONE_TASK = frozenset({TaskStatus.COMPLETED, TaskStatus.CACHED})
@@ -312,7 +310,6 @@ def _refine(
     applied = [a.as_dict() for a in record]
     new.update(
         history=plan["history"],
-        retries=plan.get("retries", {}),
         refine=[{**a, "planner": planner.name, "from_artifact_id": best["artifact_id"]}
                 for a in applied],
     )  # fmt: skip
@@ -379,7 +376,7 @@ def next_step(
     planner: RefinePlanner = DEFAULT_PLANNER,
 ) -> Step | None:
     """The next step of `run` (module doc); `tasks` and `artifacts` are the run's, by id."""
-    if run.status in FINAL_RUN:
+    if run.status.is_final:
         return None if (run.plan or {}).get("announced") else _announcement(run)
     if run.status == RunStatus.CREATED:
         return _plan(run)

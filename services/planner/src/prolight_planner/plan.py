@@ -62,8 +62,8 @@ def build_plan(
     `phase` (`generate` → `evaluate` → `export`), `total_tasks` (the most the run can queue,
     `prolight.api.queued_steps`, as the gateway and the notifier count it: progress never goes
     back when an iteration is added), `candidates` (iteration, index, seed, delta,
-    prompt, prompt_hash and the task ids of each), the `export_task_id`, `retries` (task id →
-    retries used) and `history` (the finished iterations; the planner fills it).
+    prompt, prompt_hash and the task ids of each), the `export_task_id` and `history` (the
+    finished iterations; the planner fills it).
     """
     if base_seed is None:
         base_seed = options.seed if options.seed is not None else prompt.metadata.seed
@@ -87,7 +87,6 @@ def build_plan(
             for c in candidates
         ],
         "export_task_id": task_id(run_id, iteration, Tool.EXPORT),
-        "retries": {},
         "history": [],
     }
 

@@ -7,8 +7,10 @@ run: re-read and decide again. The handler returns, and the message is acked, on
 steps are stored.
 
 Besides the stored state, three events carry news of their own: `run.created`,
-`run.cancel_requested` and `task.failed` (a retryable failure is retried once with
-`attempt + 1`; otherwise the task is marked failed and the run fails with its reason).
+`run.cancel_requested` and `task.failed` (the task is marked failed and the run fails with its
+reason). A failed task is never asked for again: a worker reports `task.failed` only when
+retrying cannot help, and a transient failure (the bus or a store down) is redelivered by
+JetStream up to MaxDeliver, then dead-lettered, which fails the task here too.
 
 The planner records every run: the gateway only publishes `run.created` (the stream's ack is
 what makes the run durable), and the first planner to see it stores it (insert-if-absent). A
@@ -41,19 +43,15 @@ from prolight.store import (
     created_run,
 )
 from prolight.subjects import EventType
-from prolight_planner.decide import DEFAULT_PLANNER, FINAL_RUN, cancelled_result, next_step
+from prolight_planner.decide import DEFAULT_PLANNER, cancelled_result, next_step
 from prolight_planner.deltas import RefinePlanner
-from prolight_planner.plan import task_request
 
-__all__ = ["MAX_RETRIES", "MAX_STEPS", "Planner"]
+__all__ = ["MAX_STEPS", "Planner"]
 
 log = logging.getLogger("prolight.planner")
 
 MAX_STEPS = 50
 """Most steps (including conflict re-reads) one `advance` takes; a bound against a bug loop."""
-
-MAX_RETRIES = 1
-"""Times a task that failed with `retryable=True` is asked for again before the run fails."""
 
 _CUES = frozenset(
     {
@@ -141,7 +139,7 @@ class Planner:
     async def _finish(self, run_id: str, status: RunStatus, reason: str) -> None:
         for _ in range(MAX_STEPS):
             run = await self.store.get_run(run_id)
-            if run is None or run.status in FINAL_RUN:
+            if run is None or run.status.is_final:
                 return
             changes: dict[str, object] = {"status": status, "error": reason}
             if status == RunStatus.CANCELLED:
@@ -176,31 +174,10 @@ class Planner:
             await self.fail(run_id, reason)
 
     async def _task_failed(self, event: Event, failed: TaskFailed) -> None:
+        """Mark the task failed (the worker stored it so already; a no-op then)."""
         task_id = event.task_id or ""
-        for _ in range(MAX_STEPS):
-            run = await self.store.get_run(event.run_id)
-            task = await self.store.get_task(task_id)
-            if run is None or task is None or run.status in FINAL_RUN:
-                return
-            plan = run.plan or {}
-            used = int(plan.get("retries", {}).get(task_id, 0))
-            if not failed.retryable or used >= MAX_RETRIES:
-                await self._mark_failed(task_id, failed.reason, event.run_id)
-                return
-            # The request's id is fixed by the attempt, so a repeat after a conflict is one.
-            await self.bus.publish(task_request(task, attempt=used + 2))
-            retries = {**plan.get("retries", {}), task_id: used + 1}
-            try:
-                await self.store.update_run(
-                    run.run_id, run.version, {"plan": {**plan, "retries": retries}}
-                )
-            except ConcurrencyConflict:
-                continue
-            log.info(
-                "run_id=%s retrying task %s (attempt %d): %s",
-                run.run_id,
-                task_id,
-                used + 2,
-                failed.reason,
-            )
+        run = await self.store.get_run(event.run_id)
+        task = await self.store.get_task(task_id)
+        if run is None or task is None or run.status.is_final:
             return
+        await self._mark_failed(task_id, failed.reason, event.run_id)

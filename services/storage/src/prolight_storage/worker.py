@@ -31,7 +31,7 @@ from prolight.render import contact_sheet, diagram
 from prolight.schema import FiboPrompt
 from prolight.store import ArtifactRecord, RunRecord, RunStore
 from prolight.subjects import Tool
-from prolight.task_worker import LIVE_RUN, TaskOutcome, TaskWorker, keyed_event
+from prolight.task_worker import TaskOutcome, TaskWorker, keyed_event
 from prolight_storage.bundle import (
     BUNDLE_FILES,
     build_manifest,
@@ -92,7 +92,7 @@ class StorageWorker(TaskWorker):
         if not isinstance(done, TaskCompleted) or done.tool != Tool.GENERATE or not event.task_id:
             return
         run = await self.store.get_run(event.run_id)
-        if run is None or run.status not in LIVE_RUN:
+        if run is None or run.status.is_final:
             return
         artifact_id = image_artifact_id(event.task_id)
         artifact = await self.store.get_artifact(artifact_id)

@@ -1,7 +1,7 @@
 """The message bus: JetStream through nats-py, with the pipeline's streams and discipline.
 
-Why nats-py directly and not FastStream (numbers from reference/domain-and-platform-facts.md,
-measured on this 2-core machine class with nats-server 2.9.10):
+Why nats-py directly and not FastStream (see docs/architecture.md, "Why nats-py and not
+FastStream"; measured on this 2-core machine class with nats-server 2.9.10):
 
 - Pull `fetch(100)` + ack on plain nats-py runs ~32,600 msg/s; FastStream's
   `PullSub(batch_size=100)` ~8,900 msg/s (3.6× slower), halved again by its default

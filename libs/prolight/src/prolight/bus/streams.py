@@ -1,6 +1,6 @@
 """The JetStream streams of the pipeline and the settings of a durable pull consumer.
 
-`PIPELINE_STREAMS` is what `Bus.ensure_streams()` declares, exactly as ARCHITECTURE.md describes:
+`PIPELINE_STREAMS` is what `Bus.ensure_streams()` declares (docs/architecture.md describes them):
 events with limits retention (kept for replay), task requests as a work queue, and a small
 stream that captures the MAX_DELIVERIES advisories of both, so a dead letter published while the
 planner is down is still handled when it comes back.

@@ -1,7 +1,12 @@
 """A circuit breaker: after `threshold` failures in a row, refuse calls for `cooldown_s`.
 
 closed ──threshold failures in a row──▶ open ──cooldown_s later──▶ half-open (one trial call)
-half-open ──success──▶ closed;  half-open ──failure──▶ open again
+half-open ──success──▶ closed;  half-open ──failure──▶ open again, for the full cooldown_s
+
+Half-open admits one caller at a time, the trial; callers that come while it runs are refused
+with `CircuitOpen`, as while open. A trial that reports neither outcome (it was cancelled, or
+failed in a way that does not count) frees its slot when it leaves `admit()`, so the next
+caller becomes the trial: the breaker never stays half-open with nobody allowed through.
 
 Only failures that say the provider is in trouble count (5xx, timeouts, dropped connections,
 UNKNOWN); a refused key or a moderated prompt says nothing about its health. One breaker per
@@ -11,7 +16,8 @@ process and provider: every task of the process shares what it learnt.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from prolight.external.errors import CircuitOpen
 
@@ -19,7 +25,11 @@ __all__ = ["CircuitBreaker"]
 
 
 class CircuitBreaker:
-    """Counts consecutive failures of one provider (module doc)."""
+    """Counts consecutive failures of one provider (module doc).
+
+    Use one call as `with breaker.admit(): …` and report its outcome inside the block with
+    `success()` or `failure()` (when it counts). `clock` gives seconds (monotonic).
+    """
 
     def __init__(
         self,
@@ -35,6 +45,7 @@ class CircuitBreaker:
         self._clock = clock
         self._failures = 0
         self._opened_at: float | None = None
+        self._trial: object | None = None  # the token of the half-open trial under way
 
     @property
     def state(self) -> str:
@@ -48,20 +59,32 @@ class CircuitBreaker:
         """Failures in a row so far."""
         return self._failures
 
+    @contextmanager
+    def admit(self) -> Iterator[None]:
+        """One call through the breaker: `check()`, then the block, then the trial's slot is
+        freed if the block reported neither `success()` nor `failure()` (it was cancelled, or
+        raised an error that does not count). Raises `CircuitOpen` before the block runs."""
+        token = self._admit()
+        try:
+            yield
+        finally:
+            if token is not None and self._trial is token:
+                self._trial = None
+
     def check(self) -> None:
-        """Raise `CircuitOpen` when no call may be made now."""
-        if self.state == "open":
-            assert self._opened_at is not None
-            left = self.cooldown_s - (self._clock() - self._opened_at)
-            raise CircuitOpen(
-                f"{self.name} circuit breaker is open after {self._failures} failures in a row; "
-                f"not calling {self.name} for another {left:.0f} s"
-            )
+        """Raise `CircuitOpen` when no call may be made now.
+
+        In half-open the first caller becomes the trial and holds the slot until it reports
+        `success()` or `failure()`; prefer `admit()`, which also frees it when it reports
+        neither.
+        """
+        self._admit()
 
     def success(self) -> None:
         """A call worked: close the breaker."""
         self._failures = 0
         self._opened_at = None
+        self._trial = None
 
     def failure(self) -> bool:
         """A call failed in a way that counts; True if this opened (or re-opened) the breaker."""
@@ -70,5 +93,26 @@ class CircuitBreaker:
             self._opened_at is None and self._failures >= self.threshold
         ):
             self._opened_at = self._clock()
+            self._trial = None
             return True
         return False
+
+    def _admit(self) -> object | None:
+        """Refuse or admit one caller; the trial's token when it is half-open's trial."""
+        state = self.state
+        if state == "closed":
+            return None
+        if state == "open":
+            assert self._opened_at is not None
+            left = self.cooldown_s - (self._clock() - self._opened_at)
+            raise CircuitOpen(
+                f"{self.name} circuit breaker is open after {self._failures} failures in a row; "
+                f"not calling {self.name} for another {left:.0f} s"
+            )
+        if self._trial is not None:
+            raise CircuitOpen(
+                f"{self.name} circuit breaker is half-open after {self._failures} failures in a "
+                f"row; one trial call to {self.name} is under way, not calling it meanwhile"
+            )
+        self._trial = token = object()
+        return token

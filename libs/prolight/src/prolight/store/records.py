@@ -57,6 +57,11 @@ class RunStatus(StrEnum):
     FAILED = "failed"
     CANCELLED = "cancelled"
 
+    @property
+    def is_final(self) -> bool:
+        """Completed, failed or cancelled: nothing more happens to the run."""
+        return self in (RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELLED)
+
 
 class TaskStatus(StrEnum):
     """queued → started → completed | cached | failed."""

@@ -110,10 +110,10 @@ def test_the_checks_catch_a_misspelt_or_missing_setting(tmp_path: Any) -> None:
     broken = tmp_path / ".env"
     broken.write_text(
         text.replace("PROLIGHT_NATS_URL=", "PROLIGHT_NATS_ULR=").replace(
-            "PROLIGHT_STORAGE_THUMBNAIL_PX=256\n", ""
+            "PROLIGHT_STORAGE_HEALTH_PORT=8012\n", ""
         )
     )
     entries = set(env_file(broken))
     assert "PROLIGHT_NATS_ULR" in entries
     assert "PROLIGHT_NATS_ULR" not in known_anywhere()
-    assert "PROLIGHT_STORAGE_THUMBNAIL_PX" in settings_of("storage") - entries
+    assert "PROLIGHT_STORAGE_HEALTH_PORT" in settings_of("storage") - entries

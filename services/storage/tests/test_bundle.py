@@ -1,4 +1,4 @@
-"""The manifest, contact-sheet cells, the bundle zip and thumbnails, without the bus."""
+"""The manifest, contact-sheet cells and the bundle zip, without the bus."""
 
 from __future__ import annotations
 
@@ -6,15 +6,11 @@ import io
 import json
 import zipfile
 
-from PIL import Image
-
 from prolight.presets import get_preset
-from prolight.render import render
 from prolight.schema import FiboPrompt
 from prolight.store import ArtifactRecord, RunRecord, TaskRecord, TaskStatus
 from prolight.subjects import Tool
 from prolight_storage.bundle import build_manifest, manifest_bytes, sheet_items, zip_bundle
-from prolight_storage.images import image_size, thumbnail
 
 SHA = "b" * 64
 
@@ -109,13 +105,3 @@ def test_the_bundle_zip_is_byte_for_byte_reproducible() -> None:
     assert one == two
     with zipfile.ZipFile(io.BytesIO(one)) as zf:
         assert zf.namelist() == ["manifest.json", "chosen.png"]
-
-
-def test_a_thumbnail_keeps_the_aspect_within_its_longest_side() -> None:
-    png = render(FiboPrompt(scene=get_preset("loop").setup), 1, 256, 320).png
-    small, w, h = thumbnail(png, 128)
-    assert (w, h) == (102, 128)
-    assert image_size(small) == (102, 128)
-    assert thumbnail(png, 128)[0] == small
-    with Image.open(io.BytesIO(small)) as im:
-        assert im.format == "PNG"

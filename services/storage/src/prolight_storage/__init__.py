@@ -1,9 +1,8 @@
 """The ProLight storage service: the artifact registry, prompt-cache entries and run bundles.
 
-worker.py    registers generated images (thumbnail, cache entry, artifact.ready) and
+worker.py    registers generated images (artifact, cache entry, artifact.ready) and
              answers task.requested.export
 bundle.py    the manifest and the bundle zip (pure)
-images.py    thumbnails (Pillow)
 service.py   `serve(settings, stop)`: bus, stores, health, two durable consumers
 settings.py  `StorageSettings`
 """

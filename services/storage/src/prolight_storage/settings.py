@@ -1,4 +1,4 @@
-"""The storage service's configuration: thumbnail size and health port."""
+"""The storage service's configuration: health port and drain time."""
 
 from __future__ import annotations
 
@@ -12,12 +12,6 @@ __all__ = ["StorageSettings"]
 class StorageSettings(ServiceSettings):
     """`PROLIGHT_*` variables the storage service reads (see `ServiceSettings` for the rest)."""
 
-    storage_thumbnail_px: int = Field(
-        256,
-        ge=16,
-        le=1024,
-        description="Longest side of a thumbnail, pixels.",
-    )
     storage_health_port: int = Field(
         8012,
         ge=0,

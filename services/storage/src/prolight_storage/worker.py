@@ -2,9 +2,10 @@
 
 `on_generated` (events stream, `task.completed` of every run; other tools are acked and
 ignored): the image of a generate task becomes the artifact `<task_id>-image` (size, sha256,
-pixels, seed, prompt hash, model, render report; a thumbnail stored as its own blob, its key
-in `meta`), the prompt-cache entry is written (insert-if-absent; a cached result reuses the
-bytes and points at the original in `meta.cached_from`), then `artifact.ready`.
+pixels, seed, prompt hash, model, render report; the size comes from the blob store, so the
+image is not read back; thumbnails are the gateway's, made on demand), the prompt-cache entry
+is written (insert-if-absent; a cached result reuses the bytes and points at the original in
+`meta.cached_from`), then `artifact.ready`.
 
 `on_task` (`task.requested.export`): the task lifecycle of `prolight.task_worker.TaskWorker`
 (a run no longer live gets nothing; a finished task re-reports; started → completed) around
@@ -39,7 +40,6 @@ from prolight_storage.bundle import (
     sheet_items,
     zip_bundle,
 )
-from prolight_storage.images import thumbnail
 from prolight_storage.settings import StorageSettings
 
 __all__ = ["EVENT_NAMESPACE", "StorageWorker", "image_artifact_id"]
@@ -112,14 +112,8 @@ class StorageWorker(TaskWorker):
     ) -> ArtifactRecord:
         result = done.result
         key = str(result["sha256"])
-        png = await self.blobs.get(key)
-        small, tw, th = await asyncio.to_thread(thumbnail, png, self.settings.storage_thumbnail_px)
-        thumb = await self.blobs.put(small, "image/png")
+        stored = await self.blobs.stat(key)
         meta: dict[str, Any] = {
-            "thumbnail_key": thumb.key,
-            "thumbnail_url": thumb.url,
-            "thumbnail_width": tw,
-            "thumbnail_height": th,
             "render_report": result.get("render_report"),
             "generate_status": done.status,
         }
@@ -132,7 +126,7 @@ class StorageWorker(TaskWorker):
             sha256=key,
             url=str(result.get("url") or self.blobs.url(key)),
             content_type="image/png",
-            size_bytes=len(png),
+            size_bytes=stored.size,
             kind="image",
             width=result.get("width"),
             height=result.get("height"),

@@ -24,9 +24,9 @@ import math
 import re
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, GetJsonSchemaHandler, model_validator
-from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import CoreSchema
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from prolight.schema.published import InputForms, JsonSchema
 
 __all__ = [
     "ACCEPTED_FORMS",
@@ -244,7 +244,7 @@ _VECTOR_SCHEMA = {
 }
 
 
-class Direction(BaseModel):
+class Direction(InputForms, BaseModel):
     """A light's position around the subject, as azimuth/elevation in degrees (see module doc)."""
 
     # strict: the angles are JSON numbers ("45" and true are refused, as the schema says)
@@ -293,20 +293,13 @@ class Direction(BaseModel):
         )
 
     @classmethod
-    def __get_pydantic_json_schema__(
-        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
-    ) -> JsonSchemaValue:
-        schema = handler(core_schema)
-        if handler.mode != "validation":
-            return schema
-        target = handler.resolve_ref_schema(schema)
+    def input_forms(cls, target: JsonSchema) -> None:
         as_object = {k: target.pop(k) for k in list(target) if k not in ("title", "description")}
         target["anyOf"] = [
             as_object,
             _VECTOR_SCHEMA,
             {"type": "string", "pattern": DIRECTION_TEXT_PATTERN, "description": ACCEPTED_FORMS},
         ]
-        return schema
 
     @model_validator(mode="after")
     def _normalise(self) -> Direction:

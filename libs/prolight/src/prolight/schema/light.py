@@ -20,16 +20,20 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    GetJsonSchemaHandler,
     ValidationInfo,
     field_validator,
     model_validator,
 )
-from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import CoreSchema
 
 from prolight.schema.direction import Direction
-from prolight.schema.published import add_aliases, also, nullable, spellings
+from prolight.schema.published import (
+    InputForms,
+    JsonSchema,
+    add_aliases,
+    also,
+    nullable,
+    spellings,
+)
 
 __all__ = [
     "FULL_POWER",
@@ -58,7 +62,7 @@ def note(info: ValidationInfo, text: str) -> None:
         notes.append(text)
 
 
-class StrictModel(BaseModel):
+class StrictModel(InputForms, BaseModel):
     """Base of every schema model: unknown fields are rejected and named, and a number field
     refuses true/false (pydantic would read them as 1 and 0)."""
 
@@ -257,26 +261,21 @@ class Gel(StrictModel):
         return v
 
     @classmethod
-    def __get_pydantic_json_schema__(
-        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
-    ) -> JsonSchemaValue:
-        schema = handler(core_schema)
-        if handler.mode == "validation":  # the amount's range follows the kind
-            handler.resolve_ref_schema(schema)["oneOf"] = [
-                {
-                    "properties": {
-                        "kind": {"enum": ["cto", "ctb"]},
-                        "amount": {"minimum": 0.125, "maximum": 2},
-                    }
-                },
-                {
-                    "properties": {
-                        "kind": {"const": "mired"},
-                        "amount": {"minimum": -500, "maximum": 500},
-                    }
-                },
-            ]
-        return schema
+    def input_forms(cls, target: JsonSchema) -> None:
+        target["oneOf"] = [  # the amount's range follows the kind
+            {
+                "properties": {
+                    "kind": {"enum": ["cto", "ctb"]},
+                    "amount": {"minimum": 0.125, "maximum": 2},
+                }
+            },
+            {
+                "properties": {
+                    "kind": {"const": "mired"},
+                    "amount": {"minimum": -500, "maximum": 500},
+                }
+            },
+        ]
 
     @property
     def mired_shift(self) -> float:
@@ -438,20 +437,14 @@ class Light(StrictModel):
         return _modifier_from_text(v)
 
     @classmethod
-    def __get_pydantic_json_schema__(
-        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
-    ) -> JsonSchemaValue:
-        schema = handler(core_schema)
-        if handler.mode == "validation":
-            target = handler.resolve_ref_schema(schema)
-            props = target["properties"]
-            names = [*_MODIFIER_SYNONYMS, *(m.value for m in Modifier)]
-            words = [w for w in spellings(names) if w not in Modifier._value2member_map_]
-            named = also(props["modifier"], {"type": "string", "enum": words})
-            props["modifier"] = nullable(named)  # null: chosen from the softness
-            add_aliases(target, "kelvin", _KELVIN_NAMES[1:])
-            add_aliases(target, "modifier", ["type"])
-        return schema
+    def input_forms(cls, target: JsonSchema) -> None:
+        props = target["properties"]
+        names = [*_MODIFIER_SYNONYMS, *(m.value for m in Modifier)]
+        words = [w for w in spellings(names) if w not in Modifier._value2member_map_]
+        named = also(props["modifier"], {"type": "string", "enum": words})
+        props["modifier"] = nullable(named)  # null: chosen from the softness
+        add_aliases(target, "kelvin", _KELVIN_NAMES[1:])
+        add_aliases(target, "modifier", ["type"])
 
     @field_validator("distance")
     @classmethod

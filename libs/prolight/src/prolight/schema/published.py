@@ -14,10 +14,40 @@ import itertools
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["add_aliases", "also", "decimal_range", "nullable", "spellings"]
+from pydantic import GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
+
+__all__ = [
+    "InputForms",
+    "JsonSchema",
+    "add_aliases",
+    "also",
+    "decimal_range",
+    "nullable",
+    "spellings",
+]
 
 JsonSchema = dict[str, Any]
 _NOTES = ("description", "title", "default")  # what stays on the field, outside the branches
+
+
+class InputForms:
+    """Mixin of the schema models: `input_forms` edits the model's validation-mode JSON Schema
+    in place, adding what its validators read; responses keep the plain schema."""
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        if handler.mode == "validation":
+            cls.input_forms(handler.resolve_ref_schema(schema))
+        return schema
+
+    @classmethod
+    def input_forms(cls, target: JsonSchema) -> None:
+        """Add the forms the validators accept beyond the generated schema (none by default)."""
 
 
 def add_aliases(schema: JsonSchema, name: str, aliases: Iterable[str]) -> None:

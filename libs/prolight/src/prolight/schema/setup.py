@@ -19,7 +19,7 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
 from prolight.schema.light import MIN_LIGHT_DISTANCE_M, Light, Role, StrictModel, note
-from prolight.schema.published import add_aliases, also, decimal_range, spellings
+from prolight.schema.published import JsonSchema, add_aliases, also, decimal_range, spellings
 
 __all__ = [
     "FOV_AS_FOCAL_LENGTH_ABOVE",
@@ -236,13 +236,7 @@ class Camera(StrictModel):
         return v
 
     @classmethod
-    def __get_pydantic_json_schema__(
-        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
-    ) -> JsonSchemaValue:
-        schema = handler(core_schema)
-        if handler.mode != "validation":
-            return schema
-        target = handler.resolve_ref_schema(schema)
+    def input_forms(cls, target: JsonSchema) -> None:
         props = target["properties"]
         low, high = FOV_DEG[0], FOCAL_LENGTH_MM[1]
         props["fov"] = {
@@ -265,7 +259,6 @@ class Camera(StrictModel):
         add_aliases(target, "camera_angle", ["angle"])
         add_aliases(target, "focal_length_mm", ["focal_length"])
         add_aliases(target, "distance_m", ["distance"])
-        return schema
 
     @model_validator(mode="after")
     def _fov_to_focal_length(self, info: ValidationInfo) -> Camera:
@@ -502,17 +495,12 @@ class Background(StrictModel):
         return parse_colour(v) if isinstance(v, str) else v
 
     @classmethod
-    def __get_pydantic_json_schema__(
-        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
-    ) -> JsonSchemaValue:
-        schema = handler(core_schema)
-        if handler.mode == "validation":
-            props = handler.resolve_ref_schema(schema)["properties"]
-            props["color"] = also(
-                {**props["color"], "pattern": r"^\s*#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})\s*$"},
-                {"type": "string", "enum": spellings(_NAMED_COLOURS)},
-            )
-        return schema
+    def input_forms(cls, target: JsonSchema) -> None:
+        props = target["properties"]
+        props["color"] = also(
+            {**props["color"], "pattern": r"^\s*#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})\s*$"},
+            {"type": "string", "enum": spellings(_NAMED_COLOURS)},
+        )
 
 
 MIN_BACKDROP_M = {SubjectKind.PORTRAIT: 0.26, SubjectKind.PRODUCT: 0.08}
@@ -655,13 +643,7 @@ class LightingSetup(StrictModel):
         return v
 
     @classmethod
-    def __get_pydantic_json_schema__(
-        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
-    ) -> JsonSchemaValue:
-        schema = handler(core_schema)
-        if handler.mode != "validation":
-            return schema
-        target = handler.resolve_ref_schema(schema)
+    def input_forms(cls, target: JsonSchema) -> None:
         # The backdrop's nearest place depends on the subject: a product's is nearer. A subject
         # read as a product from its description (no kind given) is held to the portrait's.
         target["anyOf"] = [
@@ -686,7 +668,6 @@ class LightingSetup(StrictModel):
                 }
             },
         ]
-        return schema
 
     def enabled_lights(self) -> dict[Role, Light]:
         """The lights that are switched on, by role."""

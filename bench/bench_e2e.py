@@ -22,7 +22,6 @@ import asyncio
 import json
 import secrets
 import shutil
-import socket
 import statistics
 import tempfile
 import time
@@ -32,6 +31,7 @@ from typing import Any
 import httpx
 import websockets
 
+from prolight.external.fakes import free_port
 from prolight.presets import get_preset
 from prolight.render import render
 from prolight.schema import FiboPrompt
@@ -40,13 +40,6 @@ from prolight.stack import SERVICE_PORTS, Stack
 CANDIDATES = 4
 WIDTH, HEIGHT = 512, 640  # the generator's default cap (PROLIGHT_GENERATOR_MAX_WIDTH/HEIGHT)
 RUN_TIMEOUT_S = 120.0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def prompt() -> FiboPrompt:

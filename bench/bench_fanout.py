@@ -35,7 +35,6 @@ import resource
 import secrets
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -52,19 +51,13 @@ import nats
 
 from prolight.bus import MSG_ID_HEADER, Bus
 from prolight.events import Event, RunCompleted, TaskCompleted
+from prolight.external.fakes import free_port
 from prolight.subjects import ALL_EVENTS, EventType, Tool, event_subject
 from prolight.tokens import issue_stream_token
 
 NATS_BINARY = shutil.which("nats-server") or "/usr/sbin/nats-server"
 CONNECT_BATCH = 50
 TICK_S = 0.01
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def raise_open_files(needed: int) -> None:

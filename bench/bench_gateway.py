@@ -40,8 +40,10 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
-# At module level: the bare route's annotation is resolved in this module's globals.
 from prolight.api import README_BODY_EXAMPLE, GenerateLightingRequest
+
+# At module level: the bare route's annotation is resolved in this module's globals.
+from prolight.external.fakes import free_port
 
 NATS_SERVER = shutil.which("nats-server") or "/usr/sbin/nats-server"
 PATH = "/api/generate/lighting-setup"
@@ -96,13 +98,6 @@ def serve_bare(port: int, nats_url: str) -> None:
 
 
 # ------------------------------------------------------------------ processes
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:

@@ -6,7 +6,6 @@ import asyncio
 import json
 import os
 import secrets
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import Any
 
 import websockets
 
+from prolight.external.fakes import free_port
 from prolight.stack import SERVICE_PORTS
 
 __all__ = [
@@ -42,14 +42,6 @@ def prolight(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         cwd=cwd,
         env={**os.environ, "NO_COLOR": "1"},
     )
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def stack_env(root: Path) -> dict[str, str]:

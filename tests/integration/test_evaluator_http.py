@@ -4,7 +4,6 @@ and its /eval endpoints over real HTTP giving the same numbers as the bus path."
 from __future__ import annotations
 
 import json
-import socket
 import sys
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from prolight.external.fakes import free_port
 from prolight.schema import FiboPrompt
 from prolight.store import TaskStatus
 from prolight.subjects import EventType, Tool
@@ -20,13 +20,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "services" / "evalu
 from evaluator_testkit import build_tiny_weights
 
 pytestmark = pytest.mark.integration
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 async def test_a_run_scores_with_the_models_and_http_agrees(pipeline: Any, tmp_path: Path) -> None:

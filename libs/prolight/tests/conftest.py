@@ -19,17 +19,11 @@ from pathlib import Path
 
 import pytest
 
+from prolight.external.fakes import free_port
+
 NATS_SERVER_BINARY = os.environ.get("PROLIGHT_TEST_NATS_SERVER") or (
     shutil.which("nats-server") or "/usr/sbin/nats-server"
 )
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def wait_for_port(port: int, timeout: float, proc: subprocess.Popen[bytes] | None = None) -> None:

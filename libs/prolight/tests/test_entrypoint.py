@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import signal
 from typing import Any
@@ -26,7 +25,10 @@ def setup(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     monkeypatch.setattr(
         "prolight.entrypoint.configure_tracing", lambda name: seen.update(name=name)
     )
-    monkeypatch.setattr(logging, "basicConfig", lambda **kw: seen.update(logging=kw))
+    monkeypatch.setattr(
+        "prolight.entrypoint.configure_logging",
+        lambda level, service: seen.update(logging={"level": level, "service": service}),
+    )
     monkeypatch.setattr("prolight.entrypoint.freeze_startup_heap", lambda: seen.update(frozen=True))
     return seen
 
@@ -50,7 +52,7 @@ def test_serve_gets_the_settings_and_runs_until_a_stop_signal(
 
     assert [s.demo_port for s in served] == [9100]
     assert setup["name"] == "demo"
-    assert setup["logging"]["level"] == "DEBUG"
+    assert setup["logging"] == {"level": "DEBUG", "service": "demo"}
     assert setup["frozen"]  # the start-up heap, before serving
 
 

@@ -13,7 +13,6 @@ to fix; anything else is a bug and keeps its traceback.
 from __future__ import annotations
 
 import asyncio
-import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable
@@ -21,13 +20,11 @@ from typing import TypeVar
 
 from prolight.errors import ProLightError
 from prolight.heap import freeze_startup_heap
+from prolight.logs import configure_logging
 from prolight.settings import ServiceSettings
 from prolight.telemetry import configure_tracing
 
-__all__ = ["LOG_FORMAT", "STOP_SIGNALS", "run_service"]
-
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
-"""The line format of a worker's log (the run id and task id are part of each message)."""
+__all__ = ["STOP_SIGNALS", "run_service"]
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 """The signals that stop a service gracefully (in-flight work gets its drain time)."""
@@ -46,7 +43,7 @@ def run_service(
     try:
         settings = settings_cls.load()
         configure_tracing(name)
-        logging.basicConfig(level=settings.log_level, format=LOG_FORMAT)
+        configure_logging(settings.log_level, name)
         asyncio.run(_until_signalled(serve, settings))
     except ProLightError as exc:
         sys.exit(f"{name}: {exc}")

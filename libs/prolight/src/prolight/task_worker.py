@@ -115,12 +115,7 @@ class TaskWorker(ABC):
         run_id, task_id = event.run_id, request.task_id
         run = await self.store.get_run(run_id)
         if run is None or run.status.is_final:
-            self.log.info(
-                "run_id=%s task_id=%s run is %s; task dropped",
-                run_id,
-                task_id,
-                run.status.value if run else "unknown",
-            )
+            self.log.info("run is %s; task dropped", run.status.value if run else "unknown")
             return
         task = await self.store.get_task(task_id) or await self.store.put_task(
             TaskRecord(task_id=task_id, run_id=run_id, tool=request.tool, params=request.params)
@@ -140,7 +135,7 @@ class TaskWorker(ABC):
             outcome = await self.work(run, request)
         except TaskRejected as exc:
             record_task(request.tool, TaskStatus.FAILED.value, time.perf_counter() - clock)
-            self.log.warning("run_id=%s task_id=%s failed: %s", run_id, task_id, exc)
+            self.log.warning("failed: %s", exc)
             await self._report(
                 await self.store.set_task_status(task_id, TaskStatus.FAILED, error=str(exc))
             )
@@ -150,15 +145,13 @@ class TaskWorker(ABC):
             # The run stopped while we worked: complete nothing for it. What the work stored
             # (an image, a bundle) stays, unreferenced; content addressing lets a later run
             # reuse the bytes.
-            self.log.info(
-                "run_id=%s task_id=%s run stopped mid-task; result dropped", run_id, task_id
-            )
+            self.log.info("run stopped mid-task; result dropped")
             return
         status = TaskStatus.CACHED if outcome.cached else TaskStatus.COMPLETED
         record_task(request.tool, status.value, duration_ms / 1000)
         result = {**outcome.result, "duration_ms": duration_ms}
         await self._report(await self.store.set_task_status(task_id, status, result=result))
-        self.log.info("run_id=%s task_id=%s %s %s", run_id, task_id, status.value, outcome.summary)
+        self.log.info("%s %s", status.value, outcome.summary)
 
     async def _report(self, task: TaskRecord) -> None:
         """Publish the stored outcome of a finished task (the same event id every time).

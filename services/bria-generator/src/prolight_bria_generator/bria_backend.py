@@ -140,17 +140,12 @@ class _Task:
 
     async def resume(self, request_id: str) -> BriaImage:
         """Wait for the job an earlier attempt submitted; submit anew if BRIA forgot it."""
-        log.info("run_id=%s task_id=%s resuming BRIA request %s", self.run_id, self.task_id,
-                 request_id)  # fmt: skip
+        log.info("resuming BRIA request %s", request_id)
         try:
             return await self.client.wait(BriaJob(request_id), self.audit)
         except JobNotFound:
             log.warning(
-                "run_id=%s task_id=%s BRIA no longer knows request %s (404 NOT_FOUND); "
-                "submitting again",
-                self.run_id,
-                self.task_id,
-                request_id,
+                "BRIA no longer knows request %s (404 NOT_FOUND); submitting again", request_id
             )
         return await self.submit()
 

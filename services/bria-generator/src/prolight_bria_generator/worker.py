@@ -92,7 +92,7 @@ class GenerateWorker(TaskWorker):
         except (ValidationError, InvalidInput, RenderError) as exc:
             raise TaskRejected(_reason(exc)) from exc
         except BriaRequestError as exc:
-            self.log.error("run_id=%s task_id=%s %s", run.run_id, request.task_id, exc)
+            self.log.error("%s", exc)
             raise TaskRejected(f"internal error: {exc}") from None
         except (ExternalError, BudgetExhausted) as exc:
             # Written for users by the client; scrubbed once more in case a provider echoed

@@ -7,7 +7,6 @@ deps.py       Annotated dependencies the routes take
 errors.py     ApiError and the handlers that turn every failure into an ErrorBody
 runs.py       submitting, describing and cancelling runs (no HTTP in it)
 thumbnails.py ETags and thumbnails of artifacts
-logs.py       JSON log lines carrying run id and trace id
 routes/       one module per resource
 """
 

@@ -8,10 +8,10 @@ import sys
 import uvicorn
 
 from prolight.heap import freeze_startup_heap
+from prolight.logs import configure_logging
 from prolight.settings import ConfigurationError
 from prolight.telemetry import configure_tracing
 from prolight_gateway.app import create_app
-from prolight_gateway.logs import configure_logging
 from prolight_gateway.settings import GatewaySettings
 
 __all__ = ["main"]
@@ -25,7 +25,7 @@ def main() -> None:
     except ConfigurationError as exc:
         sys.stderr.write(f"prolight-gateway: {exc}\n")
         raise SystemExit(2) from exc
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, "gateway")
     logging.getLogger(__name__).info(
         "serving on http://%s:%d", settings.gateway_host, settings.gateway_port
     )

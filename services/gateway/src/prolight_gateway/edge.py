@@ -4,7 +4,7 @@ For each request, outermost first:
 
 1. **trace context** — where no span is recorded, the request runs in a span context of its
    own (`prolight.telemetry.request_context`); where spans are, FastAPI's server span does it;
-2. **log scope** — no run bound at the start, none left bound at the end (`logs.request_scope`);
+2. **log scope** — no run bound at the start, none left bound at the end (`prolight.logs`);
 3. **metrics** — the response's status class and time (`prolight.metrics.ResponseMeter`);
 4. **last resort** — an exception no handler took is logged once, with the run id, and
    answered 500 `{code: "internal"}`: the client never sees a traceback;
@@ -37,10 +37,10 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from prolight.api import ErrorBody
+from prolight.logs import current_run_id, log_scope
 from prolight.metrics import ResponseMeter
 from prolight.telemetry import request_context
 from prolight_gateway.errors import error_response
-from prolight_gateway.logs import current_run_id, request_scope
 
 __all__ = ["DRAIN_BYTES", "BodyTooLarge", "EdgeMiddleware"]
 
@@ -83,7 +83,7 @@ class EdgeMiddleware:
             otel_context.attach(request_context(scope["headers"])) if self.trace_context else None
         )
         try:
-            with request_scope():
+            with log_scope():
                 try:
                     await self._limited(scope, receive, metered)
                 except Exception:

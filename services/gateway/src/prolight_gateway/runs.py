@@ -39,6 +39,7 @@ from prolight.api_keys import ANONYMOUS
 from prolight.blobs import ArtifactStore, BlobError, BlobNotFoundError
 from prolight.bus import Bus, BusError, BusTimeoutError
 from prolight.events import Event, RunCancelRequested, RunCreated, RunOptions
+from prolight.logs import bind_run
 from prolight.schema import FiboPrompt
 from prolight.store import (
     ArtifactRecord,
@@ -54,7 +55,6 @@ from prolight.store import (
 from prolight.subjects import Tool, is_run_id
 from prolight.tokens import issue_stream_token
 from prolight_gateway.errors import Conflict, InvalidRequest, NotFound, ServiceUnavailable
-from prolight_gateway.logs import bind_run
 from prolight_gateway.settings import GatewaySettings
 
 __all__ = [

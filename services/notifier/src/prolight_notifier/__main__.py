@@ -8,10 +8,10 @@ import sys
 import uvicorn
 
 from prolight.heap import collect_old_objects_rarely, freeze_startup_heap
+from prolight.logs import configure_logging
 from prolight.settings import ConfigurationError
 from prolight.telemetry import configure_tracing
 from prolight_notifier.app import create_app
-from prolight_notifier.logs import configure_logging
 from prolight_notifier.push import PushProtocol
 from prolight_notifier.settings import NotifierSettings
 
@@ -51,12 +51,14 @@ def main() -> None:
     """Load settings (exit 2 naming the variable if bad), then serve until SIGINT/SIGTERM."""
     try:
         settings = NotifierSettings.load()
-        configure_logging(settings.log_level)
+        configure_logging(settings.log_level, "notifier")
         configure_tracing("notifier")
     except ConfigurationError as exc:
-        configure_logging("INFO")
+        configure_logging("INFO", "notifier")
         log.error("%s", exc)
         sys.exit(2)
+    # The per-connection "accepted" lines carry the query string, i.e. the token: keep them out.
+    logging.getLogger("uvicorn.error").setLevel(max(logging.WARNING, logging.getLogger().level))
     log.info(
         "notifier starting",
         extra={"host": settings.notifier_host, "port": settings.notifier_port},

@@ -109,7 +109,7 @@ class Planner:
         for _ in range(MAX_STEPS):
             run = await self.store.get_run(run_id)
             if run is None:
-                log.warning("run_id=%s event for an unknown run; ignored", run_id)
+                log.warning("event for an unknown run; ignored", extra={"run_id": run_id})
                 return
             tasks = {t.task_id: t for t in await self.store.list_tasks(run_id)}
             artifacts = {a.artifact_id: a for a in await self.store.list_artifacts(run_id)}
@@ -123,9 +123,11 @@ class Planner:
             try:
                 await self.store.update_run(run_id, run.version, step.changes)
             except ConcurrencyConflict:
-                log.info("run_id=%s moved while deciding %r; deciding again", run_id, step.what)
+                log.info(
+                    "moved while deciding %r; deciding again", step.what, extra={"run_id": run_id}
+                )
                 continue
-            log.info("run_id=%s step=%r version=%d", run_id, step.what, run.version + 1)
+            log.info("step %r, version %d", step.what, run.version + 1, extra={"run_id": run_id})
         raise RuntimeError(f"run {run_id}: no resting state after {MAX_STEPS} steps")
 
     async def cancel(self, run_id: str, reason: str) -> None:
@@ -148,7 +150,7 @@ class Planner:
                 await self.store.update_run(run_id, run.version, changes)
             except ConcurrencyConflict:
                 continue
-            log.info("run_id=%s %s: %s", run_id, status.value, reason)
+            log.info("%s: %s", status.value, reason, extra={"run_id": run_id})
             return
 
     async def _record(self, created: Event) -> None:
@@ -169,7 +171,10 @@ class Planner:
         try:
             await self.store.set_task_status(task_id, TaskStatus.FAILED, error=reason)
         except InvalidTransitionError:
-            log.info("run_id=%s task %s already finished; failure not recorded", run_id, task_id)
+            log.info(
+                "task already finished; failure not recorded",
+                extra={"run_id": run_id, "task_id": task_id},
+            )
         except RecordNotFoundError:
             await self.fail(run_id, reason)
 

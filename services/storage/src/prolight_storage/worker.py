@@ -105,7 +105,7 @@ class StorageWorker(TaskWorker):
                 artifact.prompt_hash, artifact.seed or 0, artifact.model, artifact_id
             )
         await self.bus.publish(_ready(artifact))
-        self.log.info("run_id=%s artifact %s ready (%s)", event.run_id, artifact_id, done.status)
+        self.log.info("artifact %s ready (%s)", artifact_id, done.status)
 
     async def _image_record(
         self, artifact_id: str, run_id: str, task_id: str, done: TaskCompleted

@@ -31,6 +31,7 @@ from prolight.bus.errors import MalformedEventError, nats_errors
 from prolight.bus.streams import ConsumerSettings
 from prolight.errors import describe_errors
 from prolight.events import Event
+from prolight.logs import log_scope
 from prolight.metrics import CONSUMER_PENDING, HANDLER_ERRORS, observe_delivery
 from prolight.telemetry import TRACEPARENT, consumer_span
 
@@ -210,8 +211,12 @@ class PullWorker(Generic[T]):
         )
         try:
             item = await self._decode(msg)
+            event = item.event if isinstance(item, Delivery) else None
             async with slots:
-                with consumer_span(f"{msg.subject} process", msg.headers):
+                with (
+                    consumer_span(f"{msg.subject} process", msg.headers),
+                    log_scope(event.run_id if event else None, event.task_id if event else None),
+                ):
                     await asyncio.wait_for(self._handler(item), self.settings.handler_timeout)
         except MalformedEventError as exc:
             heartbeat.cancel()

@@ -64,4 +64,4 @@ async def audit_calls(
                 details=call.details(secrets),
             )
         except StoreError as exc:
-            log.error("run_id=%s an external call was not audited: %s", run_id, exc)
+            log.error("an external call was not audited: %s", exc, extra={"run_id": run_id})

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from prolight_evaluator.artifact_url import MAX_URL_CHARS, artifact_id_of, artifact_url
+from prolight.api import artifact_url
+from prolight_evaluator.artifact_url import MAX_URL_CHARS, artifact_id_of
 from prolight_evaluator.errors import RequestRejected
 
 BEHIND_A_PATH = "https://studio.example.com/prolight"

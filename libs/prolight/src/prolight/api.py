@@ -44,6 +44,7 @@ from prolight.store.records import RunStatus, TaskStatus
 from prolight.subjects import Tool
 
 __all__ = [
+    "ARTIFACTS_PATH",
     "OPTION_FIELDS",
     "README_BODY_EXAMPLE",
     "RUN_ID_PREFIX",
@@ -73,6 +74,7 @@ __all__ = [
     "StepOut",
     "TranslationOut",
     "TranslationResult",
+    "artifact_url",
     "file_type",
     "new_run_id",
     "queued_steps",
@@ -81,6 +83,14 @@ __all__ = [
 ]
 
 RUN_ID_PREFIX = "run_"
+
+ARTIFACTS_PATH = "/api/artifacts/"
+"""The gateway's artifact route, after its public base URL."""
+
+
+def artifact_url(gateway_url: str, artifact_id: str) -> str:
+    """Where the gateway whose public base URL is `gateway_url` serves `artifact_id`."""
+    return f"{gateway_url.rstrip('/')}{ARTIFACTS_PATH}{artifact_id}"
 
 
 def new_run_id() -> str:

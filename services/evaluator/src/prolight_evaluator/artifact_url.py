@@ -24,12 +24,11 @@ from __future__ import annotations
 import re
 from urllib.parse import SplitResult, urlsplit
 
+from prolight.api import ARTIFACTS_PATH, artifact_url
 from prolight_evaluator.errors import RequestRejected
 
-__all__ = ["ARTIFACTS_PATH", "MAX_URL_CHARS", "artifact_id_of", "artifact_url"]
+__all__ = ["MAX_URL_CHARS", "artifact_id_of"]
 
-ARTIFACTS_PATH = "/api/artifacts/"
-"""The gateway's artifact route, after its base URL."""
 MAX_URL_CHARS = 2048
 """Longest URL looked at; longer ones are refused unread."""
 
@@ -37,11 +36,6 @@ _ID = re.compile(r"[A-Za-z0-9_-]{1,256}")
 # Printable ASCII a URL needs, without `%` (escapes), `\` (read as `/` by some parsers) or space.
 _URL_CHARS = re.compile(r"[A-Za-z0-9._~:/?#\[\]@!$&'()*+,;=-]+")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-def artifact_url(gateway: str, artifact_id: str) -> str:
-    """The URL of `artifact_id` on the gateway whose base URL is `gateway`."""
-    return f"{gateway.rstrip('/')}{ARTIFACTS_PATH}{artifact_id}"
 
 
 def _origin(parts: SplitResult) -> tuple[str, str, int]:

@@ -29,6 +29,7 @@ from prolight.api import (
     RunSummary,
     StatusFilter,
     StepOut,
+    artifact_url,
     file_type,
     new_run_id,
     queued_steps,
@@ -229,7 +230,7 @@ def _artifact(
     meta_scores = a.meta.get("scores")
     return ArtifactOut(
         id=a.artifact_id,
-        url=f"{settings.gateway_public_url}/api/artifacts/{a.artifact_id}",
+        url=artifact_url(settings.gateway_public_url, a.artifact_id),
         type=file_type(a.content_type),
         kind=a.kind,
         content_type=a.content_type,

@@ -33,7 +33,7 @@ from typing import Any
 import pydantic_core
 from pydantic import ValidationError
 
-from prolight.api import queued_steps
+from prolight.api import artifact_url, queued_steps
 from prolight.bus import StoredEvent
 from prolight.events import RunOptions
 from prolight.subjects import EventType
@@ -95,7 +95,7 @@ def _planned_tasks(created: dict[str, Any]) -> int:
 
 def artifact_urls(gateway_url: str, artifact_id: str) -> tuple[str, str]:
     """(download URL, thumbnail URL) of an artifact on the gateway at `gateway_url`."""
-    url = f"{gateway_url.rstrip('/')}/api/artifacts/{artifact_id}"
+    url = artifact_url(gateway_url, artifact_id)
     return url, f"{url}?size={THUMBNAIL_SIZE}"
 
 

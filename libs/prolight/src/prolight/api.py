@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import datetime
 from enum import StrEnum
 from secrets import token_hex
@@ -37,9 +38,8 @@ from prolight.schema import (
     Metadata,
     Output,
     Subject,
-    SubjectKind,
 )
-from prolight.schema.setup import MIN_BACKDROP_M
+from prolight.schema.setup import BACKDROP_BEHIND_SUBJECT
 from prolight.store.records import RunStatus, TaskStatus
 from prolight.subjects import Tool
 
@@ -182,24 +182,6 @@ OPTION_FIELDS = frozenset(RunRequestOptions.model_fields)
 """Top-level keys of a generate body that are run options, not part of the prompt."""
 
 
-def _backdrop_at_least(metres: float) -> dict[str, Any]:
-    return {"properties": {"distance_m": {"minimum": metres}}}
-
-
-_BACKDROP_BEHIND_SUBJECT = [
-    {
-        "required": ["subject"],
-        "properties": {
-            "subject": {"required": ["kind"], "properties": {"kind": {"const": "product"}}},
-            "background": _backdrop_at_least(MIN_BACKDROP_M[SubjectKind.PRODUCT]),
-        },
-    },
-    {"properties": {"background": _backdrop_at_least(MIN_BACKDROP_M[SubjectKind.PORTRAIT])}},
-]
-"""The backdrop's nearest place depends on the subject (`LightingSetup` checks it): a product's
-is nearer. A subject read as a product from its words alone is held to the portrait's here."""
-
-
 class SetupFields(BaseModel):
     """The original README's lighting setup fields (`prolight.schema.load_setup` reads them)."""
 
@@ -239,7 +221,7 @@ class SetupFields(BaseModel):
                         "properties": {"subject": {"required": ["description"]}},
                     }
                 },
-                {"anyOf": _BACKDROP_BEHIND_SUBJECT},
+                copy.deepcopy(BACKDROP_BEHIND_SUBJECT),
             ]
         )
         return published

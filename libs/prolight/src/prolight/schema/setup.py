@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 import re
 from enum import StrEnum
@@ -22,6 +23,7 @@ from prolight.schema.light import MIN_LIGHT_DISTANCE_M, Light, Role, StrictModel
 from prolight.schema.published import JsonSchema, add_aliases, also, decimal_range, spellings
 
 __all__ = [
+    "BACKDROP_BEHIND_SUBJECT",
     "FOV_AS_FOCAL_LENGTH_ABOVE",
     "FRAME_HEIGHT_M",
     "MIN_BACKDROP_M",
@@ -508,6 +510,27 @@ MIN_BACKDROP_M = {SubjectKind.PORTRAIT: 0.26, SubjectKind.PRODUCT: 0.08}
 (18 cm) or of the product's base, plus 8 cm of air."""
 
 
+def _backdrop_at_least(metres: float) -> JsonSchema:
+    return {"properties": {"distance_m": {"minimum": metres}}}
+
+
+BACKDROP_BEHIND_SUBJECT: JsonSchema = {
+    "anyOf": [
+        {
+            "required": ["subject"],
+            "properties": {
+                "subject": {"required": ["kind"], "properties": {"kind": {"const": "product"}}},
+                "background": _backdrop_at_least(MIN_BACKDROP_M[SubjectKind.PRODUCT]),
+            },
+        },
+        {"properties": {"background": _backdrop_at_least(MIN_BACKDROP_M[SubjectKind.PORTRAIT])}},
+    ]
+}
+"""JSON Schema of an object with `subject` and `background` members: the backdrop's nearest
+place depends on the subject, a product's being nearer (`LightingSetup` checks it). A subject
+read as a product from its words alone is held to the portrait's here."""
+
+
 # Keys the original README used for lights in the flat lighting_setup shape.
 _ROLE_ALIASES = {
     "main": "key",
@@ -644,30 +667,7 @@ class LightingSetup(StrictModel):
 
     @classmethod
     def input_forms(cls, target: JsonSchema) -> None:
-        # The backdrop's nearest place depends on the subject: a product's is nearer. A subject
-        # read as a product from its description (no kind given) is held to the portrait's.
-        target["anyOf"] = [
-            {
-                "required": ["subject"],
-                "properties": {
-                    "subject": {"required": ["kind"], "properties": {"kind": {"const": "product"}}},
-                    "background": {
-                        "properties": {
-                            "distance_m": {"minimum": MIN_BACKDROP_M[SubjectKind.PRODUCT]}
-                        }
-                    },
-                },
-            },
-            {
-                "properties": {
-                    "background": {
-                        "properties": {
-                            "distance_m": {"minimum": MIN_BACKDROP_M[SubjectKind.PORTRAIT]}
-                        }
-                    }
-                }
-            },
-        ]
+        target.update(copy.deepcopy(BACKDROP_BEHIND_SUBJECT))
 
     def enabled_lights(self) -> dict[Role, Light]:
         """The lights that are switched on, by role."""

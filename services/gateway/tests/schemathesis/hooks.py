@@ -10,18 +10,12 @@ against negative testing. Every other check stays on, for every other part of th
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import schemathesis
 
 from prolight.schema import ASPECT_RATIOS
-from prolight.schema.prompt import ASPECT_TOLERANCE
-
-
-def _ratio(aspect: str) -> float:
-    w, h = aspect.split(":")
-    return int(w) / int(h)
+from prolight.schema.prompt import has_aspect, nearest_aspect
 
 
 def _shape_breaks_the_rule(output: Any) -> bool:
@@ -36,10 +30,8 @@ def _shape_breaks_the_rule(output: Any) -> bool:
         return False
     if not all(isinstance(v, int | float) and not isinstance(v, bool) and v > 0 for v in size):
         return False
-    shape = size[0] / size[1]
-    if aspect is None:
-        aspect = min(ASPECT_RATIOS, key=lambda r: abs(math.log(shape / _ratio(r))))
-    return abs(shape / _ratio(aspect) - 1) > ASPECT_TOLERANCE
+    width, height = size
+    return not has_aspect(width, height, aspect or nearest_aspect(width, height))
 
 
 @schemathesis.hook("filter_case")

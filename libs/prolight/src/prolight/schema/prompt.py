@@ -37,8 +37,10 @@ __all__ = [
     "FiboPrompt",
     "Metadata",
     "Output",
+    "has_aspect",
     "load_prompt",
     "load_setup",
+    "nearest_aspect",
 ]
 
 ASPECT_RATIOS = ("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9")
@@ -102,6 +104,16 @@ def _ratio(aspect: str) -> float:
     return int(w) / int(h)
 
 
+def nearest_aspect(width: float, height: float) -> str:
+    """The aspect ratio of `ASPECT_RATIOS` nearest a width × height frame."""
+    return min(ASPECT_RATIOS, key=lambda r: abs(math.log(width / height / _ratio(r))))
+
+
+def has_aspect(width: float, height: float, aspect: str) -> bool:
+    """Whether a width × height frame is `aspect` to within `ASPECT_TOLERANCE`."""
+    return abs(width / height / _ratio(aspect) - 1) <= ASPECT_TOLERANCE
+
+
 def _json_integer(v: Any) -> Any:
     # lax int reads "1024" and true; the schema says a JSON integer (1024.0 is one)
     if isinstance(v, bool | str):
@@ -144,17 +156,17 @@ class Output(StrictModel):
                 size = (1280, round(1280 / a)) if a >= 1 else (round(1280 * a), 1280)
                 object.__setattr__(self, "resolution", size)
             return self
-        nearest = min(ASPECT_RATIOS, key=lambda r: abs(math.log(w / h / _ratio(r))))
+        nearest = nearest_aspect(w, h)
         if "aspect_ratio" not in given:
             # Refused rather than sent as the nearest shape: BRIA would draw another frame than
             # the renderer, and the stored pair would not read back as it was accepted.
-            if abs(w / h / _ratio(nearest) - 1) > ASPECT_TOLERANCE:
+            if not has_aspect(w, h, nearest):
                 raise ValueError(
                     f"output.resolution {w}×{h} has none of the aspect ratios a prompt can ask "
                     f"for ({', '.join(ASPECT_RATIOS)}); the nearest is {nearest}"
                 )
             object.__setattr__(self, "aspect_ratio", nearest)
-        elif abs(w / h / _ratio(self.aspect_ratio) - 1) > ASPECT_TOLERANCE:
+        elif not has_aspect(w, h, self.aspect_ratio):
             raise ValueError(
                 f"output.resolution {w}×{h} is not {self.aspect_ratio} (it is nearest "
                 f"{nearest}); give the resolution or the aspect ratio, or two that agree"

@@ -283,7 +283,7 @@ def build_scene(setup: LightingSetup, seed: int, width: int, height: int) -> Sce
             f"the backdrop must be at least {min_bg:.2f} m behind it"
         )
     for role, lt in lights.items():
-        if role not in (Role.AMBIENT, Role.BACKGROUND) and lt.distance < MIN_LIGHT_DISTANCE_M:
+        if role.aims_at_face and lt.distance < MIN_LIGHT_DISTANCE_M:
             raise RenderError(
                 f"lighting.{role.value}.distance {lt.distance:g} m is inside the subject's head; "
                 f"use at least {MIN_LIGHT_DISTANCE_M:g} m"

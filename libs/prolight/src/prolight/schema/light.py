@@ -98,6 +98,12 @@ class Role(StrEnum):
     BACKGROUND = "background"
     AMBIENT = "ambient"
 
+    @property
+    def aims_at_face(self) -> bool:
+        """A head aimed at the face, so held to `MIN_LIGHT_DISTANCE_M` from it (the ambient
+        has no place; a background light is aimed at the backdrop)."""
+        return self not in (Role.AMBIENT, Role.BACKGROUND)
+
 
 class Modifier(StrEnum):
     """What is in front of the flash head."""
@@ -450,8 +456,7 @@ class Light(StrictModel):
     @classmethod
     def _outside_the_head(cls, v: float, info: ValidationInfo) -> float:
         role = info.data.get("role")
-        exempt = (None, Role.AMBIENT, Role.BACKGROUND)  # no place, or not aimed at the face
-        if role not in exempt and v < MIN_LIGHT_DISTANCE_M:
+        if role is not None and role.aims_at_face and v < MIN_LIGHT_DISTANCE_M:
             raise ValueError(
                 f"{v:g} m from the face puts the {role.value} light inside the subject; "
                 f"use at least {MIN_LIGHT_DISTANCE_M:g} m"

@@ -567,7 +567,7 @@ class _LightsSchema:
                 "allOf": [
                     light,
                     {"properties": {"role": {"enum": [role.value, None]}}},
-                    *([] if role in (Role.AMBIENT, Role.BACKGROUND) else [on_the_face]),
+                    *([on_the_face] if role.aims_at_face else []),
                 ]
             }
             for role in Role

@@ -49,6 +49,7 @@ __all__ = [
     "effective_kelvin",
     "modifier_for_softness",
     "note",
+    "snake",
 ]
 
 
@@ -217,10 +218,15 @@ _MODIFIER_SYNONYMS = {
 }
 
 
+def snake(text: str) -> str:
+    """A word as the schema's names spell it: "Medium close-up" → "medium_close_up"."""
+    return text.strip().lower().replace("-", "_").replace(" ", "_")
+
+
 def _modifier_from_text(value: Any) -> Any:
     if isinstance(value, Modifier) or not isinstance(value, str):
         return value
-    key = value.strip().lower().replace("-", "_").replace(" ", "_")
+    key = snake(value)
     if key in Modifier._value2member_map_:
         return key
     if key in _MODIFIER_SYNONYMS:
@@ -316,7 +322,7 @@ def _note_readings(data: dict[str, Any], info: ValidationInfo) -> None:
         except ValueError:
             pass  # reported under the field
         else:
-            if modifier != kind.strip().lower().replace("-", "_").replace(" ", "_"):
+            if modifier != snake(kind):
                 note(info, f"{name}.type {kind!r} read as the {modifier} modifier")
     vector = data.get("direction")
     if isinstance(vector, (list, tuple)):

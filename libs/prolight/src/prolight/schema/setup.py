@@ -19,7 +19,7 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
-from prolight.schema.light import MIN_LIGHT_DISTANCE_M, Light, Role, StrictModel, note
+from prolight.schema.light import MIN_LIGHT_DISTANCE_M, Light, Role, StrictModel, note, snake
 from prolight.schema.published import JsonSchema, add_aliases, also, decimal_range, spellings
 
 __all__ = [
@@ -55,6 +55,10 @@ def _fov_of(focal_mm: float) -> float:
     return math.degrees(2 * math.atan(SENSOR_WIDTH_MM / (2 * focal_mm)))
 
 
+def _focal_of(fov_deg: float) -> float:
+    return SENSOR_WIDTH_MM / (2 * math.tan(math.radians(fov_deg) / 2))
+
+
 FOV_DEG = (
     math.ceil(_fov_of(FOCAL_LENGTH_MM[1]) * 10) / 10,
     math.floor(_fov_of(FOCAL_LENGTH_MM[0]) * 10) / 10,
@@ -69,7 +73,7 @@ or against the head (or the product)."""
 
 def _enum_text(value: Any) -> Any:
     if isinstance(value, str):
-        return value.strip().lower().replace("-", "_").replace(" ", "_")
+        return snake(value)
     return value
 
 
@@ -273,7 +277,7 @@ class Camera(StrictModel):
         object.__setattr__(self, "fov", None)
         how = ""
         if unit is None:
-            with_lens = "lens_type" in self.model_fields_set and value >= 8
+            with_lens = "lens_type" in self.model_fields_set and value >= FOCAL_LENGTH_MM[0]
             unit = "mm" if with_lens or value > FOV_AS_FOCAL_LENGTH_ABOVE else "deg"
             if with_lens:
                 why = "a lens type is given beside it"
@@ -290,7 +294,7 @@ class Camera(StrictModel):
             object.__setattr__(self, "focal_length_mm", value)
             note(info, f"camera.fov {value:g} read as a focal length of {value:g} mm{how}")
         else:
-            focal = SENSOR_WIDTH_MM / (2 * math.tan(math.radians(value) / 2))
+            focal = _focal_of(value)
             object.__setattr__(self, "focal_length_mm", focal)
             note(
                 info,
@@ -464,7 +468,7 @@ _NAMED_COLOURS = {
 def parse_colour(value: str) -> str:
     """A backdrop colour as '#rrggbb' from '#RGB', '#RRGGBB' or a name like 'dark grey'."""
     v = value.strip().lower()
-    key = v.replace("-", "_").replace(" ", "_")
+    key = snake(v)
     if key in _NAMED_COLOURS:
         return _NAMED_COLOURS[key]
     if re.fullmatch(r"#[0-9a-f]{6}", v):

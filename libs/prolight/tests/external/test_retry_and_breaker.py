@@ -87,21 +87,27 @@ def test_jitter_spreads_waits_below_the_full_backoff() -> None:
     assert len(set(waits)) > 40
 
 
+def _call(breaker: CircuitBreaker) -> None:
+    """One caller through the breaker, leaving without an outcome."""
+    with breaker.admit():
+        pass
+
+
 def test_the_breaker_opens_cools_down_and_closes() -> None:
     now = [0.0]
     breaker = CircuitBreaker("BRIA", threshold=3, cooldown_s=10, clock=lambda: now[0])
     assert [breaker.failure() for _ in range(3)] == [False, False, True]
     with pytest.raises(CircuitOpen, match="after 3 failures in a row; not calling BRIA for"):
-        breaker.check()
+        _call(breaker)
     now[0] = 10.5
     assert breaker.state == "half-open"
-    breaker.check()  # one trial call may go
-    assert breaker.failure() is True  # the trial failed: open again
+    with breaker.admit():  # one trial call may go
+        assert breaker.failure() is True  # the trial failed: open again
     with pytest.raises(CircuitOpen):
-        breaker.check()
+        _call(breaker)
     now[0] = 21
-    breaker.check()
-    breaker.success()
+    with breaker.admit():
+        breaker.success()
     assert breaker.state == "closed"
     assert breaker.failures == 0
 
@@ -133,15 +139,14 @@ async def _concurrent_calls(
     async def call() -> None:
         nonlocal admitted
         try:
-            breaker.check()
+            with breaker.admit():
+                admitted += 1
+                arrived()
+                await everyone_in.wait()
+                outcome()
         except CircuitOpen as exc:
             refusals.append(str(exc))
             arrived()
-            return
-        admitted += 1
-        arrived()
-        await everyone_in.wait()
-        outcome()
 
     await asyncio.gather(*(call() for _ in range(n)))
     assert all("one trial call to BRIA is under way" in r for r in refusals)
@@ -162,10 +167,10 @@ async def test_a_failed_trial_reopens_the_breaker_for_the_full_cooldown() -> Non
     assert breaker.state == "open"
     now[0] = 19.9  # 9.9 s after the trial failed at t=10
     with pytest.raises(CircuitOpen, match="after 3 failures in a row; not calling BRIA for"):
-        breaker.check()
+        _call(breaker)
     now[0] = 20.0
     assert breaker.state == "half-open"
-    breaker.check()  # the next trial
+    _call(breaker)  # the next trial
 
 
 async def test_a_cancelled_trial_frees_the_slot() -> None:
@@ -184,7 +189,7 @@ async def test_a_cancelled_trial_frees_the_slot() -> None:
     if task.done():
         task.result()  # the trial ended before it got in: raise why
     with pytest.raises(CircuitOpen, match="trial call to BRIA is under way"):
-        breaker.check()
+        _call(breaker)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
@@ -202,7 +207,7 @@ def _assert_next_caller_is_the_trial(breaker: CircuitBreaker) -> None:
     assert breaker.state == "half-open"
     with breaker.admit():  # the next caller is the new trial ...
         with pytest.raises(CircuitOpen):  # ... and holds the slot in turn
-            breaker.check()
+            _call(breaker)
         breaker.success()
     assert breaker.state == "closed"
 

@@ -61,24 +61,16 @@ class CircuitBreaker:
 
     @contextmanager
     def admit(self) -> Iterator[None]:
-        """One call through the breaker: `check()`, then the block, then the trial's slot is
-        freed if the block reported neither `success()` nor `failure()` (it was cancelled, or
-        raised an error that does not count). Raises `CircuitOpen` before the block runs."""
+        """One call through the breaker: raises `CircuitOpen` before the block runs when no
+        call may be made now; in half-open the first caller becomes the trial and holds the
+        slot until it reports `success()` or `failure()`, or leaves the block without an
+        outcome (it was cancelled, or raised an error that does not count)."""
         token = self._admit()
         try:
             yield
         finally:
             if token is not None and self._trial is token:
                 self._trial = None
-
-    def check(self) -> None:
-        """Raise `CircuitOpen` when no call may be made now.
-
-        In half-open the first caller becomes the trial and holds the slot until it reports
-        `success()` or `failure()`; prefer `admit()`, which also frees it when it reports
-        neither.
-        """
-        self._admit()
 
     def success(self) -> None:
         """A call worked: close the breaker."""

@@ -16,7 +16,7 @@ from prolight.api import (
     NaturalLanguageRequest,
 )
 from prolight.api_modes import InspireRequest, RefineRequest
-from prolight.published import NOT_BLANK, absent
+from prolight.schema.published import NOT_BLANK, absent
 
 
 def _refused(model: type[BaseModel], body: dict[str, Any]) -> list[str]:

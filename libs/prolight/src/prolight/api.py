@@ -29,7 +29,6 @@ from pydantic_core import core_schema
 
 from prolight.events import RunOptions
 from prolight.examples import seed_example
-from prolight.published import NOT_BLANK, Published, absent, field_type
 from prolight.schema import (
     Background,
     Camera,
@@ -39,6 +38,7 @@ from prolight.schema import (
     Output,
     Subject,
 )
+from prolight.schema.published import NOT_BLANK, Published, absent, field_type
 from prolight.schema.setup import BACKDROP_BEHIND_SUBJECT
 from prolight.store.records import RunStatus, TaskStatus
 from prolight.subjects import Tool

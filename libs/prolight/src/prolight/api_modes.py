@@ -14,10 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from prolight.api import RunAccepted, RunRequestOptions
 from prolight.inspire import MAX_IMAGE_BYTES, Estimate
-from prolight.published import Published, absent, exactly_one_of
 from prolight.refine import MAX_INSTRUCTION_CHARS
 from prolight.schema import LOCKABLE_FIELDS, FiboPrompt
 from prolight.schema.prompt import LOCKABLE_PATTERN
+from prolight.schema.published import Published, absent, exactly_one_of
 
 __all__ = [
     "BASE64_PATTERN",

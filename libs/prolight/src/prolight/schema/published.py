@@ -5,6 +5,16 @@ more: other names for a field (`color_temperature` for `kelvin`), text forms of 
 (`"f/2.8"`), synonyms of enum values (`"medium shot"`). The OpenAPI document has to describe
 what a client may send, so each model adds those forms to its validation-mode schema with
 these helpers (responses keep the plain schema).
+
+Request fields that a loader validates after FastAPI (`prolight.api`'s generate and analyze
+bodies, read by `load_prompt` / `load_setup`, which validate a setup as a whole and name each
+bad field as the client typed it) take any JSON value and publish a model's schema instead:
+
+    camera_settings: Annotated[Any, Published(Camera)] = absent("The camera.")
+
+`absent()` makes a field optional without publishing `"default": null` (the loaders refuse an
+explicit null where a model is expected); `field_type(Model, "name")` is one model field's
+type with its constraints; `exactly_one_of(…)` states a model validator's "one of these" rule.
 """
 
 from __future__ import annotations
@@ -12,18 +22,24 @@ from __future__ import annotations
 import copy
 import itertools
 from collections.abc import Iterable
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import GetJsonSchemaHandler
+from pydantic import BaseModel, Field, GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
+from pydantic_core.core_schema import no_info_plain_validator_function
 
 __all__ = [
+    "NOT_BLANK",
     "InputForms",
     "JsonSchema",
+    "Published",
+    "absent",
     "add_aliases",
     "also",
     "decimal_range",
+    "exactly_one_of",
+    "field_type",
     "nullable",
     "spellings",
 ]
@@ -148,3 +164,66 @@ def _same_width(a: str, b: str) -> list[str]:
     if int(b[0]) - int(a[0]) > 1:
         out.append(f"[{int(a[0]) + 1}-{int(b[0]) - 1}]" + "[0-9]" * n)
     return out + [b[0] + rest for rest in _same_width("0" * n, b[1:])]
+
+
+NOT_BLANK = "[^\t-\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+"""A regex for one character that `str.strip()` keeps (a text with one is not blank). Spelled
+out because `\\S` differs between Python, pydantic's Rust regex and JSON Schema's ECMA regex,
+over U+0085, U+FEFF and U+001C–U+001F."""
+
+
+class Published:
+    """Annotation: accept any JSON value (validated later, by the loader) and publish `tp`'s
+    JSON schema in its place."""
+
+    def __init__(self, tp: Any) -> None:
+        self.tp = tp
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        return no_info_plain_validator_function(
+            _as_received, json_schema_input_schema=handler.generate_schema(self.tp)
+        )
+
+
+def _as_received(value: Any) -> Any:
+    return value
+
+
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+def _no_default_nor_null(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+    branches = schema.pop("anyOf", [])
+    kept = [b for b in branches if b != {"type": "null"}]
+    if len(kept) == 1:
+        schema.update(kept[0])
+    elif kept:
+        schema["anyOf"] = kept
+
+
+def absent(description: str, *, refuse_null: bool = False, **constraints: Any) -> Any:
+    """An optional field (default None) whose schema publishes no default: left out, it is not
+    given. With `refuse_null` a `T | None` field publishes no `null` either, and the model must
+    refuse an explicit null itself."""
+    extra = _no_default_nor_null if refuse_null else _no_default
+    return Field(None, description=description, json_schema_extra=extra, **constraints)
+
+
+def field_type(model: type[BaseModel], name: str) -> Any:
+    """The annotation of `model.name` with its constraints, e.g. `Annotated[str, MaxLen(500)]`."""
+    info = model.model_fields[name]
+    if not info.metadata:
+        return info.annotation
+    return Annotated[(info.annotation, *info.metadata)]
+
+
+def exactly_one_of(*names: str) -> dict[str, Any]:
+    """JSON schema (for `json_schema_extra`): exactly one of the fields `names` is given and not
+    null, the rule a model validator enforces (JSON Schema cannot see validators)."""
+    return {
+        "oneOf": [{"required": [n], "properties": {n: {"not": {"type": "null"}}}} for n in names]
+    }

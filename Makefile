@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-PACKAGES := libs/prolight services/planner services/bria-generator services/storage services/evaluator services/notifier services/gateway
+PACKAGES := libs/prolight libs/prolight-tools libs/prolight-testing services/planner services/bria-generator services/storage services/evaluator services/notifier services/gateway
 
 .PHONY: setup test lint typecheck schemas bench gallery run nats clean web chromium
 
@@ -26,10 +26,10 @@ lint: setup
 	$(BIN)/ruff format --check .
 
 typecheck: setup
-	$(BIN)/mypy libs/prolight/src $(wildcard services/*/src)
+	$(BIN)/mypy libs/prolight/src libs/prolight-tools/src libs/prolight-testing/src $(wildcard services/*/src)
 
 schemas: setup
-	$(BIN)/python -m prolight.schema_export proto-schemas
+	$(BIN)/python -m prolight.contracts.schema_export proto-schemas
 	$(BIN)/python -m prolight_gateway.openapi proto-schemas
 
 bench: setup
@@ -43,7 +43,7 @@ run: setup nats
 # Install Debian's nats-server only when none is installed and none answers at PROLIGHT_NATS_URL.
 nats: setup
 	@if ! command -v nats-server >/dev/null 2>&1 && [ ! -x /usr/sbin/nats-server ] && \
-	    ! $(BIN)/python -c 'import sys; from prolight.stack import default_nats_url as u, nats_reachable as r; sys.exit(not r(u()))'; then \
+	    ! $(BIN)/python -c 'import sys; from prolight_tools.stack import default_nats_url as u, nats_reachable as r; sys.exit(not r(u()))'; then \
 	  echo "no nats-server installed or answering: installing Debian's nats-server"; \
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get install -y nats-server || { $$SUDO apt-get update && $$SUDO apt-get install -y nats-server; }; \

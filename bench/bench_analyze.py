@@ -1,4 +1,4 @@
-"""Benchmark: `prolight.analysis.analyze` on every preset.
+"""Benchmark: `prolight.domain.analysis.analyze` on every preset.
 
 Prints the median and p95 time per call (µs) for each preset and over all of them, the target
 (≤ 1 ms median on the 2-core reference machine), and the ratio against two baselines measured in
@@ -14,10 +14,10 @@ import statistics
 import time
 from collections.abc import Callable
 
-from prolight.analysis import analyze
-from prolight.physics.face import face_light
-from prolight.presets import PRESETS
-from prolight.schema import LightingSetup
+from prolight.domain.analysis import analyze
+from prolight.domain.physics.face import face_light
+from prolight.domain.presets import PRESETS
+from prolight.domain.schema import LightingSetup
 
 TARGET_MEDIAN_MS = 1.0
 ROUNDS = 300  # per preset; 12 presets × 300 × 3 workloads stays well under 20 s

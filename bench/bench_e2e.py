@@ -8,7 +8,7 @@ after another — 4 candidates each, the Rembrandt preset, the local renderer at
 run is not counted.
 
 Baseline, in the same run: rendering the same 4 candidates directly in this process with
-`prolight.render.render` at the same size, one after another — the floor the pipeline
+`prolight.domain.render.render` at the same size, one after another — the floor the pipeline
 (queueing, storage, evaluation, export, events) adds its overhead to.
 
 Target: p50 ≤ 2 s on this machine (2 cores).
@@ -31,11 +31,11 @@ from typing import Any
 import httpx
 import websockets
 
-from prolight.external.fakes import free_port
-from prolight.presets import get_preset
-from prolight.render import render
-from prolight.schema import FiboPrompt
-from prolight.stack import SERVICE_PORTS, Stack
+from prolight.domain.presets import get_preset
+from prolight.domain.render import render
+from prolight.domain.schema import FiboPrompt
+from prolight_testing.fakes import free_port
+from prolight_tools.stack import SERVICE_PORTS, Stack
 
 CANDIDATES = 4
 WIDTH, HEIGHT = 512, 640  # the generator's default cap (PROLIGHT_GENERATOR_MAX_WIDTH/HEIGHT)

@@ -35,9 +35,9 @@ import open_clip
 import torch
 import torchvision
 
-from prolight.presets import get_preset
-from prolight.render import render
-from prolight.schema import FiboPrompt, LightingSetup
+from prolight.domain.presets import get_preset
+from prolight.domain.render import render
+from prolight.domain.schema import FiboPrompt, LightingSetup
 from prolight_evaluator.batcher import MicroBatcher
 from prolight_evaluator.caption import caption
 from prolight_evaluator.decode import decode_rgb

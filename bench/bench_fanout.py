@@ -49,11 +49,11 @@ from typing import Any
 import httpx
 import nats
 
-from prolight.bus import MSG_ID_HEADER, Bus
-from prolight.events import Event, RunCompleted, TaskCompleted
-from prolight.external.fakes import free_port
-from prolight.subjects import ALL_EVENTS, EventType, Tool, event_subject
-from prolight.tokens import issue_stream_token
+from prolight.contracts.events import Event, RunCompleted, TaskCompleted
+from prolight.contracts.subjects import ALL_EVENTS, EventType, Tool, event_subject
+from prolight.platform.bus import MSG_ID_HEADER, Bus
+from prolight.platform.tokens import issue_stream_token
+from prolight_testing.fakes import free_port
 
 NATS_BINARY = shutil.which("nats-server") or "/usr/sbin/nats-server"
 CONNECT_BATCH = 50

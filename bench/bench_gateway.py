@@ -40,10 +40,10 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from prolight.api import README_BODY_EXAMPLE, GenerateLightingRequest
+from prolight.contracts.api import README_BODY_EXAMPLE, GenerateLightingRequest
 
 # At module level: the bare route's annotation is resolved in this module's globals.
-from prolight.external.fakes import free_port
+from prolight_testing.fakes import free_port
 
 NATS_SERVER = shutil.which("nats-server") or "/usr/sbin/nats-server"
 PATH = "/api/generate/lighting-setup"
@@ -62,9 +62,9 @@ def serve_bare(port: int, nats_url: str) -> None:
     import uvicorn
     from fastapi import FastAPI
 
-    from prolight.bus import Bus
-    from prolight.schema import load_prompt
-    from prolight.subjects import EventType, event_subject
+    from prolight.contracts.subjects import EventType, event_subject
+    from prolight.domain.schema import load_prompt
+    from prolight.platform.bus import Bus
 
     state: dict[str, object] = {}
 

@@ -22,12 +22,12 @@ import time
 import tracemalloc
 from collections.abc import Iterator
 
-import prolight.render.raycast as raycast
-import prolight.render.renderer as renderer
-import prolight.render.upsample as upsample
-from prolight.presets import PRESETS
-from prolight.render import render
-from prolight.schema import FiboPrompt
+import prolight.domain.render.raycast as raycast
+import prolight.domain.render.renderer as renderer
+import prolight.domain.render.upsample as upsample
+from prolight.domain.presets import PRESETS
+from prolight.domain.render import render
+from prolight.domain.schema import FiboPrompt
 
 PRESET = "rembrandt"
 

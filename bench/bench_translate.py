@@ -1,6 +1,6 @@
 """Benchmark: `translate` per call against the validation floor (plain script, not a test).
 
-Times `prolight.translator.translate` over a fixed list of phrasings and, in the same run,
+Times `prolight.domain.translator.translate` over a fixed list of phrasings and, in the same run,
 `LightingSetup.model_validate` of each resulting setup dict — the least any translator that
 returns a validated setup must spend. Prints median and p95 per call in milliseconds, the
 target (median ≤ 1 ms) and the ratio against that baseline. Runs in a few seconds.
@@ -13,8 +13,8 @@ import sys
 import time
 from collections.abc import Callable
 
-from prolight.schema import LightingSetup
-from prolight.translator import translate
+from prolight.domain.schema import LightingSetup
+from prolight.domain.translator import translate
 
 PHRASES = [
     "soft butterfly lighting with warm tones",

@@ -1,7 +1,7 @@
 """Browser fixtures: Debian's Chromium driven by Playwright against the whole stack.
 
-`stack` is the end-to-end stack of `tests/e2e/conftest.py` (six services and a nats-server,
-started once per session), re-exported here. `browser` is /usr/bin/chromium started by
+`stack` is the end-to-end stack from the prolight_testing plugin (six services and a
+nats-server, started once per session). `browser` is /usr/bin/chromium started by
 Playwright — the system browser, never a downloaded one — headless, with the flags this
 machine needs (no sandbox as root, no background networking: the network is closed) and a
 fresh profile. SwiftShader is allowed so WebGL, and with it the 3D preview, works without a
@@ -40,15 +40,7 @@ CHROMIUM_FLAGS = [
     "--enable-unsafe-swiftshader",
 ]
 
-_E2E_CONFTEST = ROOT / "tests" / "e2e" / "conftest.py"
-_spec = importlib.util.spec_from_file_location("prolight_e2e_fixtures", _E2E_CONFTEST)
-assert _spec is not None
-assert _spec.loader is not None
-_e2e = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_e2e)
-stack = _e2e.stack  # the same session fixture the end-to-end tests use
-
-__all__ = ["browser", "shot", "stack", "studio"]
+__all__ = ["browser", "shot", "studio"]
 
 
 def _missing() -> str | None:

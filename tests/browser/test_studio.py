@@ -17,8 +17,8 @@ from typing import Any
 import httpx
 import pytest
 
-from prolight.physics.kelvin import kelvin_to_srgb_hex
-from prolight.stack import Stack
+from prolight.domain.physics.kelvin import kelvin_to_srgb_hex
+from prolight_tools.stack import Stack
 
 expect = pytest.importorskip(
     "playwright.sync_api", reason="Python's playwright is not installed (make setup installs it)"
@@ -93,7 +93,8 @@ def test_a_description_fills_in_the_set_without_starting_a_run(
 
 
 def test_the_colour_swatches_match_the_physics(studio: Any) -> None:
-    """The page's kelvin → colour (web/src/kelvin.ts) is prolight.physics.kelvin's, to ±1 level."""
+    """The page's kelvin → colour (web/src/kelvin.ts) is prolight.domain.physics.kelvin's, to ±1
+    level."""
     for kelvin in (1800, 3200, 4300, 5600, 6500, 9000, 15000):
         page_hex = studio.evaluate(f"window.prolight.kelvinToHex({kelvin}, 5600)")
         want = kelvin_to_srgb_hex(kelvin, 5600)

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from prolight.settings import ServiceSettings
+from prolight.platform.settings import ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"

@@ -150,4 +150,4 @@ def test_dockerignore_keeps_local_state_out() -> None:
         "libs/prolight/src/prolight/__pycache__/x.pyc",
     ):
         assert ignored(path), path
-    assert not ignored("libs/prolight/src/prolight/bus/client.py")
+    assert not ignored("libs/prolight/src/prolight/platform/bus/client.py")

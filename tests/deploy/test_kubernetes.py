@@ -13,7 +13,7 @@ import kubernetes_validate
 import pytest
 from deploy_kit import KUBERNETES_VERSION, OVERLAYS, SCHEMAS, objects, render, secret_settings
 
-from prolight.subjects import TASKS_STREAM, Tool, tool_durable
+from prolight.contracts.subjects import TASKS_STREAM, Tool, tool_durable
 
 KEDA_SCHEMA = json.loads((SCHEMAS / "keda-scaledobject.schema.json").read_text())
 DEPLOYMENTS = ("gateway", "notifier", "planner", "bria-generator", "storage", "evaluator")
@@ -161,7 +161,7 @@ def test_keda_scales_the_evaluator_on_its_consumer_lag(overlay: str) -> None:
     [trigger] = scaled["spec"]["triggers"]
     assert trigger["type"] == "nats-jetstream"
     meta = trigger["metadata"]
-    # The stream and durable the evaluator really binds (prolight.serving.tool_worker).
+    # The stream and durable the evaluator really binds (prolight.platform.serving.tool_worker).
     assert (meta["stream"], meta["consumer"]) == (TASKS_STREAM, tool_durable(Tool.EVALUATE))
     assert meta["account"] == "$G"
     assert int(meta["lagThreshold"]) >= 1

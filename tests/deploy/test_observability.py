@@ -16,13 +16,13 @@ import yaml
 from deploy_kit import DEPLOY, ROOT
 from prometheus_client import Counter, Gauge, Histogram
 
-from prolight import metrics
+from prolight.platform import metrics
 
 NATS_SERVER = shutil.which("nats-server") or "/usr/sbin/nats-server"
 
 
 def exported() -> set[str]:
-    """Every sample name the services can export (prolight.metrics)."""
+    """Every sample name the services can export (prolight.platform.metrics)."""
     names: set[str] = set()
     for value in vars(metrics).values():
         if isinstance(value, Counter | Gauge | Histogram):

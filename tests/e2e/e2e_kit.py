@@ -1,11 +1,10 @@
-"""Helpers shared by the end-to-end tests (imported by conftest.py and the tests)."""
+"""Helpers shared by the end-to-end tests; the `stack` fixture is the prolight_testing plugin's."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import os
-import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -13,8 +12,7 @@ from typing import Any
 
 import websockets
 
-from prolight.external.fakes import free_port
-from prolight.stack import SERVICE_PORTS
+from prolight_testing.fakes import free_port
 
 __all__ = [
     "CLI_TIMEOUT_S",
@@ -23,7 +21,6 @@ __all__ = [
     "finished",
     "free_port",
     "prolight",
-    "stack_env",
 ]
 
 RUN_TIMEOUT_S = 120.0
@@ -42,22 +39,6 @@ def prolight(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         cwd=cwd,
         env={**os.environ, "NO_COLOR": "1"},
     )
-
-
-def stack_env(root: Path) -> dict[str, str]:
-    """Environment of a stack under `root`: free ports, temp store and blobs, a test secret."""
-    env = {var: str(free_port()) for var, _ in SERVICE_PORTS.values()}
-    env.update(
-        {
-            "PROLIGHT_NATS_URL": f"nats://127.0.0.1:{free_port()}",
-            "PROLIGHT_STORE_URL": f"sqlite:///{root / 'store.db'}",
-            "PROLIGHT_BLOB_URL": f"file://{root / 'blobs'}",
-            "PROLIGHT_STREAM_TOKEN_SECRET": secrets.token_urlsafe(48),
-            "PROLIGHT_LOG_LEVEL": "INFO",
-            "OTEL_SDK_DISABLED": "true",
-        }
-    )
-    return env
 
 
 async def finished(ws_url: str, timeout: float = RUN_TIMEOUT_S) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from e2e_kit import free_port, prolight
 
-from prolight.stack import Stack
+from prolight_tools.stack import Stack
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

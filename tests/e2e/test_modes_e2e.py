@@ -15,11 +15,11 @@ import httpx
 import pytest
 from e2e_kit import finished, prolight
 
-from prolight.hashing import prompt_hash
-from prolight.presets import get_preset
-from prolight.render import render
-from prolight.schema import Direction, FiboPrompt, Role
-from prolight.stack import Stack
+from prolight.domain.hashing import prompt_hash
+from prolight.domain.presets import get_preset
+from prolight.domain.render import render
+from prolight.domain.schema import Direction, FiboPrompt, Role
+from prolight_tools.stack import Stack
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

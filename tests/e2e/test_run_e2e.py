@@ -18,9 +18,9 @@ import httpx
 import pytest
 import websockets
 
-from prolight.presets import get_preset
-from prolight.schema import FiboPrompt
-from prolight.stack import Stack
+from prolight.domain.presets import get_preset
+from prolight.domain.schema import FiboPrompt
+from prolight_tools.stack import Stack
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

@@ -14,9 +14,9 @@ import httpx
 import pytest
 from e2e_kit import finished, prolight
 
-from prolight.examples import SEED_EXAMPLES, SeedExample
-from prolight.schema import ShotType
-from prolight.stack import Stack
+from prolight.contracts.examples import SEED_EXAMPLES, SeedExample
+from prolight.domain.schema import ShotType
+from prolight_tools.stack import Stack
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

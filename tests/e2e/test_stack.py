@@ -11,9 +11,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from e2e_kit import PROLIGHT, stack_env
+from e2e_kit import PROLIGHT
 
-from prolight.stack import SERVICE_PORTS
+from prolight_testing.stack import stack_env
+from prolight_tools.stack import SERVICE_PORTS
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

@@ -11,8 +11,6 @@ the environment, which the fixture points at the test's own server, store and bl
 from __future__ import annotations
 
 import asyncio
-import importlib.util
-import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,14 +18,14 @@ from typing import Any
 
 import pytest
 
-from prolight.blobs import ArtifactStore, open_blobs
-from prolight.bus import Bus
-from prolight.events import Event, RunCancelRequested, RunCreated, RunOptions
-from prolight.presets import get_preset
-from prolight.render import render
-from prolight.schema import FiboPrompt
-from prolight.store import RunStore, open_store
-from prolight.subjects import EventType
+from prolight.contracts.events import Event, RunCancelRequested, RunCreated, RunOptions
+from prolight.contracts.subjects import EventType
+from prolight.domain.presets import get_preset
+from prolight.domain.render import render
+from prolight.domain.schema import FiboPrompt
+from prolight.platform.blobs import ArtifactStore, open_blobs
+from prolight.platform.bus import Bus
+from prolight.platform.store import RunStore, open_store
 from prolight_bria_generator import service as generator_service
 from prolight_bria_generator.generate import Renderer
 from prolight_bria_generator.settings import GeneratorSettings
@@ -37,21 +35,9 @@ from prolight_planner import service as planner_service
 from prolight_planner.settings import PlannerSettings
 from prolight_storage import service as storage_service
 from prolight_storage.settings import StorageSettings
+from prolight_testing.infra import NatsServer
 
-_LIB_CONFTEST = Path(__file__).resolve().parents[2] / "libs" / "prolight" / "tests" / "conftest.py"
-if "prolight_lib_conftest" not in sys.modules:
-    _spec = importlib.util.spec_from_file_location("prolight_lib_conftest", _LIB_CONFTEST)
-    assert _spec is not None
-    assert _spec.loader is not None
-    _module = importlib.util.module_from_spec(_spec)
-    sys.modules["prolight_lib_conftest"] = _module
-    _spec.loader.exec_module(_module)
-_lib = sys.modules["prolight_lib_conftest"]
-
-nats_server = _lib.nats_server
-NatsServer = _lib.NatsServer
-
-__all__ = ["Pipeline", "nats_server", "pipeline", "portrait"]
+__all__ = ["Pipeline", "pipeline", "portrait"]
 
 SERVICES = ("planner", "generator", "storage", "evaluator")
 FINAL = (EventType.RUN_COMPLETED, EventType.RUN_FAILED, EventType.RUN_CANCELLED)
@@ -163,7 +149,7 @@ class Pipeline:
 
 
 @pytest.fixture
-async def pipeline(nats_server: Any, tmp_path: Path) -> AsyncIterator[Pipeline]:
+async def pipeline(nats_server: NatsServer, tmp_path: Path) -> AsyncIterator[Pipeline]:
     """Infrastructure for one test, no service started yet (see `Pipeline`)."""
     env = service_env(nats_server.url, tmp_path)
     async with (

@@ -16,14 +16,14 @@ import httpx
 import pytest
 from prometheus_client import REGISTRY
 
-from prolight.bria_fibo import DEFAULT_NEGATIVE_PROMPT
-from prolight.events import TaskFailed
-from prolight.external.fakes import FakeBria, serve
-from prolight.render import render
-from prolight.store import TaskStatus
-from prolight.subjects import EventType, Tool
+from prolight.contracts.events import TaskFailed
+from prolight.contracts.subjects import EventType, Tool
+from prolight.domain.bria_fibo import DEFAULT_NEGATIVE_PROMPT
+from prolight.domain.render import render
+from prolight.platform.store import TaskStatus
 from prolight_gateway.app import create_app
 from prolight_gateway.settings import GatewaySettings
+from prolight_testing.fakes import FakeBria, serve
 
 from .conftest import Pipeline, portrait
 from .test_generator_kill import start_generator, stop

@@ -11,10 +11,10 @@ from typing import Any
 import httpx
 import pytest
 
-from prolight.external.fakes import free_port
-from prolight.schema import FiboPrompt
-from prolight.store import TaskStatus
-from prolight.subjects import EventType, Tool
+from prolight.contracts.subjects import EventType, Tool
+from prolight.domain.schema import FiboPrompt
+from prolight.platform.store import TaskStatus
+from prolight_testing.fakes import free_port
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "services" / "evaluator" / "tests"))
 from evaluator_testkit import build_tiny_weights

@@ -13,13 +13,13 @@ from typing import Any
 
 import pytest
 
-from prolight.bus import Bus
-from prolight.events import Event, TaskRequested
-from prolight.presets import get_preset
-from prolight.render import render
-from prolight.schema import FiboPrompt
-from prolight.store import RunRecord, RunStatus
-from prolight.subjects import EventType, Tool
+from prolight.contracts.events import Event, TaskRequested
+from prolight.contracts.subjects import EventType, Tool
+from prolight.domain.presets import get_preset
+from prolight.domain.render import render
+from prolight.domain.schema import FiboPrompt
+from prolight.platform.bus import Bus
+from prolight.platform.store import RunRecord, RunStatus
 from prolight_evaluator.batcher import MicroBatcher
 from prolight_evaluator.models import Models, load_models
 from prolight_evaluator.scoring import Prepared, Scorer

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from prolight.store import RunStatus, TaskStatus
-from prolight.subjects import EventType
+from prolight.contracts.subjects import EventType
+from prolight.platform.store import RunStatus, TaskStatus
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from prolight.render import RenderResult, render
-from prolight.schema import FiboPrompt
-from prolight.store import RunStatus, TaskStatus
-from prolight.subjects import TASKS_STREAM, EventType, Tool
+from prolight.contracts.subjects import TASKS_STREAM, EventType, Tool
+from prolight.domain.render import RenderResult, render
+from prolight.domain.schema import FiboPrompt
+from prolight.platform.store import RunStatus, TaskStatus
 from prolight_bria_generator.worker import GenerateWorker
 
 pytestmark = pytest.mark.integration

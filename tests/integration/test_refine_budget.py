@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from prolight.events import RunCompleted
-from prolight.external.fakes import FakeBria
-from prolight.subjects import EventType, Tool
+from prolight.contracts.events import RunCompleted
+from prolight.contracts.subjects import EventType, Tool
+from prolight_testing.fakes import FakeBria
 
 from .conftest import Pipeline
 from .test_bria_pipeline import bria

@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 
-from prolight.events import RunCompleted
-from prolight.presets import get_preset
-from prolight.refine import changed_paths, is_locked
-from prolight.render import render
-from prolight.schema import FiboPrompt
-from prolight.store import RunStatus, TaskRecord
-from prolight.subjects import EventType, Tool
+from prolight.contracts.events import RunCompleted
+from prolight.contracts.subjects import EventType, Tool
+from prolight.domain.presets import get_preset
+from prolight.domain.refine import changed_paths, is_locked
+from prolight.domain.render import render
+from prolight.domain.schema import FiboPrompt
+from prolight.platform.store import RunStatus, TaskRecord
 
 pytestmark = pytest.mark.integration
 

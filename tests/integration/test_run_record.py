@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from prolight.bus import Delivery
-from prolight.events import Event, RunCancelRequested, RunCreated, RunOptions
-from prolight.store import RunStatus
-from prolight.subjects import EVENTS_STREAM, EventType
+from prolight.contracts.events import Event, RunCancelRequested, RunCreated, RunOptions
+from prolight.contracts.subjects import EVENTS_STREAM, EventType
+from prolight.platform.bus import Delivery
+from prolight.platform.store import RunStatus
 from prolight_planner.planner import Planner
 from prolight_planner.service import EVENTS_DURABLE
 

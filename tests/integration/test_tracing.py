@@ -2,7 +2,8 @@
 generator, storage, evaluator) share its trace id, with a consumer span per delivered task.
 
 Spans are caught by an in-memory exporter: the gateway gets the provider as `tracer_provider`
-(as `create_app` allows), the workers through `prolight.telemetry.tracer`, patched for this test
+(as `create_app` allows), the workers through `prolight.platform.telemetry.tracer`, patched for
+this test
 only, so the process-wide provider stays untouched for the other tests.
 """
 
@@ -18,9 +19,9 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 
-from prolight import telemetry
-from prolight.api import README_BODY_EXAMPLE
-from prolight.subjects import EventType, Tool
+from prolight.contracts.api import README_BODY_EXAMPLE
+from prolight.contracts.subjects import EventType, Tool
+from prolight.platform import telemetry
 from prolight_gateway.app import create_app
 from prolight_gateway.settings import GatewaySettings
 

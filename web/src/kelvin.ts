@@ -1,4 +1,4 @@
-// Colour temperature → display colour, the same model as prolight.physics.kelvin: the Planckian
+// Colour temperature → display colour, the same model as prolight.domain.physics.kelvin: the Planckian
 // locus below 4,000 K (Krystek 1985), the CIE daylight locus from 4,000 K, CIE XYZ → linear sRGB,
 // white-balanced (von Kries) to the camera, brightest channel scaled to 1, sRGB-encoded.
 
@@ -45,13 +45,13 @@ export function kelvinToLinear(kelvin: number, whiteBalanceK = 6504): [number, n
   return [balanced[0] / peak, balanced[1] / peak, balanced[2] / peak];
 }
 
-/** '#rrggbb' swatch of a light (prolight.physics.kelvin.kelvin_to_srgb_hex). */
+/** '#rrggbb' swatch of a light (prolight.domain.physics.kelvin.kelvin_to_srgb_hex). */
 export function kelvinToHex(kelvin: number, whiteBalanceK = 6504): string {
   return "#" + kelvinToLinear(kelvin, whiteBalanceK)
     .map((c) => Math.round(encode(c) * 255).toString(16).padStart(2, "0")).join("");
 }
 
-/** Colour temperature after a gel, mixing in mireds (prolight.schema.light.effective_kelvin). */
+/** Colour temperature after a gel, mixing in mireds (prolight.domain.schema.light.effective_kelvin). */
 export function effectiveKelvin(kelvin: number, gel: { kind: string; amount: number } | null | undefined): number {
   if (!gel) return kelvin;
   const shift = gel.kind === "cto" ? 159 * gel.amount : gel.kind === "ctb" ? -137 * gel.amount : gel.amount;

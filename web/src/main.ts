@@ -63,7 +63,7 @@ function main(): void {
   new Runs(store);
   void loadPresets(store);
   debug.snapshot = (): Setup => clone(store.setup);
-  debug.kelvinToHex = kelvinToHex; // the browser tests compare it with prolight.physics.kelvin
+  debug.kelvinToHex = kelvinToHex; // the browser tests compare it with prolight.domain.physics.kelvin
   document.body.dataset.ready = "true";
 }
 

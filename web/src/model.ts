@@ -1,4 +1,4 @@
-// The lighting setup as the gateway reads it (prolight.schema.LightingSetup, canonical shape),
+// The lighting setup as the gateway reads it (prolight.domain.schema.LightingSetup, canonical shape),
 // with the facts the diagram and the 3D preview need. Units: degrees, metres, kelvin,
 // intensity as a fraction (0–1) of the unit's full power.
 
@@ -18,7 +18,7 @@ export interface ModifierSpec {
   label: string;
 }
 
-/** Mirrors prolight.schema.light.MODIFIERS (sizes, beams and shapes). */
+/** Mirrors prolight.domain.schema.light.MODIFIERS (sizes, beams and shapes). */
 export const MODIFIER_SPECS: Record<Modifier, ModifierSpec> = {
   bare: { size: 0.18, beam: 90, shape: "dish", label: "bare reflector" },
   softbox: { size: 0.9, beam: 120, shape: "rect", label: "softbox 90 cm" },
@@ -115,7 +115,7 @@ export function emptySetup(): Setup {
   };
 }
 
-/** Metres of subject the frame holds per shot type (prolight.render.scene.FRAME_HEIGHT_M). */
+/** Metres of subject the frame holds per shot type (prolight.domain.render.scene.FRAME_HEIGHT_M). */
 const FRAME_HEIGHT_M: Record<Camera["shot_type"], number> = {
   close_up: 0.3, headshot: 0.55, medium_close_up: 0.62, medium_shot: 0.9, three_quarter: 1.4,
   full_body: 2.1, product: 0.4,

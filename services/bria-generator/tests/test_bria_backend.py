@@ -17,10 +17,13 @@ import httpx
 import pytest
 from PIL import Image
 
-from prolight.blobs import LocalArtifactStore
-from prolight.bria_fibo import DEFAULT_NEGATIVE_PROMPT, FiboStructuredPrompt
-from prolight.bria_prompt import to_bria_structured_prompt, to_fibo_prompt
-from prolight.external import (
+from prolight.domain.bria_fibo import DEFAULT_NEGATIVE_PROMPT, FiboStructuredPrompt
+from prolight.domain.bria_prompt import to_bria_structured_prompt, to_fibo_prompt
+from prolight.domain.presets import get_preset
+from prolight.domain.render import render
+from prolight.domain.schema import FiboPrompt
+from prolight.platform.blobs import LocalArtifactStore
+from prolight.platform.external import (
     AuthRejected,
     CallRecord,
     CircuitBreaker,
@@ -30,13 +33,9 @@ from prolight.external import (
     RetryPolicy,
     Unavailable,
 )
-from prolight.external.errors import Unreachable
-from prolight.external.fakes import FakeBria, free_port, serve
-from prolight.presets import get_preset
-from prolight.render import render
-from prolight.schema import FiboPrompt
-from prolight.settings import ConfigurationError
-from prolight.store import ArtifactRecord, RunRecord, SqliteRunStore
+from prolight.platform.external.errors import Unreachable
+from prolight.platform.settings import ConfigurationError
+from prolight.platform.store import ArtifactRecord, RunRecord, SqliteRunStore
 from prolight_bria_generator import bria_backend
 from prolight_bria_generator.bria import (
     BriaClient,
@@ -48,6 +47,7 @@ from prolight_bria_generator.bria import (
 from prolight_bria_generator.bria_backend import bria_model_id, generate_with_bria
 from prolight_bria_generator.costs import BudgetExhausted
 from prolight_bria_generator.settings import GeneratorSettings
+from prolight_testing.fakes import FakeBria, free_port, serve
 
 TOKEN = "bria-test-token-7f3a9c1e5d"
 

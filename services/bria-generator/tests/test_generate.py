@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from prolight.blobs import LocalArtifactStore
-from prolight.presets import get_preset
-from prolight.render import RenderResult, render
-from prolight.schema import FiboPrompt
-from prolight.settings import ConfigurationError
-from prolight.store import ArtifactRecord, SqliteRunStore
+from prolight.domain.presets import get_preset
+from prolight.domain.render import RenderResult, render
+from prolight.domain.schema import FiboPrompt
+from prolight.platform.blobs import LocalArtifactStore
+from prolight.platform.settings import ConfigurationError
+from prolight.platform.store import ArtifactRecord, SqliteRunStore
 from prolight_bria_generator.generate import generate, model_id, render_size
 from prolight_bria_generator.settings import GeneratorSettings
 

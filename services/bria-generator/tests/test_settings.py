@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from prolight.settings import ConfigurationError
+from prolight.platform.settings import ConfigurationError
 from prolight_bria_generator.settings import GeneratorSettings
 
 

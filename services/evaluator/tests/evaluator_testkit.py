@@ -28,9 +28,9 @@ import torch
 import torchvision
 from PIL import Image
 
-from prolight.blobs import ArtifactStore, open_blobs
-from prolight.health import HealthServer
-from prolight.store import ArtifactRecord, RunStore, open_store
+from prolight.platform.blobs import ArtifactStore, open_blobs
+from prolight.platform.health import HealthServer
+from prolight.platform.store import ArtifactRecord, RunStore, open_store
 from prolight_evaluator.api import EvalContext, create_app
 from prolight_evaluator.batcher import MicroBatcher
 from prolight_evaluator.models import Models, load_models

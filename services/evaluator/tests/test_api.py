@@ -22,9 +22,9 @@ from evaluator_testkit import (
     upload,
 )
 
-from prolight.presets import get_preset
-from prolight.render import render
-from prolight.schema import FiboPrompt
+from prolight.domain.presets import get_preset
+from prolight.domain.render import render
+from prolight.domain.schema import FiboPrompt
 from prolight_evaluator.ensemble import LPIPS_SCALE, metric_score
 from prolight_evaluator.models import Models, load_models
 

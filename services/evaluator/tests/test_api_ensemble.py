@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 from evaluator_testkit import GATEWAY, Harness, harness_for, noise, png, upload
 
-from prolight.presets import get_preset
-from prolight.render import render
-from prolight.schema import FiboPrompt
-from prolight.store import RunRecord
+from prolight.domain.presets import get_preset
+from prolight.domain.render import render
+from prolight.domain.schema import FiboPrompt
+from prolight.platform.store import RunRecord
 from prolight_evaluator.ensemble import CLIP_SCALE, LPIPS_SCALE
 from prolight_evaluator.models import Models
 from prolight_evaluator.scoring import NO_REFERENCE

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from prolight.api import artifact_url
+from prolight.contracts.api import artifact_url
 from prolight_evaluator.artifact_url import MAX_URL_CHARS, artifact_id_of
 from prolight_evaluator.errors import RequestRejected
 

@@ -1,5 +1,5 @@
-"""Fixtures: a real nats-server (re-exported from libs/prolight/tests/conftest.py), and the
-gateway app run in-process over httpx's ASGI transport with its lifespan, a SQLite run store
+"""Fixtures: the gateway app run in-process over httpx's ASGI transport with its lifespan, a SQLite
+run store
 and a local blob directory under tmp_path."""
 
 from __future__ import annotations
@@ -19,19 +19,11 @@ from fastapi import FastAPI
 sys.path.insert(0, str(Path(__file__).parent))
 
 from gateway_utils.app import gateway_settings
-from gateway_utils.infra import (
-    NATS_SERVER_BINARY,
-    NatsServer,
-    free_port,
-    nats_server,
-    wait_for_port,
-)
 
 from prolight_gateway.app import create_app
 from prolight_gateway.resources import Resources
 from prolight_gateway.settings import GatewaySettings
-
-__all__ = ["nats_server"]  # re-exported fixture
+from prolight_testing.infra import NATS_SERVER_BINARY, NatsServer, free_port, wait_for_port
 
 
 @dataclass

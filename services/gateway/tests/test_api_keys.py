@@ -15,9 +15,9 @@ from gateway_utils.app import gateway_settings
 from gateway_utils.bodies import readme_body
 from gateway_utils.runs import accepted_run, record_run
 
-from prolight.api_keys import KeyFileError, add_key
-from prolight.store import ArtifactRecord
-from prolight.subjects import EVENTS_STREAM
+from prolight.contracts.subjects import EVENTS_STREAM
+from prolight.platform.api_keys import KeyFileError, add_key
+from prolight.platform.store import ArtifactRecord
 from prolight_gateway.access import TokenBucket
 from prolight_gateway.app import create_app
 from prolight_gateway.resources import Resources

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from gateway_utils.bodies import readme_body
 
-from prolight.logs import bind_run
+from prolight.platform.logs import bind_run
 
 pytestmark = pytest.mark.integration
 

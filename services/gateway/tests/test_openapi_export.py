@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from prolight.schema_export import drifted_documents
+from prolight.contracts.schema_export import drifted_documents
 from prolight_gateway.openapi import openapi_documents
 
 PROTO = Path(__file__).resolve().parents[3] / "proto-schemas"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from prolight.api import new_run_id, queued_steps
-from prolight.events import RunOptions
-from prolight.store import RunRecord, RunStatus, TaskRecord, TaskStatus
-from prolight.subjects import Tool
+from prolight.contracts.api import new_run_id, queued_steps
+from prolight.contracts.events import RunOptions
+from prolight.contracts.subjects import Tool
+from prolight.platform.store import RunRecord, RunStatus, TaskRecord, TaskStatus
 from prolight_gateway.runs import progress
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from prolight.settings import ConfigurationError
+from prolight.platform.settings import ConfigurationError
 from prolight_gateway.__main__ import main
 from prolight_gateway.settings import GatewaySettings
 

@@ -12,7 +12,7 @@ from gateway_utils.app import gateway_settings
 from gateway_utils.bodies import readme_body
 from opentelemetry.sdk.trace import TracerProvider
 
-from prolight.events import Event
+from prolight.contracts.events import Event
 from prolight_gateway.app import create_app
 
 pytestmark = pytest.mark.integration

@@ -7,6 +7,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from notifier_testkit import bus, make_notifier, nats_server, notifier
+from notifier_testkit import bus, make_notifier, notifier
 
-__all__ = ["bus", "make_notifier", "nats_server", "notifier"]
+__all__ = ["bus", "make_notifier", "notifier"]

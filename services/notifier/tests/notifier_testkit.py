@@ -2,27 +2,23 @@
 
 Fixtures are re-exported by conftest.py; tests import the helpers.
 
-`nats_server` and `free_port` come from the shared library's conftest (loaded by path, since
-tests here are not below it). `NotifierServer` runs the real app under uvicorn in this event
+`nats_server` comes from the prolight_testing plugin. `NotifierServer` runs the real app under
+uvicorn in this event
 loop, so a test can stop it and start a new one on the same NATS (a notifier restart).
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import secrets
 import socket
-import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 import uvicorn
 
-from prolight.bus import Bus, PublishResult
-from prolight.events import (
+from prolight.contracts.events import (
     ArtifactReady,
     Event,
     RunCompleted,
@@ -30,26 +26,14 @@ from prolight.events import (
     TaskCompleted,
     TaskStarted,
 )
-from prolight.presets import get_preset
-from prolight.schema import FiboPrompt
-from prolight.subjects import Tool
-from prolight.tokens import issue_stream_token
+from prolight.contracts.subjects import Tool
+from prolight.domain.presets import get_preset
+from prolight.domain.schema import FiboPrompt
+from prolight.platform.bus import Bus, PublishResult
+from prolight.platform.tokens import issue_stream_token
 from prolight_notifier.__main__ import server_config
 from prolight_notifier.settings import NotifierSettings
-
-_LIB_CONFTEST = Path(__file__).resolve().parents[3] / "libs" / "prolight" / "tests" / "conftest.py"
-if "prolight_lib_conftest" not in sys.modules:  # other test trees load the same file
-    _spec = importlib.util.spec_from_file_location("prolight_lib_conftest", _LIB_CONFTEST)
-    assert _spec is not None
-    assert _spec.loader is not None
-    _module = importlib.util.module_from_spec(_spec)
-    sys.modules["prolight_lib_conftest"] = _module
-    _spec.loader.exec_module(_module)
-_lib = sys.modules["prolight_lib_conftest"]
-
-nats_server = _lib.nats_server
-free_port = _lib.free_port
-NatsServer = _lib.NatsServer
+from prolight_testing.infra import free_port
 
 __all__ = [
     "GATEWAY",
@@ -57,9 +41,7 @@ __all__ = [
     "NotifierServer",
     "bus",
     "filler",
-    "free_port",
     "make_notifier",
-    "nats_server",
     "notifier",
     "publish_all",
     "run_events",

@@ -8,9 +8,9 @@ from typing import Any, cast
 import pytest
 from notifier_testkit import GATEWAY, filler
 
-from prolight.bus import Bus, BusUnavailableError, StoredEvent
-from prolight.events import Event
-from prolight.subjects import EventType
+from prolight.contracts.events import Event
+from prolight.contracts.subjects import EventType
+from prolight.platform.bus import Bus, BusUnavailableError, StoredEvent
 from prolight_notifier.hub import Evicted, Hub, Subscriber
 from prolight_notifier.messages import Message
 

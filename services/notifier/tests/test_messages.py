@@ -7,8 +7,8 @@ import json
 import pytest
 from notifier_testkit import GATEWAY, filler, run_events
 
-from prolight.bus import StoredEvent
-from prolight.events import Event, RunFailed
+from prolight.contracts.events import Event, RunFailed
+from prolight.platform.bus import StoredEvent
 from prolight_notifier.messages import RunProgress, artifact_urls, render_message
 
 

@@ -9,8 +9,8 @@ import pytest
 from notifier_testkit import SECRET, NotifierServer, publish_all, run_events
 from prometheus_client.parser import text_string_to_metric_families
 
-from prolight.bus import Bus
-from prolight.tokens import issue_stream_token
+from prolight.platform.bus import Bus
+from prolight.platform.tokens import issue_stream_token
 
 pytestmark = pytest.mark.integration
 

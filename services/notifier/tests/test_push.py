@@ -8,7 +8,7 @@ import pytest
 from websockets.frames import Frame, Opcode
 from websockets.streams import StreamReader
 
-from prolight.subjects import EventType
+from prolight.contracts.subjects import EventType
 from prolight_notifier.messages import Message
 from prolight_notifier.push import PUSH_EXTENSION, frame_push
 

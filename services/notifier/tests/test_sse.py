@@ -13,8 +13,8 @@ import httpx
 import pytest
 from notifier_testkit import SECRET, NotifierServer, filler, publish_all, run_events
 
-from prolight.bus import Bus
-from prolight.tokens import issue_stream_token
+from prolight.platform.bus import Bus
+from prolight.platform.tokens import issue_stream_token
 
 pytestmark = pytest.mark.integration
 

@@ -22,8 +22,8 @@ from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 from websockets.frames import Opcode
 
-from prolight.bus import Bus
-from prolight.tokens import issue_stream_token
+from prolight.platform.bus import Bus
+from prolight.platform.tokens import issue_stream_token
 from prolight_notifier import ws as ws_module
 
 pytestmark = pytest.mark.integration

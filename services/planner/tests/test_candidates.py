@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from prolight.presets import get_preset
-from prolight.schema import FiboPrompt, Role
+from prolight.domain.presets import get_preset
+from prolight.domain.schema import FiboPrompt, Role
 from prolight_planner.candidates import FILL_INTENSITY_STEP, FILL_MIRED_STEP, candidate_prompts
 
 

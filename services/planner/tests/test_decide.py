@@ -6,12 +6,18 @@ from typing import Any
 
 import pytest
 
-from prolight.events import RunCancelled, RunCompleted, RunFailed, RunOptions, TaskRequested
-from prolight.presets import get_preset
-from prolight.schema import FiboPrompt
-from prolight.store import ArtifactRecord, RunRecord, RunStatus, TaskRecord, TaskStatus
-from prolight.store.base import apply_run_changes
-from prolight.subjects import EventType, Tool
+from prolight.contracts.events import (
+    RunCancelled,
+    RunCompleted,
+    RunFailed,
+    RunOptions,
+    TaskRequested,
+)
+from prolight.contracts.subjects import EventType, Tool
+from prolight.domain.presets import get_preset
+from prolight.domain.schema import FiboPrompt
+from prolight.platform.store import ArtifactRecord, RunRecord, RunStatus, TaskRecord, TaskStatus
+from prolight.platform.store.base import apply_run_changes
 from prolight_planner.decide import Ranked, Step, next_step, rank, stop_reason
 from prolight_planner.plan import build_plan, event_id, task_id
 

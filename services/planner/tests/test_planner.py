@@ -7,12 +7,19 @@ from pathlib import Path
 
 import pytest
 
-from prolight.bus import Delivery
-from prolight.events import Event, EventPayload, RunCreated, RunFailed, TaskFailed, TaskRequested
-from prolight.presets import get_preset
-from prolight.schema import FiboPrompt
-from prolight.store import RunStatus, RunStore, SqliteRunStore, TaskStatus
-from prolight.subjects import Tool
+from prolight.contracts.events import (
+    Event,
+    EventPayload,
+    RunCreated,
+    RunFailed,
+    TaskFailed,
+    TaskRequested,
+)
+from prolight.contracts.subjects import Tool
+from prolight.domain.presets import get_preset
+from prolight.domain.schema import FiboPrompt
+from prolight.platform.bus import Delivery
+from prolight.platform.store import RunStatus, RunStore, SqliteRunStore, TaskStatus
 from prolight_planner.planner import Planner
 
 RUN = "r1"
@@ -29,7 +36,7 @@ class RecordingBus:
 def delivery(payload: EventPayload, task_id: str | None = None) -> Delivery:
     return Delivery(
         event=Event.build(RUN, payload, task_id=task_id),
-        subject="prolight.events",
+        subject="prolight.contracts.events",
         stream="PROLIGHT_EVENTS",
         consumer="prolight-planner",
         stream_sequence=1,

@@ -6,13 +6,13 @@ from typing import Any
 
 import pytest
 
-from prolight.events import RunCompleted, RunOptions
-from prolight.presets import get_preset
-from prolight.refine import changed_paths, is_locked
-from prolight.schema import FiboPrompt, Role
-from prolight.store import ArtifactRecord, RunRecord, RunStatus, TaskRecord, TaskStatus
-from prolight.store.base import apply_run_changes
-from prolight.subjects import Tool
+from prolight.contracts.events import RunCompleted, RunOptions
+from prolight.contracts.subjects import Tool
+from prolight.domain.presets import get_preset
+from prolight.domain.refine import changed_paths, is_locked
+from prolight.domain.schema import FiboPrompt, Role
+from prolight.platform.store import ArtifactRecord, RunRecord, RunStatus, TaskRecord, TaskStatus
+from prolight.platform.store.base import apply_run_changes
 from prolight_planner.decide import cancelled_result, next_step, spent_usd, stop_reason
 from prolight_planner.deltas import (
     MAX_STEP_MIRED,

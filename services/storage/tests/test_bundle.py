@@ -6,10 +6,10 @@ import io
 import json
 import zipfile
 
-from prolight.presets import get_preset
-from prolight.schema import FiboPrompt
-from prolight.store import ArtifactRecord, RunRecord, TaskRecord, TaskStatus
-from prolight.subjects import Tool
+from prolight.contracts.subjects import Tool
+from prolight.domain.presets import get_preset
+from prolight.domain.schema import FiboPrompt
+from prolight.platform.store import ArtifactRecord, RunRecord, TaskRecord, TaskStatus
 from prolight_storage.bundle import build_manifest, manifest_bytes, sheet_items, zip_bundle
 
 SHA = "b" * 64

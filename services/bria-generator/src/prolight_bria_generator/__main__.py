@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prolight.entrypoint import run_service
+from prolight.platform.entrypoint import run_service
 from prolight_bria_generator.service import serve
 from prolight_bria_generator.settings import GeneratorSettings
 

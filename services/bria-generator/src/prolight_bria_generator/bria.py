@@ -38,9 +38,9 @@ from typing import Any, Literal, Self
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from prolight.bria_fibo import FiboSchemaError, FiboStructuredPrompt
-from prolight.errors import ProLightError, describe_errors
-from prolight.external import (
+from prolight.domain.bria_fibo import FiboSchemaError, FiboStructuredPrompt
+from prolight.domain.errors import ProLightError, describe_errors
+from prolight.platform.external import (
     AuthRejected,
     BadResponse,
     CallRecord,
@@ -56,8 +56,8 @@ from prolight.external import (
     scrub,
     send,
 )
-from prolight.external.calls import MAX_REASON_CHARS, raise_for_status, url_summary
-from prolight.external.errors import Unreachable
+from prolight.platform.external.calls import MAX_REASON_CHARS, raise_for_status, url_summary
+from prolight.platform.external.errors import Unreachable
 
 __all__ = [
     "PROVIDER",

@@ -34,13 +34,13 @@ import time
 
 from PIL import Image, UnidentifiedImageError
 
-from prolight.blobs import ArtifactStore
-from prolight.bria_fibo import FiboSchemaError, default_negative_prompt
-from prolight.bria_prompt import to_fibo_prompt
-from prolight.external import BadResponse, ExternalError
-from prolight.hashing import prompt_hash
-from prolight.schema import FiboPrompt
-from prolight.store import RunStore
+from prolight.domain.bria_fibo import FiboSchemaError, default_negative_prompt
+from prolight.domain.bria_prompt import to_fibo_prompt
+from prolight.domain.hashing import prompt_hash
+from prolight.domain.schema import FiboPrompt
+from prolight.platform.blobs import ArtifactStore
+from prolight.platform.external import BadResponse, ExternalError
+from prolight.platform.store import RunStore
 from prolight_bria_generator import costs
 from prolight_bria_generator.bria import (
     PROVIDER,

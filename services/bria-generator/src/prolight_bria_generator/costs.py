@@ -22,9 +22,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from prolight.errors import ProLightError
-from prolight.events import RunOptions
-from prolight.store import ConcurrencyConflict, RecordNotFoundError, RunRecord, RunStore
+from prolight.contracts.events import RunOptions
+from prolight.domain.errors import ProLightError
+from prolight.platform.store import ConcurrencyConflict, RecordNotFoundError, RunRecord, RunStore
 
 __all__ = [
     "BUDGET_EXHAUSTED",

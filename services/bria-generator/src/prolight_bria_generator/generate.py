@@ -13,11 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from prolight.blobs import ArtifactStore, BlobInfo
-from prolight.hashing import prompt_hash
-from prolight.render import MIN_SIDE, RenderResult, render
-from prolight.schema import FiboPrompt
-from prolight.store import ArtifactRecord, RunStore
+from prolight.domain.hashing import prompt_hash
+from prolight.domain.render import MIN_SIDE, RenderResult, render
+from prolight.domain.schema import FiboPrompt
+from prolight.platform.blobs import ArtifactStore, BlobInfo
+from prolight.platform.store import ArtifactRecord, RunStore
 
 __all__ = [
     "LOCAL_MODEL",

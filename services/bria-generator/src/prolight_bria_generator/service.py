@@ -16,12 +16,12 @@ from contextlib import asynccontextmanager
 
 import httpx
 
-from prolight.blobs import open_blobs
-from prolight.external import CircuitBreaker, RetryPolicy
-from prolight.health import HealthServer
-from prolight.render import render
-from prolight.serving import connect, run_workers, tool_worker
-from prolight.subjects import Tool
+from prolight.contracts.subjects import Tool
+from prolight.domain.render import render
+from prolight.platform.blobs import open_blobs
+from prolight.platform.external import CircuitBreaker, RetryPolicy
+from prolight.platform.health import HealthServer
+from prolight.platform.serving import connect, run_workers, tool_worker
 from prolight_bria_generator.bria import PROVIDER, BriaClient, BriaConfig
 from prolight_bria_generator.generate import Renderer
 from prolight_bria_generator.settings import GeneratorSettings

@@ -3,13 +3,13 @@
 PROLIGHT_GENERATOR_BACKEND            local   `local` (preview renderer) or `bria` (BRIA FIBO v2)
 BRIA_API_TOKEN                        unset   required with `bria`; sent only as BRIA's header
                                               (or BRIA_API_KEY, the seed's name; see
-                                              prolight.settings.SEED_ALIASES)
+                                              prolight.platform.settings.SEED_ALIASES)
 PROLIGHT_BRIA_BASE_URL                https://engine.prod.bria-api.com/v2
 PROLIGHT_BRIA_ENDPOINT                /image/generate   or /image/generate/lite (FIBO Lite)
 PROLIGHT_BRIA_STEPS_NUM               50      35–50 (lite: 8–30)
 PROLIGHT_BRIA_GUIDANCE_SCALE          5       an integer 3–5 (BRIA's range; 7.5 is refused)
 PROLIGHT_BRIA_NEGATIVE_PROMPT         ""      sent when set; unset, a photograph gets FIBO's
-                                              default (prolight.bria_fibo)
+                                              default (prolight.domain.bria_fibo)
 PROLIGHT_BRIA_PROMPT_CONTENT_MODERATION / _VISUAL_OUTPUT_CONTENT_MODERATION   true
 PROLIGHT_BRIA_PRICES_USD              {"/image/generate": 0.04, "/image/generate/lite": 0.04}
 PROLIGHT_BRIA_CONCURRENCY             4       BRIA jobs one instance runs at once (the local
@@ -25,8 +25,8 @@ from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationInfo, field_validator
 
-from prolight.render import MAX_SIDE, MIN_SIDE
-from prolight.settings import ServiceSettings
+from prolight.domain.render import MAX_SIDE, MIN_SIDE
+from prolight.platform.settings import ServiceSettings
 
 __all__ = ["BACKENDS", "BRIA_BASE_URL", "DEFAULT_BRIA_PRICES_USD", "GeneratorSettings"]
 

@@ -1,7 +1,7 @@
 """The generate-task handler: `generate.generate` (local) or `bria_backend.generate_with_bria`
 inside the shared task lifecycle.
 
-For one `task.requested.generate` delivery, `prolight.task_worker.TaskWorker` drops a task
+For one `task.requested.generate` delivery, `prolight.platform.task_worker.TaskWorker` drops a task
 whose run is no longer live, re-reports a task that already finished under the same event id,
 else marks it started and calls `work`: validate the prompt, then the prompt cache or the
 backend. The task ends completed (a fresh image) or cached (a cache hit).
@@ -16,7 +16,7 @@ may try again later); the circuit breaker being open; the run's budget (reason
 Anything else (a store or the bus down) raises, so the message is redelivered and, after
 MaxDeliver, dead-lettered. Every BRIA call is appended to the run's audit log as `bria.call`;
 each BRIA generation is counted in `prolight_generator_calls_total` (ok, error, rejected), with
-its time and cost (`prolight.metrics.record_generator_call`).
+its time and cost (`prolight.platform.metrics.record_generator_call`).
 Event ids are uuid5 in `EVENT_NAMESPACE` (see `TaskWorker` for the keys).
 """
 
@@ -28,16 +28,16 @@ from uuid import UUID
 
 from pydantic import ValidationError
 
-from prolight.blobs import ArtifactStore
-from prolight.bus import Bus
-from prolight.errors import InvalidInput, RenderError, describe_errors
-from prolight.events import TaskRequested
-from prolight.external import CallRecord, ExternalError, scrub
-from prolight.metrics import record_generator_call
-from prolight.render import render
-from prolight.schema import FiboPrompt
-from prolight.store import RunRecord, RunStore
-from prolight.task_worker import TaskOutcome, TaskRejected, TaskWorker
+from prolight.contracts.events import TaskRequested
+from prolight.domain.errors import InvalidInput, RenderError, describe_errors
+from prolight.domain.render import render
+from prolight.domain.schema import FiboPrompt
+from prolight.platform.blobs import ArtifactStore
+from prolight.platform.bus import Bus
+from prolight.platform.external import CallRecord, ExternalError, scrub
+from prolight.platform.metrics import record_generator_call
+from prolight.platform.store import RunRecord, RunStore
+from prolight.platform.task_worker import TaskOutcome, TaskRejected, TaskWorker
 from prolight_bria_generator.bria import BriaClient, BriaRequestError
 from prolight_bria_generator.bria_backend import BACKEND, generate_with_bria
 from prolight_bria_generator.costs import BudgetExhausted

@@ -12,7 +12,8 @@ decode.py       image bytes → RGB pixels (PNG, JPEG, WebP by signature; size l
 ensemble.py     per-metric scores, renormalised weights, `final`, ranking
 scoring.py      `prepare` (per image, decode threads) and `Scorer` (per batch): the one path
 batcher.py      `MicroBatcher`: concurrent callers → one model batch (N images or T ms)
-worker.py       the evaluate task's work (the lifecycle is `prolight.task_worker.TaskWorker`)
+worker.py       the evaluate task's work (the lifecycle is
+`prolight.platform.task_worker.TaskWorker`)
 uploads.py      the images of an /eval request: uploads, artifact ids, own artifact URLs, limits
 artifact_url.py this deployment's artifact URLs → artifact ids; every other URL refused (no SSRF)
 api.py          `POST /eval/clip`, `/eval/lpips`, `/eval/ensemble`, health routes

@@ -9,7 +9,7 @@
                          → {scores: [{url, clip, lpips, final, lighting, …}, …], ranking,
                             top: {url, score, …}, reference}
     GET  /eval/models    which models are loaded (or why not), device and precision
-    GET  /healthz, /readyz, /metrics (Prometheus: `prolight.metrics`)
+    GET  /healthz, /readyz, /metrics (Prometheus: `prolight.platform.metrics`)
 
 Bodies are multipart/form-data (for uploads), urlencoded, or a JSON object with the same
 field names (a list for a repeated field; the FIBO prompt as an object or as text). Images are
@@ -36,7 +36,8 @@ uploads, artifact ids or this deployment's artifact URLs, never fetched (`upload
   path's result for the same input (`scoring`).
 
 Every image goes through the process' `MicroBatcher`, the same one the evaluate tasks use.
-Errors are `prolight.api.ErrorBody` JSON `{code, message, field}` with a stable `code`: 411
+Errors are `prolight.contracts.api.ErrorBody` JSON `{code, message, field}` with a stable `code`:
+411
 length_required, 413 image_too_large / body_too_large, 415 unsupported_media_type, 422
 invalid_input / url_refused / unreadable_image / not_an_image, 404 not_found, 503
 metric_unavailable (the model behind /eval/clip, /eval/lpips, or every asked ensemble metric
@@ -59,13 +60,13 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 
-from prolight import metrics
-from prolight.api import ErrorBody
-from prolight.blobs import ArtifactStore
-from prolight.errors import describe_errors
-from prolight.health import HealthServer
-from prolight.schema import FiboPrompt, LightingSetup
-from prolight.store import RunStore
+from prolight.contracts.api import ErrorBody
+from prolight.domain.errors import describe_errors
+from prolight.domain.schema import FiboPrompt, LightingSetup
+from prolight.platform import metrics
+from prolight.platform.blobs import ArtifactStore
+from prolight.platform.health import HealthServer
+from prolight.platform.store import RunStore
 from prolight_evaluator.batcher import MicroBatcher
 from prolight_evaluator.caption import caption
 from prolight_evaluator.ensemble import LPIPS_SCALE, METRICS, metric_score, rank

@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from urllib.parse import SplitResult, urlsplit
 
-from prolight.api import ARTIFACTS_PATH, artifact_url
+from prolight.contracts.api import ARTIFACTS_PATH, artifact_url
 from prolight_evaluator.errors import RequestRejected
 
 __all__ = ["MAX_URL_CHARS", "artifact_id_of"]

@@ -24,8 +24,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from prolight import metrics
-from prolight.closing import AsyncClosing
+from prolight.platform import metrics
+from prolight.platform.closing import AsyncClosing
 from prolight_evaluator.scoring import Prepared, ScoreInput, Scorer, prepare
 
 __all__ = ["MicroBatcher"]

@@ -1,7 +1,7 @@
 """The short text CLIP compares an image with, derived from the structured prompt.
 
 CLIP reads at most 77 tokens and knows photographs, not light meters, so the caption names
-what a picture shows: the shot, the subject, the lighting pattern (from `prolight.analysis`),
+what a picture shows: the shot, the subject, the lighting pattern (from `prolight.domain.analysis`),
 the style, the backdrop and the place — e.g. "a photo, headshot, head and shoulders: portrait
 subject, Rembrandt lighting, moody portrait, #3a3a3a seamless background, photo studio".
 Deterministic: the same setup always gives the same caption (the text embedding is cached on it).
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from prolight.analysis import analyze
-from prolight.schema import LightingSetup
+from prolight.domain.analysis import analyze
+from prolight.domain.schema import LightingSetup
 
 __all__ = ["caption"]
 

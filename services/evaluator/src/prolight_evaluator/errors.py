@@ -13,7 +13,7 @@ On the bus an `ImageRejected` fails the task (`TaskRejected`: retrying cannot he
 
 from __future__ import annotations
 
-from prolight.errors import ProLightError
+from prolight.domain.errors import ProLightError
 
 __all__ = [
     "EvaluatorError",

@@ -1,7 +1,8 @@
 """Serving the evaluator's ASGI app inside the service's own event loop and lifetime.
 
 uvicorn's `Server.serve` installs SIGINT/SIGTERM handlers of its own; here the service's
-`stop` event (set by `prolight.entrypoint` on those signals) ends the server instead, so the
+`stop` event (set by `prolight.platform.entrypoint` on those signals) ends the server instead, so
+the
 worker and the HTTP API stop together. The socket is bound before serving, so a taken port is a
 `ConfigurationError` naming the variable instead of uvicorn's `sys.exit`.
 """
@@ -16,7 +17,7 @@ from collections.abc import Generator
 import uvicorn
 from fastapi import FastAPI
 
-from prolight.settings import ConfigurationError
+from prolight.platform.settings import ConfigurationError
 
 __all__ = ["bind", "serve_http"]
 

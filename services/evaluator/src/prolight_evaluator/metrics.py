@@ -48,9 +48,9 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
-from prolight.physics.face import face_light, key_light
-from prolight.physics.kelvin import kelvin_to_linear_rgb
-from prolight.schema import LightingSetup
+from prolight.domain.physics.face import face_light, key_light
+from prolight.domain.physics.kelvin import kelvin_to_linear_rgb
+from prolight.domain.schema import LightingSetup
 
 __all__ = [
     "CAST_TOLERANCE",

@@ -30,7 +30,7 @@ import torch
 from numpy.typing import NDArray
 from torch import Tensor
 
-from prolight.schema import LightingSetup
+from prolight.domain.schema import LightingSetup
 from prolight_evaluator.decode import decode_rgb, resize_rgb
 from prolight_evaluator.ensemble import DEFAULT_WEIGHTS, METRICS, combine_scores, metric_score
 from prolight_evaluator.metrics import combine, lighting_from_pixels

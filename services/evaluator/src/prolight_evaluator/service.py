@@ -14,12 +14,12 @@ import asyncio
 import logging
 import socket
 
-from prolight.blobs import ArtifactStore, open_blobs
-from prolight.bus import Bus, Delivery, PullWorker
-from prolight.health import HealthServer
-from prolight.serving import connect, run_workers, tool_worker
-from prolight.store import RunStore
-from prolight.subjects import Tool
+from prolight.contracts.subjects import Tool
+from prolight.platform.blobs import ArtifactStore, open_blobs
+from prolight.platform.bus import Bus, Delivery, PullWorker
+from prolight.platform.health import HealthServer
+from prolight.platform.serving import connect, run_workers, tool_worker
+from prolight.platform.store import RunStore
 from prolight_evaluator.api import EvalContext, create_app
 from prolight_evaluator.batcher import MicroBatcher
 from prolight_evaluator.http_server import bind, serve_http

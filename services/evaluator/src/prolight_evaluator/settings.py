@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from prolight.settings import ServiceSettings, base_url
+from prolight.platform.settings import ServiceSettings, base_url
 from prolight_evaluator.ensemble import DEFAULT_WEIGHTS, METRICS
 
 __all__ = ["EvaluatorSettings", "Precision"]

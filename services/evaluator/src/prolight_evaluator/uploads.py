@@ -27,9 +27,9 @@ from typing import Any
 
 from starlette.datastructures import FormData, UploadFile
 
-from prolight.api import artifact_url
-from prolight.blobs import ArtifactStore, BlobNotFoundError
-from prolight.store import RunStore
+from prolight.contracts.api import artifact_url
+from prolight.platform.blobs import ArtifactStore, BlobNotFoundError
+from prolight.platform.store import RunStore
 from prolight_evaluator.artifact_url import artifact_id_of
 from prolight_evaluator.decode import media_type
 from prolight_evaluator.errors import ImageRejected, ImageTooLarge, RequestRejected

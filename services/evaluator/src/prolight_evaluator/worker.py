@@ -1,6 +1,6 @@
 """The evaluate-task handler: load the candidate's image, score it in a micro-batch, report.
 
-The lifecycle is `prolight.task_worker.TaskWorker`'s (a run no longer live gets nothing; a
+The lifecycle is `prolight.platform.task_worker.TaskWorker`'s (a run no longer live gets nothing; a
 finished task re-reports its stored outcome under the same event id; otherwise task → started,
 `task.started`, `work`, task → completed). `work` hands the image to the process'
 `MicroBatcher`, which scores it together with the other tasks in flight, and the task completes
@@ -26,12 +26,12 @@ from uuid import UUID
 
 from pydantic import ValidationError
 
-from prolight.blobs import ArtifactStore, BlobNotFoundError
-from prolight.bus import Bus
-from prolight.events import TaskRequested
-from prolight.schema import FiboPrompt
-from prolight.store import RunRecord, RunStore
-from prolight.task_worker import TaskOutcome, TaskRejected, TaskWorker
+from prolight.contracts.events import TaskRequested
+from prolight.domain.schema import FiboPrompt
+from prolight.platform.blobs import ArtifactStore, BlobNotFoundError
+from prolight.platform.bus import Bus
+from prolight.platform.store import RunRecord, RunStore
+from prolight.platform.task_worker import TaskOutcome, TaskRejected, TaskWorker
 from prolight_evaluator.batcher import MicroBatcher
 from prolight_evaluator.caption import caption
 from prolight_evaluator.errors import ImageRejected

@@ -7,10 +7,10 @@ import sys
 
 import uvicorn
 
-from prolight.heap import freeze_startup_heap
-from prolight.logs import configure_logging
-from prolight.settings import ConfigurationError
-from prolight.telemetry import configure_tracing
+from prolight.platform.heap import freeze_startup_heap
+from prolight.platform.logs import configure_logging
+from prolight.platform.settings import ConfigurationError
+from prolight.platform.telemetry import configure_tracing
 from prolight_gateway.app import create_app
 from prolight_gateway.settings import GatewaySettings
 
@@ -30,7 +30,7 @@ def main() -> None:
         "serving on http://%s:%d", settings.gateway_host, settings.gateway_port
     )
     app = create_app(settings)
-    freeze_startup_heap()  # after every import: see prolight.heap
+    freeze_startup_heap()  # after every import: see prolight.platform.heap
     uvicorn.run(
         app,
         host=settings.gateway_host,

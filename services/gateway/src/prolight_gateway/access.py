@@ -1,6 +1,6 @@
 """Who is calling, and how fast they may start runs.
 
-Keys are off unless `PROLIGHT_API_KEYS_FILE` names a keys file (`prolight.api_keys`): then
+Keys are off unless `PROLIGHT_API_KEYS_FILE` names a keys file (`prolight.platform.api_keys`): then
 every `/api` request needs `X-API-Key` (401 `api_key_missing` / `api_key_invalid` otherwise),
 runs belong to the key's owner, and another owner's runs and artifacts answer 404 as if they
 did not exist. With keys off every caller is `anonymous` and sees every run.
@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from prolight.api_keys import ANONYMOUS, KeyRing
+from prolight.platform.api_keys import ANONYMOUS, KeyRing
 from prolight_gateway.errors import RateLimited, Unauthorized
 
 __all__ = ["Access", "TokenBucket"]

@@ -8,7 +8,7 @@ from fastapi import Depends, FastAPI
 from fastapi.telemetry import TelemetryConfig
 from opentelemetry.trace import TracerProvider
 
-from prolight.telemetry import records_spans
+from prolight.platform.telemetry import records_spans
 from prolight_gateway.deps import get_caller
 from prolight_gateway.edge import EdgeMiddleware
 from prolight_gateway.errors import install_error_handlers
@@ -41,9 +41,10 @@ def create_app(
     limit = settings.gateway_max_body_bytes if settings else DEFAULT_MAX_BODY_BYTES
     # One server span per request where spans are recorded; FastAPI's per-step child spans
     # (body, dependencies, endpoint) cost more CPU than the whole rest of a request's tracing
-    # and tell little here. Where none is recorded, only the context (prolight.telemetry).
+    # and tell little here. Where none is recorded, only the context (prolight.platform.telemetry).
     recording = records_spans(tracer_provider)
-    # FastAPI's OTel metrics and logs are off: the metrics are Prometheus (prolight.metrics),
+    # FastAPI's OTel metrics and logs are off: the metrics are Prometheus
+    # (prolight.platform.metrics),
     # the logs JSON lines; checking for their providers on every request costs CPU too.
     telemetry: TelemetryConfig = {
         "operation_spans": False,

@@ -11,9 +11,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from prolight.blobs import ArtifactStore
-from prolight.bus import Bus
-from prolight.store import RunStore
+from prolight.platform.blobs import ArtifactStore
+from prolight.platform.bus import Bus
+from prolight.platform.store import RunStore
 from prolight_gateway.access import Access
 from prolight_gateway.resources import Resources
 from prolight_gateway.settings import GatewaySettings

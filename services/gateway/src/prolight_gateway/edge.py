@@ -3,9 +3,10 @@
 For each request, outermost first:
 
 1. **trace context** — where no span is recorded, the request runs in a span context of its
-   own (`prolight.telemetry.request_context`); where spans are, FastAPI's server span does it;
-2. **log scope** — no run bound at the start, none left bound at the end (`prolight.logs`);
-3. **metrics** — the response's status class and time (`prolight.metrics.ResponseMeter`);
+   own (`prolight.platform.telemetry.request_context`); where spans are, FastAPI's server span does
+   it;
+2. **log scope** — no run bound at the start, none left bound at the end (`prolight.platform.logs`);
+3. **metrics** — the response's status class and time (`prolight.platform.metrics.ResponseMeter`);
 4. **last resort** — an exception no handler took is logged once, with the run id, and
    answered 500 `{code: "internal"}`: the client never sees a traceback;
 5. **body limit** — a declared `Content-Length` over the limit is answered 413 (with
@@ -36,10 +37,10 @@ from opentelemetry import context as otel_context
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from prolight.api import ErrorBody
-from prolight.logs import current_run_id, log_scope
-from prolight.metrics import ResponseMeter
-from prolight.telemetry import request_context
+from prolight.contracts.api import ErrorBody
+from prolight.platform.logs import current_run_id, log_scope
+from prolight.platform.metrics import ResponseMeter
+from prolight.platform.telemetry import request_context
 from prolight_gateway.errors import error_response
 
 __all__ = ["DRAIN_BYTES", "BodyTooLarge", "EdgeMiddleware"]

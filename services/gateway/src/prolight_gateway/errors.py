@@ -9,7 +9,7 @@
     └── ServiceUnavailable    503 bus_unavailable / store_unavailable / blob_unavailable
 
 Foreign errors are mapped here, at the boundary: pydantic's and FastAPI's validation errors and
-`prolight.errors.InvalidInput` → 422 naming each field; Starlette's HTTP errors (unknown path
+`prolight.domain.errors.InvalidInput` → 422 naming each field; Starlette's HTTP errors (unknown path
 404, wrong method 405, body over the limit 413) keep their status with our body. Anything else
 is caught at the edge (`prolight_gateway.edge`): logged with the run id, answered 500 `internal`
 with no traceback.
@@ -26,8 +26,8 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from prolight.api import ErrorBody, FieldErrorOut
-from prolight.errors import FieldError, InvalidInput, describe_errors
+from prolight.contracts.api import ErrorBody, FieldErrorOut
+from prolight.domain.errors import FieldError, InvalidInput, describe_errors
 
 __all__ = [
     "ApiError",

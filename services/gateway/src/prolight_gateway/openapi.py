@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from prolight.schema_export import as_text, drifted_documents, write_documents
+from prolight.contracts.schema_export import as_text, drifted_documents, write_documents
 from prolight_gateway.app import create_app
 
 __all__ = ["main", "openapi_documents"]

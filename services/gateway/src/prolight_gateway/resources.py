@@ -12,10 +12,10 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
-from prolight.api_keys import KeyRing
-from prolight.blobs import ArtifactStore, open_blobs
-from prolight.bus import Bus
-from prolight.store import RunStore, open_store
+from prolight.platform.api_keys import KeyRing
+from prolight.platform.blobs import ArtifactStore, open_blobs
+from prolight.platform.bus import Bus
+from prolight.platform.store import RunStore, open_store
 from prolight_gateway.access import Access, TokenBucket
 from prolight_gateway.settings import GatewaySettings
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from prolight.api import (
+from prolight.contracts.api import (
     ArtifactOut,
     CancelAccepted,
     RunAccepted,
@@ -36,13 +36,14 @@ from prolight.api import (
     seed_status,
     states,
 )
-from prolight.api_keys import ANONYMOUS
-from prolight.blobs import ArtifactStore, BlobError, BlobNotFoundError
-from prolight.bus import Bus, BusError, BusTimeoutError
-from prolight.events import Event, RunCancelRequested, RunCreated, RunOptions
-from prolight.logs import bind_run
-from prolight.schema import FiboPrompt
-from prolight.store import (
+from prolight.contracts.events import Event, RunCancelRequested, RunCreated, RunOptions
+from prolight.contracts.subjects import Tool, is_run_id
+from prolight.domain.schema import FiboPrompt
+from prolight.platform.api_keys import ANONYMOUS
+from prolight.platform.blobs import ArtifactStore, BlobError, BlobNotFoundError
+from prolight.platform.bus import Bus, BusError, BusTimeoutError
+from prolight.platform.logs import bind_run
+from prolight.platform.store import (
     ArtifactRecord,
     InvalidCursorError,
     RunRecord,
@@ -53,8 +54,7 @@ from prolight.store import (
     TaskStatus,
     created_run,
 )
-from prolight.subjects import Tool, is_run_id
-from prolight.tokens import issue_stream_token
+from prolight.platform.tokens import issue_stream_token
 from prolight_gateway.errors import Conflict, InvalidRequest, NotFound, ServiceUnavailable
 from prolight_gateway.settings import GatewaySettings
 

@@ -2,7 +2,8 @@
 
 PROLIGHT_GATEWAY_PORT            8000   port on 127.0.0.1
 PROLIGHT_STREAM_TOKEN_SECRET     required, ≥ 32 bytes; the notifier verifies with the same
-                                 (or SECRET_KEY, the seed's name: prolight.settings.SEED_ALIASES)
+                                 (or SECRET_KEY, the seed's name:
+                                 prolight.platform.settings.SEED_ALIASES)
 PROLIGHT_NOTIFIER_PUBLIC_URL     http://127.0.0.1:8001  base of the stream and ws links
 PROLIGHT_GATEWAY_PUBLIC_URL      http://127.0.0.1:8000  base of status and artifact links
 PROLIGHT_GATEWAY_MAX_BODY_BYTES  1048576  larger request bodies are 413 (edge.DRAIN_BYTES: how
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from pydantic import Field, field_validator
 
-from prolight.settings import StreamTokenSettings, base_url
+from prolight.platform.settings import StreamTokenSettings, base_url
 
 __all__ = ["DEFAULT_MAX_BODY_BYTES", "GatewaySettings"]
 

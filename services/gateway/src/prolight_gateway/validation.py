@@ -13,7 +13,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from prolight.errors import InvalidInput
+from prolight.domain.errors import InvalidInput
 
 __all__ = ["reading_user_input"]
 

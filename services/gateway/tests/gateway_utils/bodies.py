@@ -5,8 +5,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from prolight.api import README_BODY_EXAMPLE
-from prolight.presets import get_preset
+from prolight.contracts.api import README_BODY_EXAMPLE
+from prolight.domain.presets import get_preset
 
 
 def readme_body(**options: Any) -> dict[str, Any]:

@@ -3,7 +3,7 @@ planner records it (no planner runs in the gateway's own tests)."""
 
 from __future__ import annotations
 
-from prolight.store import RunRecord, created_run
+from prolight.platform.store import RunRecord, created_run
 from prolight_gateway.resources import Resources
 
 

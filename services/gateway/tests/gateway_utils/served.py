@@ -9,8 +9,8 @@ from contextlib import asynccontextmanager
 import uvicorn
 from fastapi import FastAPI
 
-from gateway_utils.infra import free_port
 from gateway_utils.waiting import wait_until
+from prolight_testing.infra import free_port
 
 
 @asynccontextmanager

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from gateway_utils.bodies import readme_body
 
-from prolight.presets import PRESETS
+from prolight.domain.presets import PRESETS
 
 pytestmark = pytest.mark.integration
 

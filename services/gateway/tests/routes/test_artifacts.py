@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from prolight.store import ArtifactRecord
+from prolight.platform.store import ArtifactRecord
 
 pytestmark = pytest.mark.integration
 

@@ -10,8 +10,8 @@ import httpx
 import pytest
 from gateway_utils.app import gateway_settings
 
-from prolight.api_keys import add_key
-from prolight.store import RunRecord
+from prolight.platform.api_keys import add_key
+from prolight.platform.store import RunRecord
 from prolight_gateway.app import create_app
 
 pytestmark = pytest.mark.integration

@@ -11,11 +11,11 @@ from gateway_utils.app import SECRET
 from gateway_utils.bodies import fibo_body, readme_body
 from gateway_utils.waiting import wait_until
 
-from prolight.bus import BusTimeoutError, BusUnavailableError
-from prolight.events import RunCreated
-from prolight.store import created_run
-from prolight.subjects import RUN_ID_PATTERN, EventType
-from prolight.tokens import verify_stream_token
+from prolight.contracts.events import RunCreated
+from prolight.contracts.subjects import RUN_ID_PATTERN, EventType
+from prolight.platform.bus import BusTimeoutError, BusUnavailableError
+from prolight.platform.store import created_run
+from prolight.platform.tokens import verify_stream_token
 from prolight_gateway.resources import Resources
 
 pytestmark = pytest.mark.integration

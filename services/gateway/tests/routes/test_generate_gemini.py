@@ -12,8 +12,8 @@ import pytest
 from gateway_utils.app import gateway_settings
 from pydantic import SecretStr
 
-from prolight.external.fakes import FakeGemini, serve
 from prolight_gateway.app import create_app
+from prolight_testing.fakes import FakeGemini, serve
 
 pytestmark = pytest.mark.integration
 
@@ -78,7 +78,7 @@ async def test_a_failing_gemini_falls_back_to_the_rules(gemini_gateway: Any) -> 
 def test_gemini_without_a_key_is_refused_naming_the_variable(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from prolight.settings import ConfigurationError
+    from prolight.platform.settings import ConfigurationError
     from prolight_gateway.settings import GatewaySettings
 
     monkeypatch.setenv("PROLIGHT_STREAM_TOKEN_SECRET", "x" * 40)

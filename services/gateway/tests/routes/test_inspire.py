@@ -10,10 +10,10 @@ import pytest
 from gateway_utils.runs import accepted_run
 from PIL import Image
 
-from prolight.presets import get_preset
-from prolight.render import render
-from prolight.schema import FiboPrompt
-from prolight.store import ArtifactRecord, RunRecord
+from prolight.domain.presets import get_preset
+from prolight.domain.render import render
+from prolight.domain.schema import FiboPrompt
+from prolight.platform.store import ArtifactRecord, RunRecord
 
 pytestmark = pytest.mark.integration
 

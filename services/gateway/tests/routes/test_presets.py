@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from prolight.presets import PRESETS
+from prolight.domain.presets import PRESETS
 
 pytestmark = pytest.mark.integration
 

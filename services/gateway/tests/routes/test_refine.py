@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 from gateway_utils.runs import accepted_run
 
-from prolight.presets import get_preset
-from prolight.schema import FiboPrompt, Role
-from prolight.store import ArtifactRecord, RunRecord, RunStatus, TaskRecord
-from prolight.subjects import Tool
+from prolight.contracts.subjects import Tool
+from prolight.domain.presets import get_preset
+from prolight.domain.schema import FiboPrompt, Role
+from prolight.platform.store import ArtifactRecord, RunRecord, RunStatus, TaskRecord
 
 pytestmark = pytest.mark.integration
 SHA = "cd" * 32

@@ -10,10 +10,10 @@ import pytest
 from gateway_utils.app import SECRET
 from gateway_utils.bodies import readme_body
 
-from prolight.events import RunCancelRequested
-from prolight.store import ArtifactRecord, RunRecord, RunStatus, TaskRecord, TaskStatus
-from prolight.subjects import EventType, Tool
-from prolight.tokens import verify_stream_token
+from prolight.contracts.events import RunCancelRequested
+from prolight.contracts.subjects import EventType, Tool
+from prolight.platform.store import ArtifactRecord, RunRecord, RunStatus, TaskRecord, TaskStatus
+from prolight.platform.tokens import verify_stream_token
 
 pytestmark = pytest.mark.integration
 SHA = "ab" * 32

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from prolight.schema import FiboPrompt, Role
+from prolight.domain.schema import FiboPrompt, Role
 
 pytestmark = pytest.mark.integration
 

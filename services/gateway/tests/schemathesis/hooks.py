@@ -1,7 +1,7 @@
 """Schemathesis hooks for the gateway: the one rule of its bodies that JSON Schema cannot state.
 
 A canonical prompt's `output.resolution` must have the shape of an aspect ratio, to 2 %: of
-`output.aspect_ratio` when that is given, else of the nearest one (`prolight.schema.Output`).
+`output.aspect_ratio` when that is given, else of the nearest one (`prolight.domain.schema.Output`).
 That compares the two sides of the resolution by arithmetic, which no JSON Schema keyword
 expresses. The published schema says it in words; this hook drops the generated bodies whose
 resolution breaks it, so they are neither sent as schema-valid (they are refused) nor counted
@@ -14,8 +14,8 @@ from typing import Any
 
 import schemathesis
 
-from prolight.schema import ASPECT_RATIOS
-from prolight.schema.prompt import has_aspect, nearest_aspect
+from prolight.domain.schema import ASPECT_RATIOS
+from prolight.domain.schema.prompt import has_aspect, nearest_aspect
 
 
 def _shape_breaks_the_rule(output: Any) -> bool:

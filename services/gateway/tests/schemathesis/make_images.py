@@ -2,7 +2,7 @@
 
     .venv/bin/python services/gateway/tests/schemathesis/make_images.py
 
-Each is checked to be an image Inspire can measure (`prolight.inspire.measure`), as the
+Each is checked to be an image Inspire can measure (`prolight.domain.inspire.measure`), as the
 schemathesis run needs: no JSON Schema can say "a PNG with a subject to measure".
 """
 
@@ -11,10 +11,10 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
-from prolight.inspire import measure, read_image
-from prolight.presets import get_preset
-from prolight.render import render
-from prolight.schema import FiboPrompt
+from prolight.domain.inspire import measure, read_image
+from prolight.domain.presets import get_preset
+from prolight.domain.render import render
+from prolight.domain.schema import FiboPrompt
 
 PRESETS = ("rembrandt", "butterfly")
 HEADER = """\

@@ -7,10 +7,10 @@ import sys
 
 import uvicorn
 
-from prolight.heap import collect_old_objects_rarely, freeze_startup_heap
-from prolight.logs import configure_logging
-from prolight.settings import ConfigurationError
-from prolight.telemetry import configure_tracing
+from prolight.platform.heap import collect_old_objects_rarely, freeze_startup_heap
+from prolight.platform.logs import configure_logging
+from prolight.platform.settings import ConfigurationError
+from prolight.platform.telemetry import configure_tracing
 from prolight_notifier.app import create_app
 from prolight_notifier.push import PushProtocol
 from prolight_notifier.settings import NotifierSettings
@@ -64,7 +64,7 @@ def main() -> None:
         extra={"host": settings.notifier_host, "port": settings.notifier_port},
     )
     server = uvicorn.Server(server_config(settings))
-    freeze_startup_heap()  # after every import: see prolight.heap
+    freeze_startup_heap()  # after every import: see prolight.platform.heap
     collect_old_objects_rarely()  # its open sockets make a full collection long
     server.run()
     if not server.started:

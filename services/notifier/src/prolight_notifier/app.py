@@ -10,8 +10,8 @@ from datetime import datetime
 from fastapi import FastAPI
 from fastapi.responses import Response
 
-from prolight import metrics
-from prolight.bus import Bus, StoredEvent
+from prolight.platform import metrics
+from prolight.platform.bus import Bus, StoredEvent
 from prolight_notifier import health, sse, ws
 from prolight_notifier.hub import Hub
 from prolight_notifier.settings import NotifierSettings

@@ -16,8 +16,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from prolight.subjects import is_run_id
-from prolight.tokens import StreamTokenError, verify_stream_token
+from prolight.contracts.subjects import is_run_id
+from prolight.platform.tokens import StreamTokenError, verify_stream_token
 
 __all__ = ["WS_CLOSE_OFFSET", "ApiError", "check_token", "parse_after"]
 

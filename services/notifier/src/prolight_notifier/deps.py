@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends
 from starlette.requests import HTTPConnection
 
-from prolight.bus import Bus
+from prolight.platform.bus import Bus
 from prolight_notifier.hub import Hub
 from prolight_notifier.settings import NotifierSettings
 

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from prolight.bus import BusError
+from prolight.platform.bus import BusError
 from prolight_notifier.deps import BusDep, HubDep
 
 __all__ = ["router"]

@@ -35,8 +35,8 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
-from prolight.bus import Bus, BusError, BusUnavailableError, EventWatch, StoredEvent
-from prolight.subjects import EVENTS_STREAM
+from prolight.contracts.subjects import EVENTS_STREAM
+from prolight.platform.bus import Bus, BusError, BusUnavailableError, EventWatch, StoredEvent
 from prolight_notifier.messages import Message, RunProgress, render_message
 
 __all__ = ["Evicted", "Hub", "HubStats", "RunChannel", "Subscriber"]

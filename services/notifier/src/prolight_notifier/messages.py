@@ -13,7 +13,8 @@ it (`?after=` or SSE `Last-Event-ID`).
 **Progress** (0–1) is computed from the run's events alone, so every notifier instance gives the
 same number for the same history:
 
-- planned tasks = `prolight.api.queued_steps(options)` of `run.created` — the same number the
+- planned tasks = `prolight.contracts.api.queued_steps(options)` of `run.created` — the same number
+the
   gateway answers as `queued_steps`: (a generate and an evaluate task per candidate, then one
   export) × max_iterations — raised to the number of distinct task ids seen if the run turns
   out to have more;
@@ -33,10 +34,10 @@ from typing import Any
 import pydantic_core
 from pydantic import ValidationError
 
-from prolight.api import artifact_url, queued_steps
-from prolight.bus import StoredEvent
-from prolight.events import RunOptions
-from prolight.subjects import EventType
+from prolight.contracts.api import artifact_url, queued_steps
+from prolight.contracts.events import RunOptions
+from prolight.contracts.subjects import EventType
+from prolight.platform.bus import StoredEvent
 
 __all__ = [
     "TERMINAL_TYPES",

@@ -3,7 +3,8 @@
 PROLIGHT_NOTIFIER_HOST            127.0.0.1   interface to listen on
 PROLIGHT_NOTIFIER_PORT            8001
 PROLIGHT_STREAM_TOKEN_SECRET      required, ≥ 32 bytes; the gateway signs with the same one
-                                  (or SECRET_KEY, the seed's name: prolight.settings.SEED_ALIASES)
+                                  (or SECRET_KEY, the seed's name:
+                                  prolight.platform.settings.SEED_ALIASES)
 PROLIGHT_GATEWAY_PUBLIC_URL       http://127.0.0.1:8000  base of artifact and thumbnail URLs
 PROLIGHT_NOTIFIER_HEARTBEAT_S     15    WebSocket ping / SSE `: ping` interval, seconds
 PROLIGHT_NOTIFIER_CLIENT_BUFFER   256   events queued for one client before it is evicted
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from prolight.settings import StreamTokenSettings
+from prolight.platform.settings import StreamTokenSettings
 
 __all__ = ["NotifierSettings"]
 

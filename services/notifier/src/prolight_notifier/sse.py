@@ -28,7 +28,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from prolight.bus import BusError
+from prolight.platform.bus import BusError
 from prolight_notifier.auth import ApiError, check_token, parse_after
 from prolight_notifier.deps import HubDep, SettingsDep
 from prolight_notifier.hub import Evicted, Hub

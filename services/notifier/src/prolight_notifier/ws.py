@@ -31,7 +31,7 @@ import logging
 from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect
 
-from prolight.bus import BusError
+from prolight.platform.bus import BusError
 from prolight_notifier.auth import ApiError, check_token, parse_after
 from prolight_notifier.deps import HubDep, SettingsDep
 from prolight_notifier.hub import Evicted, Subscriber

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from prolight.schema import FiboPrompt, Role
+from prolight.domain.schema import FiboPrompt, Role
 
 __all__ = ["FILL_INTENSITY_STEP", "FILL_MIRED_STEP", "Candidate", "candidate_prompts"]
 

@@ -30,17 +30,17 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from prolight.errors import describe_errors
-from prolight.events import (
+from prolight.contracts.events import (
     Event,
     RunCancelled,
     RunCompleted,
     RunFailed,
     RunOptions,
 )
-from prolight.schema import FiboPrompt
-from prolight.store import ArtifactRecord, RunRecord, RunStatus, TaskRecord, TaskStatus
-from prolight.subjects import Tool
+from prolight.contracts.subjects import Tool
+from prolight.domain.errors import describe_errors
+from prolight.domain.schema import FiboPrompt
+from prolight.platform.store import ArtifactRecord, RunRecord, RunStatus, TaskRecord, TaskStatus
 from prolight_planner.deltas import FinitePlanner, RefinePlanner, apply_deltas
 from prolight_planner.plan import build_plan, planned_event, task_request
 

@@ -24,9 +24,9 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
-from prolight.refine import is_locked
-from prolight.schema import FiboPrompt, Role
-from prolight.schema.light import FULL_POWER, MIN_LIGHT_DISTANCE_M
+from prolight.domain.refine import is_locked
+from prolight.domain.schema import FiboPrompt, Role
+from prolight.domain.schema.light import FULL_POWER, MIN_LIGHT_DISTANCE_M
 
 __all__ = [
     "CLIP_ACT_PCT",

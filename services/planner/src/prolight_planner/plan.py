@@ -10,12 +10,12 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID, uuid5
 
-from prolight.api import queued_steps
-from prolight.events import Event, EventPayload, RunOptions, TaskRequested
-from prolight.hashing import prompt_hash
-from prolight.schema import FiboPrompt
-from prolight.store import TaskRecord
-from prolight.subjects import Tool
+from prolight.contracts.api import queued_steps
+from prolight.contracts.events import Event, EventPayload, RunOptions, TaskRequested
+from prolight.contracts.subjects import Tool
+from prolight.domain.hashing import prompt_hash
+from prolight.domain.schema import FiboPrompt
+from prolight.platform.store import TaskRecord
 from prolight_planner.candidates import candidate_prompts
 
 __all__ = [
@@ -60,7 +60,8 @@ def build_plan(
     Keys: `iteration`, `base_seed` (given, else options.seed, else the prompt's seed: every
     iteration keeps the first one's seeds, so only the lighting changes between them),
     `phase` (`generate` → `evaluate` → `export`), `total_tasks` (the most the run can queue,
-    `prolight.api.queued_steps`, as the gateway and the notifier count it: progress never goes
+    `prolight.contracts.api.queued_steps`, as the gateway and the notifier count it: progress never
+    goes
     back when an iteration is added), `candidates` (iteration, index, seed, delta,
     prompt, prompt_hash and the task ids of each), the `export_task_id` and `history` (the
     finished iterations; the planner fills it).

@@ -24,15 +24,16 @@ from __future__ import annotations
 import contextlib
 import logging
 
-from prolight.bus import Bus, DeadLetter, Delivery
-from prolight.events import (
+from prolight.contracts.events import (
     Event,
     RunCancelRequested,
     RunCreated,
     TaskFailed,
     TaskRequested,
 )
-from prolight.store import (
+from prolight.contracts.subjects import EventType
+from prolight.platform.bus import Bus, DeadLetter, Delivery
+from prolight.platform.store import (
     AlreadyExistsError,
     ConcurrencyConflict,
     InvalidTransitionError,
@@ -42,7 +43,6 @@ from prolight.store import (
     TaskStatus,
     created_run,
 )
-from prolight.subjects import EventType
 from prolight_planner.decide import DEFAULT_PLANNER, cancelled_result, next_step
 from prolight_planner.deltas import RefinePlanner
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import asyncio
 
-from prolight.health import HealthServer
-from prolight.serving import connect, consumer_settings, run_workers
-from prolight.subjects import ALL_EVENTS, EVENTS_STREAM
+from prolight.contracts.subjects import ALL_EVENTS, EVENTS_STREAM
+from prolight.platform.health import HealthServer
+from prolight.platform.serving import connect, consumer_settings, run_workers
 from prolight_planner.planner import Planner
 from prolight_planner.settings import PlannerSettings
 

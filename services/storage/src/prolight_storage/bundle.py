@@ -15,8 +15,8 @@ import zipfile
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from prolight.render import SheetItem
-from prolight.store import ArtifactRecord, RunRecord, TaskRecord
+from prolight.domain.render import SheetItem
+from prolight.platform.store import ArtifactRecord, RunRecord, TaskRecord
 
 __all__ = [
     "BUNDLE_FILES",

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import asyncio
 
-from prolight.blobs import open_blobs
-from prolight.health import HealthServer
-from prolight.serving import connect, consumer_settings, run_workers, tool_worker
-from prolight.subjects import EVENTS_STREAM, EventType, Tool, event_kind_filter
+from prolight.contracts.subjects import EVENTS_STREAM, EventType, Tool, event_kind_filter
+from prolight.platform.blobs import open_blobs
+from prolight.platform.health import HealthServer
+from prolight.platform.serving import connect, consumer_settings, run_workers, tool_worker
 from prolight_storage.settings import StorageSettings
 from prolight_storage.worker import StorageWorker
 

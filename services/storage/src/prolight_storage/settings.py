@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from prolight.settings import ServiceSettings
+from prolight.platform.settings import ServiceSettings
 
 __all__ = ["StorageSettings"]
 

@@ -7,7 +7,8 @@ image is not read back; thumbnails are the gateway's, made on demand), the promp
 is written (insert-if-absent; a cached result reuses the bytes and points at the original in
 `meta.cached_from`), then `artifact.ready`.
 
-`on_task` (`task.requested.export`): the task lifecycle of `prolight.task_worker.TaskWorker`
+`on_task` (`task.requested.export`): the task lifecycle of
+`prolight.platform.task_worker.TaskWorker`
 (a run no longer live gets nothing; a finished task re-reports; started → completed) around
 `work`, which writes the bundle zip, the contact sheet and the diagram as artifacts
 `<task_id>-bundle`, `-contact-sheet`, `-diagram`. An export has no rejectable input: any error
@@ -25,14 +26,14 @@ import logging
 from typing import Any
 from uuid import UUID
 
-from prolight.blobs import ArtifactStore, BlobInfo
-from prolight.bus import Bus, Delivery
-from prolight.events import ArtifactReady, Event, TaskCompleted, TaskRequested
-from prolight.render import contact_sheet, diagram
-from prolight.schema import FiboPrompt
-from prolight.store import ArtifactRecord, RunRecord, RunStore
-from prolight.subjects import Tool
-from prolight.task_worker import TaskOutcome, TaskWorker, keyed_event
+from prolight.contracts.events import ArtifactReady, Event, TaskCompleted, TaskRequested
+from prolight.contracts.subjects import Tool
+from prolight.domain.render import contact_sheet, diagram
+from prolight.domain.schema import FiboPrompt
+from prolight.platform.blobs import ArtifactStore, BlobInfo
+from prolight.platform.bus import Bus, Delivery
+from prolight.platform.store import ArtifactRecord, RunRecord, RunStore
+from prolight.platform.task_worker import TaskOutcome, TaskWorker, keyed_event
 from prolight_storage.bundle import (
     BUNDLE_FILES,
     build_manifest,

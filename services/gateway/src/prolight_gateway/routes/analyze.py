@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from prolight.analysis import Analysis, analyze
-from prolight.api import AnalyzeLightingRequest
-from prolight.schema import load_setup
+from prolight.contracts.api import AnalyzeLightingRequest
+from prolight.domain.analysis import Analysis, analyze
+from prolight.domain.schema import load_setup
 from prolight_gateway.routes.responses import errors
 from prolight_gateway.validation import reading_user_input
 

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from prolight.store import MAX_PAGE_SIZE, StoreError
+from prolight.platform.store import MAX_PAGE_SIZE, StoreError
 from prolight_gateway.deps import BusDep, CallerDep, StoreDep
 from prolight_gateway.errors import ServiceUnavailable
 from prolight_gateway.routes.responses import errors

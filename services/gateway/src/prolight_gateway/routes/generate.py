@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from prolight.api import (
+from prolight.contracts.api import (
     DescriptionRequest,
     GenerateLightingRequest,
     NaturalLanguageAccepted,
@@ -12,14 +12,14 @@ from prolight.api import (
     RunAccepted,
     TranslationOut,
 )
-from prolight.errors import FieldError, InvalidInput
-from prolight.external import CallRecord
-from prolight.external.translation import audit_calls, translate_text
-from prolight.schema import FiboPrompt, load_prompt
-from prolight.settings import ServiceSettings
+from prolight.domain.errors import FieldError, InvalidInput
+from prolight.domain.schema import FiboPrompt, load_prompt
+from prolight.platform.external import CallRecord
+from prolight.platform.settings import ServiceSettings
 from prolight_gateway.deps import RunStartDep
 from prolight_gateway.routes.responses import errors
 from prolight_gateway.runs import submit_run
+from prolight_gateway.translation import audit_calls, translate_text
 from prolight_gateway.validation import reading_user_input
 
 __all__ = ["described_prompt", "router"]

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from prolight.api import Health, Readiness
+from prolight.contracts.api import Health, Readiness
 from prolight_gateway.deps import BusDep, StoreDep
 
 __all__ = ["CHECK_TIMEOUT_S", "router"]

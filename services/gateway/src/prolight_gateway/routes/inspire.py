@@ -2,8 +2,8 @@
 
 `inspire_run` is the use case without HTTP: the image's bytes (a stored image artifact the
 caller may see, or the upload itself, base64; a URL is never fetched), the setup measured on it
-(`prolight.inspire.measure`, off the event loop), the optional instruction applied to that
-setup (`prolight.refine.apply_instruction`), then a run of `num_results` variations. An
+(`prolight.domain.inspire.measure`, off the event loop), the optional instruction applied to that
+setup (`prolight.domain.refine.apply_instruction`), then a run of `num_results` variations. An
 artifact's run becomes the new run's parent.
 """
 
@@ -15,14 +15,14 @@ import binascii
 
 from fastapi import APIRouter, Response
 
-from prolight.api_modes import InspireAccepted, InspireRequest
-from prolight.blobs import ArtifactStore
-from prolight.bus import Bus
-from prolight.errors import InvalidInput
-from prolight.inspire import measure, read_image
-from prolight.refine import apply_instruction
-from prolight.schema import FiboPrompt
-from prolight.store import RunStore
+from prolight.contracts.api_modes import InspireAccepted, InspireRequest
+from prolight.domain.errors import InvalidInput
+from prolight.domain.inspire import measure, read_image
+from prolight.domain.refine import apply_instruction
+from prolight.domain.schema import FiboPrompt
+from prolight.platform.blobs import ArtifactStore
+from prolight.platform.bus import Bus
+from prolight.platform.store import RunStore
 from prolight_gateway.deps import RunStartDep
 from prolight_gateway.routes.responses import errors
 from prolight_gateway.runs import artifact_bytes, owned_artifact, submit_run

@@ -1,11 +1,12 @@
-"""/metrics: this process's Prometheus metrics (`prolight.metrics`), kept out of the OpenAPI."""
+"""/metrics: this process's Prometheus metrics (`prolight.platform.metrics`), kept out of the
+OpenAPI."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from prolight import metrics as prolight_metrics
+from prolight.platform import metrics as prolight_metrics
 
 __all__ = ["router"]
 

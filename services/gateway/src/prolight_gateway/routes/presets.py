@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from prolight.api import PresetSummary
-from prolight.presets import PRESETS, Preset, normalise_preset_name
+from prolight.contracts.api import PresetSummary
+from prolight.domain.presets import PRESETS, Preset, normalise_preset_name
 from prolight_gateway.errors import NotFound
 from prolight_gateway.routes.responses import errors
 

@@ -2,7 +2,7 @@
 
 `refine_run` is the whole use case without HTTP: the parent (the caller's own, completed), its
 chosen image's prompt and seed (read off the generate task that made the image), the
-instruction or JSON patch applied by `prolight.refine.refine_prompt` (locks kept: the
+instruction or JSON patch applied by `prolight.domain.refine.refine_prompt` (locks kept: the
 prompt's own and the request's), then a child run with `parent_run_id` set.
 """
 
@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from prolight.api_modes import ChangeOut, RefineAccepted, RefineRequest
-from prolight.bus import Bus
-from prolight.refine import refine_prompt
-from prolight.schema import FiboPrompt
-from prolight.store import RunStatus, RunStore, StoreError
+from prolight.contracts.api_modes import ChangeOut, RefineAccepted, RefineRequest
+from prolight.domain.refine import refine_prompt
+from prolight.domain.schema import FiboPrompt
+from prolight.platform.bus import Bus
+from prolight.platform.store import RunStatus, RunStore, StoreError
 from prolight_gateway.deps import RunStartDep
 from prolight_gateway.errors import Conflict, ServiceUnavailable
 from prolight_gateway.routes.responses import errors

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from prolight.api import ErrorBody
+from prolight.contracts.api import ErrorBody
 
 __all__ = ["errors"]
 

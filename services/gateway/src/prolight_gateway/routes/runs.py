@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from prolight.api import CancelAccepted, RunPage, RunStatusOut, StatusFilter
-from prolight.store.records import CURSOR_PATTERN
+from prolight.contracts.api import CancelAccepted, RunPage, RunStatusOut, StatusFilter
+from prolight.platform.store.records import CURSOR_PATTERN
 from prolight_gateway import runs
 from prolight_gateway.deps import BusDep, CallerDep, SettingsDep, StoreDep
 from prolight_gateway.routes.responses import errors

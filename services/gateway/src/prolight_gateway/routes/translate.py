@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from prolight.api import DescriptionRequest, TranslationResult
-from prolight.external.translation import audit_calls
+from prolight.contracts.api import DescriptionRequest, TranslationResult
 from prolight_gateway.deps import CallerDep, SettingsDep, StoreDep
 from prolight_gateway.routes.generate import described_prompt
 from prolight_gateway.routes.responses import errors
+from prolight_gateway.translation import audit_calls
 
 __all__ = ["router"]
 

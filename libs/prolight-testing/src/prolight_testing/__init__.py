@@ -1,0 +1,8 @@
+"""ProLight's test helpers, a pytest plugin (registered in this package's pyproject).
+
+infra    real infrastructure on free loopback ports: `nats_server`, `moto_endpoint`, `free_tcp_port`
+stack    the six services as OS processes on their own nats-server: `stack` (one per session)
+fakes    local fake BRIA and Gemini servers that follow the documented contracts
+
+Installed with every package's `test` extra; no service imports it.
+"""

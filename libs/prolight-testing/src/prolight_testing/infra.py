@@ -1,0 +1,122 @@
+"""Shared fixtures: real infrastructure started per test, on free loopback ports.
+
+`moto_endpoint` runs moto's standalone S3 server as a process on a free loopback port.
+`nats_server` starts /usr/sbin/nats-server (or `$PROLIGHT_TEST_NATS_SERVER`) with JetStream in a
+temporary store directory and never touches a server the machine already runs on 4222.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from prolight_testing.fakes import free_port
+
+NATS_SERVER_BINARY = os.environ.get("PROLIGHT_TEST_NATS_SERVER") or (
+    shutil.which("nats-server") or "/usr/sbin/nats-server"
+)
+
+
+def wait_for_port(port: int, timeout: float, proc: subprocess.Popen[bytes] | None = None) -> None:
+    """Block until 127.0.0.1:`port` accepts a connection (seconds), or fail the test."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode} before listening on {port}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.02)
+    raise TimeoutError(f"nothing listened on 127.0.0.1:{port} within {timeout} s")
+
+
+@pytest.fixture
+def free_tcp_port() -> int:
+    """A loopback port with no listener (for "nothing there" tests and servers we start)."""
+    return free_port()
+
+
+@dataclass(frozen=True)
+class NatsServer:
+    """A running nats-server: `url` to connect to, `store_dir` its JetStream directory."""
+
+    url: str
+    port: int
+    store_dir: Path
+    log_file: Path
+
+
+@pytest.fixture
+def nats_server(tmp_path: Path) -> Iterator[NatsServer]:
+    """A fresh nats-server with JetStream, on a free port, killed at teardown."""
+    if not Path(NATS_SERVER_BINARY).exists():
+        pytest.skip(f"no nats-server at {NATS_SERVER_BINARY} (set PROLIGHT_TEST_NATS_SERVER)")
+    store_dir = tmp_path / "jetstream"
+    log_file = tmp_path / "nats-server.log"
+    for _attempt in range(3):  # the free port can be taken between probe and bind
+        port = free_port()
+        proc = subprocess.Popen(
+            [
+                NATS_SERVER_BINARY,
+                "-js",
+                "-a",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                "-sd",
+                str(store_dir),
+                "-l",
+                str(log_file),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait_for_port(port, timeout=10, proc=proc)
+            break
+        except RuntimeError:
+            continue
+    else:
+        raise RuntimeError(f"nats-server did not start; see {log_file}")
+    try:
+        yield NatsServer(f"nats://127.0.0.1:{port}", port, store_dir, log_file)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """http://127.0.0.1:<port> of a moto server process, for the whole session."""
+    port = free_port()
+    log = tmp_path_factory.mktemp("moto") / "moto.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_for_port(port, timeout=30, proc=proc)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)

@@ -1,0 +1,62 @@
+"""The whole stack for end-to-end and browser tests: the six services as separate OS processes.
+
+`stack` (one per session) is a `prolight_tools.stack.Stack` rooted in a temporary directory: its
+own nats-server on a free port, a temporary SQLite file and blob directory, free ports for the
+gateway, the notifier and every worker's health endpoint, and a test stream-token secret. It is
+started the way `prolight up` starts it (`python -m prolight_<name>` each) and returns once every
+service answers `/healthz`; at teardown every process is stopped and, on failure, the services'
+logs are worth a look (`<tmp>/home/logs/`).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from prolight_testing.fakes import free_port
+from prolight_tools.stack import SERVICE_PORTS, Stack
+
+__all__ = ["stack", "stack_env"]
+
+
+def stack_env(root: Path) -> dict[str, str]:
+    """Environment of a stack under `root`: free ports, temp store and blobs, a test secret."""
+    env = {var: str(free_port()) for var, _ in SERVICE_PORTS.values()}
+    env.update(
+        {
+            "PROLIGHT_NATS_URL": f"nats://127.0.0.1:{free_port()}",
+            "PROLIGHT_STORE_URL": f"sqlite:///{root / 'store.db'}",
+            "PROLIGHT_BLOB_URL": f"file://{root / 'blobs'}",
+            "PROLIGHT_STREAM_TOKEN_SECRET": secrets.token_urlsafe(48),
+            "PROLIGHT_LOG_LEVEL": "INFO",
+            "OTEL_SDK_DISABLED": "true",
+        }
+    )
+    return env
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """The six services and a nats-server, started once for the session (see the module doc)."""
+    root = tmp_path_factory.mktemp("stack")
+    env = stack_env(root)
+    lines: list[str] = []
+    running = Stack(
+        home=root / "home",
+        nats_url=env["PROLIGHT_NATS_URL"],
+        env=env,
+        say=lines.append,
+        health_timeout_s=90,
+    )
+    try:
+        running.start()
+    except Exception:
+        running.stop()
+        raise RuntimeError("the stack did not start:\n" + "\n".join(lines)) from None
+    try:
+        yield running
+    finally:
+        running.stop()

@@ -14,16 +14,18 @@ setup: $(STAMP) web chromium
 $(STAMP): $(foreach p,$(PACKAGES),$(p)/pyproject.toml) pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -c constraints.txt $(foreach p,$(PACKAGES),-e '$(p)[test]') ruff mypy
+	$(BIN)/python -m pip install -q -c constraints.txt $(foreach p,$(PACKAGES),-e '$(p)[test]') ruff mypy scipy-stubs==1.17.1.5 botocore-stubs==1.40.61
 	touch $(STAMP)
 
 # Lint and types first: they fail in seconds, the suite takes minutes.
 test: setup lint typecheck
 	$(BIN)/python -m pytest
 
+# lint-imports: the layers of .importlinter (domain ← contracts ← platform ← services ← tools).
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck: setup
 	$(BIN)/mypy libs/prolight/src libs/prolight-tools/src libs/prolight-testing/src $(wildcard services/*/src)

@@ -51,6 +51,7 @@ import nats
 
 from prolight.contracts.events import Event, RunCompleted, TaskCompleted
 from prolight.contracts.subjects import ALL_EVENTS, EventType, Tool, event_subject
+from prolight.contracts.tasks import GenerateResult
 from prolight.platform.bus import MSG_ID_HEADER, Bus
 from prolight.platform.tokens import issue_stream_token
 from prolight_testing.fakes import free_port
@@ -122,9 +123,9 @@ class CpuMeter:
 
 
 def stamp(body: bytes) -> int:
-    """The publish time (ns) the publisher put in a task.completed event: `"result":{"t":N}`."""
-    start = body.index(b'"result":{"t":') + 14
-    return int(body[start : body.index(b"}", start)])
+    """The publish time (ns) the publisher put in a task.completed event: the result's seed."""
+    start = body.index(b'"seed":') + 7
+    return int(body[start : body.index(b",", start)])
 
 
 def pct(values: list[float], q: float) -> float:
@@ -133,6 +134,18 @@ def pct(values: list[float], q: float) -> float:
 
 
 # ------------------------------------------------------------------ publisher (child process)
+
+
+def _result(seed: int) -> GenerateResult:
+    """The generate result every bench event carries; its seed is the publish time (ns)."""
+    sha = "0" * 64
+    return GenerateResult(
+        artifact_key=sha, sha256=sha, url="/blobs/bench", width=64, height=80, seed=seed,
+        prompt_hash="bench", model="bench",
+    )  # fmt: skip
+
+
+_RESULT_HEAD, _RESULT_TAIL = _result(0).model_dump_json().split('"seed":0,', 1)
 
 
 def event_body(run_id: str, index: int, published_ns: int) -> tuple[str, bytes]:
@@ -147,8 +160,8 @@ def event_body(run_id: str, index: int, published_ns: int) -> tuple[str, bytes]:
     body = (
         f'{{"event_id":"{event_id}","type":"task.completed","run_id":"{run_id}",'
         f'"task_id":"{run_id}-t{index}","occurred_at":"{occurred_at}","traceparent":null,'
-        f'"payload":{{"tool":"generate","status":"completed","result":{{"t":{published_ns}}},'
-        '"duration_ms":null}}'
+        f'"payload":{{"tool":"generate","status":"completed","result":{_RESULT_HEAD}'
+        f'"seed":{published_ns},{_RESULT_TAIL},"duration_ms":null}}}}'
     )
     return str(event_id), body.encode()
 
@@ -158,7 +171,9 @@ def check_event_body() -> None:
     event_id, body = event_body("bench-0", 3, 42)
     event = Event.model_validate_json(body)
     built = Event.build(
-        "bench-0", TaskCompleted(tool=Tool.GENERATE, result={"t": 42}), task_id="bench-0-t3"
+        "bench-0",
+        TaskCompleted(tool=Tool.GENERATE, result=_result(seed=42)),
+        task_id="bench-0-t3",
     ).model_copy(update={"event_id": event.event_id, "occurred_at": event.occurred_at})
     if (
         built.model_dump_json(exclude={"sequence"}).encode() != body

@@ -74,11 +74,12 @@ async def test_a_bria_run_completes_and_its_images_carry_brias_seed_and_prompt(
     images = [a for a in await pipeline.store.list_artifacts("run-bria") if a.kind == "image"]
     assert sorted(a.seed for a in images) == [40, 41]
     for image in images:
-        report = image.meta["render_report"]
-        assert report["backend"] == "bria"
-        assert report["request_id"] in bria.jobs
-        assert report["seed"] == image.seed
-        assert report["structured_prompt"]["aesthetics"]["aesthetic_score"] == "very high"
+        report = image.meta.render_report
+        assert report is not None
+        assert report.backend == "bria"
+        assert report.request_id in bria.jobs
+        assert report.seed == image.seed
+        assert report.structured_prompt["aesthetics"]["aesthetic_score"] == "very high"
         assert image.model.startswith("bria-fibo@steps50-cfg5-neg")  # FIBO's negative prompt
         assert await pipeline.blobs.get(image.sha256) == bria.image
     assert bria.submits == 2
@@ -91,7 +92,7 @@ async def test_a_bria_run_completes_and_its_images_carry_brias_seed_and_prompt(
         assert job.body["guidance_scale"] == 5
 
     tasks = [t for t in await pipeline.store.list_tasks("run-bria") if t.tool == Tool.GENERATE]
-    assert [t.result["cost_usd"] for t in tasks if t.result] == [0.04, 0.04]
+    assert [t.result.cost_usd for t in tasks if t.result] == [0.04, 0.04]
     run = await pipeline.store.get_run("run-bria")
     assert run.cost_usd == pytest.approx(0.08)
     audit = await pipeline.store.list_audit(run_id="run-bria")
@@ -139,7 +140,7 @@ async def test_a_second_identical_bria_run_is_served_from_the_cache(
     assert bria.submits == 1
     (task,) = [t for t in await pipeline.store.list_tasks("run-b2") if t.tool == Tool.GENERATE]
     assert task.status == TaskStatus.CACHED
-    assert task.result["cost_usd"] == 0.0
+    assert task.result.cost_usd == 0.0
     assert (await pipeline.store.get_run("run-b2")).cost_usd == 0
 
 
@@ -206,7 +207,7 @@ async def test_a_submit_bria_may_have_taken_fails_the_task_without_a_second_one(
     assert bria.submits == 1
     run = await pipeline.store.get_run("run-doubt")
     assert run.cost_usd == pytest.approx(0.04)  # BRIA may bill it: counted
-    assert [c["state"] for c in run.costs.values()] == ["unconfirmed"]
+    assert [c.state for c in run.costs.values()] == ["unconfirmed"]
 
 
 async def test_the_circuit_breaker_is_reported_in_the_runs_events(
@@ -328,5 +329,5 @@ async def test_a_generator_killed_while_polling_never_submits_twice(
     assert bria.submits == 1
     run = await pipeline.store.get_run("run-kill")
     assert run.cost_usd == pytest.approx(0.04)
-    assert run.costs["run-kill-i1-generate-0"]["request_id"] == "req-0001"
+    assert run.costs["run-kill-i1-generate-0"].request_id == "req-0001"
     assert "resuming BRIA request req-0001" in log.read_text()

@@ -42,15 +42,16 @@ async def test_a_run_scores_with_the_models_and_http_agrees(pipeline: Any, tmp_p
     base = f"http://127.0.0.1:{port}"
     async with httpx.AsyncClient(base_url=base, timeout=30) as client:
         for task in evaluations:
-            bus = task.result or {}
+            assert task.result is not None
+            bus = task.result.model_dump(mode="json")
             assert bus["available"] == ["lighting", "clip"]
             assert set(bus["unavailable"]) == {"lpips", "ssim"}
             assert {"exposure", "ratio", "colour", "weights"} <= set(bus["lighting"])
             form = {
                 "artifact_id": bus["artifact_id"],
                 "prompt": json.dumps(run.prompt),
-                "candidate_prompt": json.dumps(task.params["prompt"]),
-                "measured_ratio_stops": str(task.params["measured_ratio_stops"]),
+                "candidate_prompt": task.params.prompt.model_dump_json(),
+                "measured_ratio_stops": str(task.params.measured_ratio_stops),
             }
             response = await client.post("/eval/ensemble", data=form)  # urlencoded: ids only
             assert response.status_code == 200, response.text

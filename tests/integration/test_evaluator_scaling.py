@@ -132,7 +132,11 @@ async def test_two_instances_share_the_work_and_score_each_image_once(
     workers = Counter(e.payload.worker for e in events if e.type == EventType.TASK_STARTED)
     assert set(workers) == {"eval-a", "eval-b"}
     assert sum(workers.values()) == 12  # no task started twice
-    results = [e.payload.result for e in events if e.type == EventType.TASK_COMPLETED]
+    results = [
+        e.payload.result.model_dump(mode="json")
+        for e in events
+        if e.type == EventType.TASK_COMPLETED
+    ]
     assert all(r["available"] == ["lighting", "clip"] for r in results)
     assert all({"exposure", "ratio", "colour", "weights"} <= set(r["lighting"]) for r in results)
 

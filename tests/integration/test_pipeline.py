@@ -30,8 +30,8 @@ async def test_a_run_goes_from_created_to_completed_with_a_bundle(pipeline: Any)
     assert done.type == EventType.RUN_COMPLETED, done.payload
     run = await pipeline.store.get_run("run-ok")
     assert run.status == RunStatus.COMPLETED
-    assert run.plan["total_tasks"] == 7
-    assert [c["seed"] for c in run.plan["candidates"]] == [40, 41, 42]
+    assert run.plan.total_tasks == 7
+    assert [c.seed for c in run.plan.candidates] == [40, 41, 42]
     tasks = await pipeline.store.list_tasks("run-ok")
     assert Counter(t.tool for t in tasks) == {Tool.GENERATE: 3, Tool.EVALUATE: 3, Tool.EXPORT: 1}
     assert {t.status for t in tasks} == {TaskStatus.COMPLETED}
@@ -42,7 +42,9 @@ async def test_a_run_goes_from_created_to_completed_with_a_bundle(pipeline: Any)
     for image in images:
         assert (image.width, image.height) == (96, 120)
         assert image.size_bytes == len(await pipeline.blobs.get(image.sha256))
-        assert not any(k.startswith("thumbnail") for k in image.meta)  # the gateway makes them
+        assert not any(
+            k.startswith("thumbnail") for k in image.meta.model_dump()
+        )  # the gateway makes them
     assert done.payload.best_artifact_id in artifacts
     assert sorted(done.payload.artifact_ids) == sorted(a.artifact_id for a in images)
     assert 0 <= done.payload.best_score <= 1
@@ -98,7 +100,7 @@ async def test_a_second_identical_run_is_served_from_the_prompt_cache(pipeline: 
     first = {a.sha256: a for a in await pipeline.store.list_artifacts("run-first")}
     assert len(images) == 2
     for image in images:
-        assert image.meta["cached_from"] == first[image.sha256].artifact_id
+        assert image.meta.cached_from == first[image.sha256].artifact_id
 
 
 async def test_a_crash_after_reporting_is_redelivered_and_completes_exactly_once(
@@ -226,9 +228,9 @@ async def test_two_planner_instances_on_one_durable_do_not_corrupt_runs(pipeline
         assert done.type == EventType.RUN_COMPLETED, (run_id, done.payload)
         run = await pipeline.store.get_run(run_id)
         assert run.status == RunStatus.COMPLETED
-        assert run.result["best_artifact_id"] == done.payload.best_artifact_id
+        assert run.result.best_artifact_id == done.payload.best_artifact_id
         tasks = await pipeline.store.list_tasks(run_id)
-        assert len(tasks) == run.plan["total_tasks"] == 7
+        assert len(tasks) == run.plan.total_tasks == 7
         assert {t.status for t in tasks} <= {TaskStatus.COMPLETED, TaskStatus.CACHED}
         history = await pipeline.bus.history(run_id)
         finals_seen = [e for e in history if e.type in (EventType.RUN_COMPLETED,)]

@@ -36,14 +36,14 @@ async def test_a_paid_loop_stops_on_its_budget_and_exports_what_it_paid_for(
 
     tasks = await pipeline.store.list_tasks("loop-paid")
     generated = [t for t in tasks if t.tool == Tool.GENERATE]
-    paid: list[Any] = [t.result["cost_usd"] for t in generated if t.result]
+    paid: list[Any] = [t.result.cost_usd for t in generated if t.result]
     assert sum(paid) == pytest.approx(0.08)
     refused = [t for t in generated if t.error]
     assert refused
-    assert all(t.params["iteration"] == 2 for t in refused)
+    assert all(t.params.iteration == 2 for t in refused)
     assert all(str(t.error).startswith("budget_exhausted") for t in refused)
     run = await pipeline.store.get_run("loop-paid")
-    assert run.result["iterations"] == 1
-    assert run.result["best_artifact_id"] in {
+    assert run.result.iterations == 1
+    assert run.result.best_artifact_id in {
         a.artifact_id for a in await pipeline.store.list_artifacts("loop-paid")
     }

@@ -34,15 +34,13 @@ async def generate_tasks(pipeline: Any, run_id: str) -> list[TaskRecord]:
     tasks = await pipeline.store.list_tasks(run_id)
     return sorted(
         (t for t in tasks if t.tool == Tool.GENERATE),
-        key=lambda t: (t.params["iteration"], t.params["index"]),
+        key=lambda t: (t.params.iteration, t.params.index),
     )
 
 
 def deltas(task: TaskRecord) -> list[tuple[str, Any, Any, str]]:
     """The refine record of a generate task, without the (run-specific) artifact ids."""
-    return [
-        (d["path"], d["before"], d["after"], d["reason"]) for d in task.params.get("refine", [])
-    ]
+    return [(d.path, d.before, d.after, d.reason) for d in task.params.refine]
 
 
 async def completed(pipeline: Any, run_id: str) -> RunCompleted:
@@ -58,15 +56,15 @@ async def test_an_unreachable_threshold_stops_at_max_iterations(pipeline: Any) -
     done = await completed(pipeline, "loop-max")
     assert done.stop_reason == "max_iterations"
     run = await pipeline.store.get_run("loop-max")
-    assert run.result["stop_reason"] == "max_iterations"
-    assert run.result["iterations"] == 3
+    assert run.result.stop_reason == "max_iterations"
+    assert run.result.iterations == 3
     tasks = await generate_tasks(pipeline, "loop-max")
-    assert [t.params["iteration"] for t in tasks] == [1, 1, 2, 2, 3, 3]
+    assert [t.params.iteration for t in tasks] == [1, 1, 2, 2, 3, 3]
     # every refine step says why; the later iterations carry the deltas that made them
-    assert "refine" not in tasks[0].params
+    assert tasks[0].params.refine == []
     for t in tasks[2:]:
-        assert t.params["refine"], t.params
-        assert all(d["reason"] and d["status"] for d in t.params["refine"])
+        assert t.params.refine, t.params
+        assert all(d.reason and d.status for d in t.params.refine)
     # the bundle lists every candidate of every iteration and the reason it stopped
     artifacts = {a.artifact_id: a for a in await pipeline.store.list_artifacts("loop-max")}
     bundle = artifacts[done.bundle_artifact_id]
@@ -86,7 +84,7 @@ async def test_a_reachable_threshold_stops_after_the_first_iteration(pipeline: A
     )
     done = await completed(pipeline, "loop-early")
     assert done.stop_reason == "threshold"
-    assert {t.params["iteration"] for t in await generate_tasks(pipeline, "loop-early")} == {1}
+    assert {t.params.iteration for t in await generate_tasks(pipeline, "loop-early")} == {1}
 
 
 async def test_the_budget_stops_the_loop(pipeline: Any) -> None:
@@ -97,7 +95,7 @@ async def test_the_budget_stops_the_loop(pipeline: Any) -> None:
     )
     done = await completed(pipeline, "loop-budget")
     assert done.stop_reason == "budget_exhausted"
-    assert {t.params["iteration"] for t in await generate_tasks(pipeline, "loop-budget")} == {1}
+    assert {t.params.iteration for t in await generate_tasks(pipeline, "loop-budget")} == {1}
 
 
 @pytest.mark.parametrize(
@@ -118,10 +116,10 @@ async def test_locked_fields_never_change(pipeline: Any, locked: list[str]) -> N
     assert len(tasks) == 9
     changed_any = False
     for t in tasks:
-        sent = FiboPrompt.model_validate(t.params["prompt"])
+        sent = t.params.prompt
         paths = changed_paths(prompt, sent)
         assert [p for p in paths if is_locked(p, locked)] == [], (t.task_id, paths)
-        changed_any |= t.params["iteration"] > 1 and bool(paths)
+        changed_any |= t.params.iteration > 1 and bool(paths)
     assert changed_any, "the loop never changed anything it was allowed to"
 
 
@@ -137,7 +135,7 @@ async def test_the_same_input_twice_gives_byte_identical_final_images(pipeline: 
         finals.append(
             (
                 await pipeline.blobs.get(best.sha256),
-                [(t.params["prompt"], t.params["seed"], deltas(t)) for t in tasks],
+                [(t.params.prompt, t.params.seed, deltas(t)) for t in tasks],
                 best,
             )
         )
@@ -149,7 +147,7 @@ async def test_the_same_input_twice_gives_byte_identical_final_images(pipeline: 
     # renders to these very bytes again.
     tasks_a = await generate_tasks(pipeline, "loop-same-a")
     task = next(t for t in tasks_a if t.task_id == best_a.task_id)
-    again = render(FiboPrompt.model_validate(task.params["prompt"]), task.params["seed"], 96, 120)
+    again = render(task.params.prompt, task.params.seed, 96, 120)
     assert again.png == png_a
 
 
@@ -172,6 +170,6 @@ async def test_a_cancel_between_iterations_records_cancelled(pipeline: Any) -> N
     assert done.type == EventType.RUN_CANCELLED
     run = await pipeline.store.get_run("loop-cancel")
     assert run.status == RunStatus.CANCELLED
-    assert run.result["stop_reason"] == "cancelled"
-    assert run.result["iterations"] >= 1
-    assert run.result["best_artifact_id"]
+    assert run.result.stop_reason == "cancelled"
+    assert run.result.iterations >= 1
+    assert run.result.best_artifact_id

@@ -154,7 +154,7 @@ def _posts(fake: FakeBria) -> int:
 async def _entry(rig: Rig, task_id: str = "t1", run_id: str = "r1") -> dict[str, Any]:
     run = await rig.store.get_run(run_id)
     assert run is not None
-    return dict(run.costs[task_id])
+    return run.costs[task_id].model_dump()
 
 
 async def test_a_completed_job_is_downloaded_and_carries_brias_seed_and_prompt(rig: Rig) -> None:
@@ -162,18 +162,18 @@ async def test_a_completed_job_is_downloaded_and_carries_brias_seed_and_prompt(r
 
     assert generated.status == "completed"
     result = generated.result
-    report = result["render_report"]
-    assert report["backend"] == "bria"
-    assert report["request_id"] == "req-0001"
-    assert report["seed"] == result["seed"] == 7
-    assert report["structured_prompt"]["aesthetics"]["aesthetic_score"] == "very high"
-    assert report["structured_prompt"] == to_bria_structured_prompt(PROMPT)
+    report = result.render_report
+    assert report.backend == "bria"
+    assert report.request_id == "req-0001"
+    assert report.seed == result.seed == 7
+    assert report.structured_prompt["aesthetics"]["aesthetic_score"] == "very high"
+    assert report.structured_prompt == to_bria_structured_prompt(PROMPT)
     model = bria_model_id(rig.settings, DEFAULT_NEGATIVE_PROMPT)
-    assert result["model"] == model
+    assert result.model == model
     assert model.startswith("bria-fibo@steps50-cfg5-neg")
-    assert result["cost_usd"] == pytest.approx(0.04)
-    assert await rig.blobs.get(result["sha256"]) == rig.fake.image
-    assert (result["width"], result["height"]) == (64, 80)
+    assert result.cost_usd == pytest.approx(0.04)
+    assert await rig.blobs.get(result.sha256) == rig.fake.image
+    assert (result.width, result.height) == (64, 80)
 
     # The documented request: FIBO's structured prompt as a JSON string in FIBO's field order
     # (not sorted), FIBO's negative prompt for a photograph, integer guidance.
@@ -205,7 +205,7 @@ async def test_a_completed_job_is_downloaded_and_carries_brias_seed_and_prompt(r
 
     run = await rig.store.get_run("r1")
     assert run is not None
-    assert run.costs["t1"] == {
+    assert run.costs["t1"].model_dump() == {
         "usd": 0.04,
         "state": "charged",
         "request_id": "req-0001",
@@ -227,9 +227,9 @@ async def test_a_jpeg_from_bria_is_stored_as_png(rig: Rig) -> None:
     Image.new("RGB", (40, 50), (200, 120, 90)).save(out, "JPEG")
     rig.fake.image, rig.fake.content_type = out.getvalue(), "image/jpeg"
     generated = await rig.generate()
-    stored = await rig.blobs.get(generated.result["sha256"])
+    stored = await rig.blobs.get(generated.result.sha256)
     assert stored.startswith(b"\x89PNG")
-    assert (generated.result["width"], generated.result["height"]) == (40, 50)
+    assert (generated.result.width, generated.result.height) == (40, 50)
 
 
 async def test_a_cached_prompt_never_calls_bria_and_costs_nothing(rig: Rig) -> None:
@@ -237,13 +237,13 @@ async def test_a_cached_prompt_never_calls_bria_and_costs_nothing(rig: Rig) -> N
     record = ArtifactRecord(
         artifact_id="t1-image",
         run_id="r1",
-        sha256=first.result["sha256"],
-        url=first.result["url"],
+        sha256=first.result.sha256,
+        url=first.result.url,
         size_bytes=1,
-        seed=first.result["seed"],
-        prompt_hash=first.result["prompt_hash"],
-        model=first.result["model"],
-        meta={"render_report": first.result["render_report"]},
+        seed=first.result.seed,
+        prompt_hash=first.result.prompt_hash,
+        model=first.result.model,
+        meta={"render_report": first.result.render_report},
     )
     await rig.store.put_artifact(record)
     await rig.store.cache_artifact(record.prompt_hash or "", 3, record.model or "", "t1-image")
@@ -252,8 +252,8 @@ async def test_a_cached_prompt_never_calls_bria_and_costs_nothing(rig: Rig) -> N
     again = await rig.generate("t2", seed=3)
 
     assert again.status == "cached"
-    assert again.result["cost_usd"] == 0.0
-    assert again.result["render_report"]["request_id"] == "req-0001"
+    assert again.result.cost_usd == 0.0
+    assert again.result.render_report.request_id == "req-0001"
     assert len(rig.fake.requests) == calls
     run = await rig.store.get_run("r1")
     assert run is not None
@@ -280,13 +280,13 @@ async def test_a_redelivered_task_polls_its_job_instead_of_submitting_again(rig:
     await _die_on_the_first_poll(rig, "t1")
     run = await rig.store.get_run("r1")
     assert run is not None
-    assert run.costs["t1"]["state"] == "submitted"
+    assert run.costs["t1"].state == "submitted"
 
     again = await rig.generate("t1")  # the redelivery
 
     assert again.status == "completed"
     assert rig.fake.submits == 1
-    assert again.result["render_report"]["request_id"] == "req-0001"
+    assert again.result.render_report.request_id == "req-0001"
     run = await rig.store.get_run("r1")
     assert run is not None
     assert run.cost_usd == pytest.approx(0.04)  # paid once
@@ -301,7 +301,7 @@ async def test_a_refused_token_fails_at_once_and_never_shows_the_token(rig: Rig)
     assert TOKEN not in json.dumps([r.details([TOKEN]) for r in rig.audited])
     run = await rig.store.get_run("r1")
     assert run is not None
-    assert run.costs["t1"]["state"] == "released"
+    assert run.costs["t1"].state == "released"
     assert run.cost_usd == 0
 
 
@@ -453,7 +453,7 @@ async def test_a_resumed_job_bria_no_longer_knows_is_submitted_again(rig: Rig) -
     again = await rig.generate("t1")  # the redelivery
 
     assert again.status == "completed"
-    assert again.result["render_report"]["request_id"] == "req-0002"
+    assert again.result.render_report.request_id == "req-0002"
     assert rig.fake.submits == 2
     not_found = [r for r in rig.audited if r.status == 404]
     assert [(r.endpoint, r.request_id) for r in not_found] == [

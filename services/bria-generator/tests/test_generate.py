@@ -49,20 +49,20 @@ async def test_a_cache_hit_returns_the_stored_artifact_and_renders_nothing(tmp_p
         kwargs = {"store": store, "blobs": blobs, "max_width": 96, "max_height": 120}
         first = await generate(prompt, 3, renderer=counting, **kwargs)  # type: ignore[arg-type]
         assert first.status == "completed"
-        assert (first.result["width"], first.result["height"]) == (96, 120)
-        assert await blobs.exists(first.result["sha256"])
+        assert (first.result.width, first.result.height) == (96, 120)
+        assert await blobs.exists(first.result.sha256)
         record = ArtifactRecord(
             artifact_id="a1",
             run_id="r",
-            sha256=first.result["sha256"],
-            url=first.result["url"],
+            sha256=first.result.sha256,
+            url=first.result.url,
             size_bytes=1,
             width=96,
             height=120,
             seed=3,
-            prompt_hash=first.result["prompt_hash"],
-            model=first.result["model"],
-            meta={"render_report": first.result["render_report"]},
+            prompt_hash=first.result.prompt_hash,
+            model=first.result.model,
+            meta={"render_report": first.result.render_report},
         )
         await store.put_artifact(record)
         await store.cache_artifact(record.prompt_hash or "", 3, record.model or "", "a1")
@@ -71,9 +71,9 @@ async def test_a_cache_hit_returns_the_stored_artifact_and_renders_nothing(tmp_p
         other_seed = await generate(prompt, 4, renderer=counting, **kwargs)  # type: ignore[arg-type]
 
     assert again.status == "cached"
-    assert again.result["cached_artifact_id"] == "a1"
-    assert again.result["sha256"] == first.result["sha256"]
-    assert again.result["render_report"] == first.result["render_report"]
+    assert again.result.cached_artifact_id == "a1"
+    assert again.result.sha256 == first.result.sha256
+    assert again.result.render_report == first.result.render_report
     assert other_seed.status == "completed"
     assert calls == [3, 4]
 

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from evaluator_testkit import GATEWAY, Harness, harness_for, noise, png, upload
 
+from prolight.contracts.tasks import EvaluateParams
 from prolight.domain.presets import get_preset
 from prolight.domain.render import render
 from prolight.domain.schema import FiboPrompt
@@ -230,7 +231,10 @@ async def test_ensemble_scores_an_upload_and_an_artifact_like_the_bus_path(api: 
         "index": 0,
         "seed": 3,
     }
-    bus = await evaluate(run, params, api.blobs, api.batcher, api.store)
+    result = await evaluate(
+        run, EvaluateParams.model_validate(params), api.blobs, api.batcher, api.store
+    )
+    bus = result.model_dump(mode="json")
     for http in (by_artifact, by_upload):
         assert http["available"] == bus["available"] == ["lighting", "clip", "lpips", "ssim"]
         assert http["lighting"] == bus["lighting"]

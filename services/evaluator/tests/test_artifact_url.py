@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from prolight.contracts.api import artifact_url
+from prolight.platform.http_errors import ApiError
 from prolight_evaluator.artifact_url import MAX_URL_CHARS, artifact_id_of
-from prolight_evaluator.errors import RequestRejected
 
 BEHIND_A_PATH = "https://studio.example.com/prolight"
 
@@ -56,7 +56,7 @@ def test_own_artifact_urls_give_their_id(gateway: str, url: str, artifact_id: st
     ],
 )
 def test_every_other_url_is_refused_naming_the_field(url: str) -> None:
-    with pytest.raises(RequestRejected) as caught:
+    with pytest.raises(ApiError) as caught:
         artifact_id_of(url, BEHIND_A_PATH, "reference_url")
     assert (caught.value.status, caught.value.code) == (422, "url_refused")
     assert caught.value.field == "reference_url"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from gateway_utils.tasks import export_params
 
 from prolight.contracts.api import new_run_id, queued_steps
 from prolight.contracts.events import RunOptions
@@ -13,7 +14,7 @@ from prolight_gateway.runs import progress
 
 def _tasks(*statuses: TaskStatus) -> list[TaskRecord]:
     return [
-        TaskRecord(task_id=f"t{i}", run_id="r", tool=Tool.GENERATE, status=s)
+        TaskRecord(task_id=f"t{i}", run_id="r", tool=Tool.EXPORT, params=export_params(), status=s)
         for i, s in enumerate(statuses)
     ]
 
@@ -21,21 +22,27 @@ def _tasks(*statuses: TaskStatus) -> list[TaskRecord]:
 @pytest.mark.parametrize(
     ("run", "tasks", "expected"),
     [
-        pytest.param(RunRecord(run_id="r"), [], 0.0, id="nothing-planned"),
+        pytest.param(RunRecord(run_id="r"), [], 0.0, id="nothing-finished"),
         pytest.param(
-            RunRecord(run_id="r", plan={"total_tasks": 9}),
+            RunRecord(run_id="r", options={"num_results": 4}),
             _tasks(TaskStatus.COMPLETED, TaskStatus.CACHED, TaskStatus.STARTED),
-            2 / 9,
-            id="from-the-plan",
+            round(2 / 9, 4),
+            id="of-what-the-options-plan",
         ),
         pytest.param(
-            RunRecord(run_id="r"),
+            RunRecord(run_id="r", options={"num_results": 1}),
             _tasks(TaskStatus.COMPLETED, TaskStatus.FAILED, TaskStatus.QUEUED, TaskStatus.QUEUED),
             0.5,
-            id="inferred-from-tasks",
+            id="more-tasks-stored-than-planned",
         ),
         pytest.param(
-            RunRecord(run_id="r", status=RunStatus.COMPLETED, plan={"total_tasks": 9}),
+            RunRecord(run_id="r", options={"num_results": 1}),
+            _tasks(TaskStatus.COMPLETED, TaskStatus.COMPLETED, TaskStatus.COMPLETED),
+            0.99,
+            id="all-finished-is-not-done-until-completed",
+        ),
+        pytest.param(
+            RunRecord(run_id="r", status=RunStatus.COMPLETED, options={"num_results": 4}),
             _tasks(TaskStatus.COMPLETED),
             1.0,
             id="completed-is-full",

@@ -34,6 +34,7 @@ from prolight.platform.tokens import issue_stream_token
 from prolight_notifier.__main__ import server_config
 from prolight_notifier.settings import NotifierSettings
 from prolight_testing.infra import free_port
+from prolight_testing.tasks import sample_result
 
 __all__ = [
     "GATEWAY",
@@ -176,14 +177,22 @@ def run_events(run_id: str, n: int = 2, *, finish: bool = True) -> list[Event]:
         artifacts.append(art)
         events += [
             Event.build(run_id, TaskStarted(tool=Tool.GENERATE), task_id=gen),
-            Event.build(run_id, TaskCompleted(tool=Tool.GENERATE), task_id=gen),
+            Event.build(
+                run_id,
+                TaskCompleted(tool=Tool.GENERATE, result=sample_result(Tool.GENERATE)),
+                task_id=gen,
+            ),
             Event.build(
                 run_id,
                 ArtifactReady(artifact_id=art, sha256="0" * 64, url=f"/blobs/{art}", size_bytes=10),
                 task_id=gen,
             ),
             Event.build(run_id, TaskStarted(tool=Tool.EVALUATE), task_id=ev),
-            Event.build(run_id, TaskCompleted(tool=Tool.EVALUATE), task_id=ev),
+            Event.build(
+                run_id,
+                TaskCompleted(tool=Tool.EVALUATE, result=sample_result(Tool.EVALUATE)),
+                task_id=ev,
+            ),
         ]
     if finish:
         events.append(Event.build(run_id, RunCompleted(best_artifact_id=artifacts[0])))
@@ -201,14 +210,15 @@ def small_window_socket(port: int, size: int = 65536) -> socket.socket:
 
 
 def filler(run_id: str, i: int, size: int = 0) -> Event:
-    """A task.completed event, `size` bytes of padding in its result (for slow-client tests).
+    """A task.completed event, `size` bytes of padding in its result's url (for slow-client tests).
 
     The padding is random: WebSocket compression would shrink a repeated character to nothing.
     """
     return Event.build(
         run_id,
         TaskCompleted(
-            tool=Tool.GENERATE, result={"i": i, "pad": secrets.token_urlsafe(size)[:size]}
+            tool=Tool.GENERATE,
+            result=sample_result(Tool.GENERATE, seed=i, url=secrets.token_urlsafe(size)[:size]),
         ),
         task_id=f"{run_id}-t{i}",
     )

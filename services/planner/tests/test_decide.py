@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from planner_testkit import evaluated, exported, generated
 
 from prolight.contracts.events import (
     RunCancelled,
@@ -14,11 +15,12 @@ from prolight.contracts.events import (
     TaskRequested,
 )
 from prolight.contracts.subjects import EventType, Tool
+from prolight.contracts.tasks import Ranked, TaskResult
 from prolight.domain.presets import get_preset
 from prolight.domain.schema import FiboPrompt
 from prolight.platform.store import ArtifactRecord, RunRecord, RunStatus, TaskRecord, TaskStatus
 from prolight.platform.store.base import apply_run_changes
-from prolight_planner.decide import Ranked, Step, next_step, rank, stop_reason
+from prolight_planner.decide import Step, next_step, rank, stop_reason
 from prolight_planner.plan import build_plan, event_id, task_id
 
 SHA = "a" * 64
@@ -59,7 +61,7 @@ class World:
         return done
 
     def finish(
-        self, tid: str, result: dict[str, Any], status: TaskStatus = TaskStatus.COMPLETED
+        self, tid: str, result: TaskResult, status: TaskStatus = TaskStatus.COMPLETED
     ) -> None:
         self.tasks[tid] = self.tasks[tid].model_copy(update={"status": status, "result": result})
 
@@ -80,12 +82,13 @@ def test_a_new_run_is_planned_then_its_generate_tasks_are_requested() -> None:
     assert world.settle() == ["plan", "request generate"]
     assert world.run.status == RunStatus.RUNNING
     plan = world.run.plan
-    assert plan["total_tasks"] == 7
-    assert [c["seed"] for c in plan["candidates"]] == [50, 51, 52]
+    assert plan is not None
+    assert plan.total_tasks == 7
+    assert [c.seed for c in plan.candidates] == [50, 51, 52]
     requests = [e.payload for e in world.published]
     assert all(isinstance(p, TaskRequested) and p.tool == Tool.GENERATE for p in requests)
     assert [p.task_id for p in requests] == [f"r1-i1-generate-{i}" for i in range(3)]
-    assert requests[0].params["seed"] == 50
+    assert requests[0].params.seed == 50
 
 
 def test_the_plan_and_its_event_ids_are_deterministic() -> None:
@@ -102,25 +105,25 @@ def test_the_prompt_seed_is_the_base_when_options_have_none() -> None:
     prompt = FiboPrompt(scene=get_preset("loop").setup)
     prompt = prompt.model_copy(update={"metadata": prompt.metadata.model_copy(update={"seed": 9})})
     plan = build_plan("r", prompt, RunOptions(num_results=2))
-    assert [c["seed"] for c in plan["candidates"]] == [9, 10]
+    assert [c.seed for c in plan.candidates] == [9, 10]
 
 
 def test_evaluation_waits_for_every_image_then_carries_the_measured_ratio() -> None:
     world = World(new_run(2))
     world.settle()
     world.published.clear()
-    world.finish("r1-i1-generate-0", {"render_report": {"measured_ratio_stops": 1.5}})
+    world.finish("r1-i1-generate-0", generated(ratio=1.5))
     world.image("r1-i1-generate-0", 0)
     assert world.settle() == []
-    world.finish("r1-i1-generate-1", {"render_report": {"measured_ratio_stops": 1.7}})
+    world.finish("r1-i1-generate-1", generated(ratio=1.7))
     world.image("r1-i1-generate-1", 1)
     assert world.settle() == ["request evaluate"]
     params = [e.payload.params for e in world.published]
-    assert [p["artifact_id"] for p in params] == [
+    assert [p.artifact_id for p in params] == [
         "r1-i1-generate-0-image",
         "r1-i1-generate-1-image",
     ]
-    assert [p["measured_ratio_stops"] for p in params] == [1.5, 1.7]
+    assert [p.measured_ratio_stops for p in params] == [1.5, 1.7]
 
 
 @pytest.mark.parametrize("reference", [None, "parent-image"])
@@ -128,23 +131,22 @@ def test_evaluate_tasks_carry_the_runs_reference_image(reference: str | None) ->
     world = World(new_run(1, reference_artifact_id=reference))
     world.settle()
     world.published.clear()
-    world.finish("r1-i1-generate-0", {})
+    world.finish("r1-i1-generate-0", generated())
     world.image("r1-i1-generate-0", 0)
     assert world.settle() == ["request evaluate"]
     [request] = world.published
-    assert request.payload.params["reference_artifact_id"] == reference
+    assert request.payload.params.measured_ratio_stops is None  # no local render report
+    assert request.payload.params.reference_artifact_id == reference
 
 
 def advance_to_export(world: World, scores: list[float]) -> None:
     world.settle()
     for i in range(len(scores)):
-        world.finish(f"r1-i1-generate-{i}", {})
+        world.finish(f"r1-i1-generate-{i}", generated(i))
         world.image(f"r1-i1-generate-{i}", i)
     world.settle()
     for i, score in enumerate(scores):
-        world.finish(
-            f"r1-i1-evaluate-{i}", {"artifact_id": f"r1-i1-generate-{i}-image", "final": score}
-        )
+        world.finish(f"r1-i1-evaluate-{i}", evaluated(f"r1-i1-generate-{i}-image", score))
     world.published.clear()
 
 
@@ -154,9 +156,9 @@ def test_the_best_score_is_exported_then_the_run_completes_and_is_announced_once
     assert world.settle() == ["request export"]
     (export,) = world.published
     assert export.type == EventType.TASK_REQUESTED_EXPORT
-    assert export.payload.params["best_artifact_id"] == "r1-i1-generate-1-image"
-    assert [r["index"] for r in export.payload.params["ranking"]] == [1, 2, 0]
-    world.finish("r1-i1-export", {"bundle_artifact_id": "b"})
+    assert export.payload.params.best_artifact_id == "r1-i1-generate-1-image"
+    assert [r.index for r in export.payload.params.ranking] == [1, 2, 0]
+    world.finish("r1-i1-export", exported("b"))
     world.published.clear()
     assert world.settle() == ["complete", "announce run.completed"]
     (done,) = world.published
@@ -187,7 +189,7 @@ def test_the_plan_keeps_no_retry_counts() -> None:
     world = World(new_run(2))
     world.settle()
     assert world.run.plan is not None
-    assert "retries" not in world.run.plan
+    assert "retries" not in world.run.plan.model_dump()
 
 
 def test_a_cancelled_run_is_announced_and_then_ignores_everything() -> None:
@@ -197,7 +199,7 @@ def test_a_cancelled_run_is_announced_and_then_ignores_everything() -> None:
     world.published.clear()
     assert world.settle() == ["announce run.cancelled"]
     assert isinstance(world.published[0].payload, RunCancelled)
-    world.finish("r1-i1-generate-0", {})
+    world.finish("r1-i1-generate-0", generated())
     world.image("r1-i1-generate-0", 0)
     assert world.settle() == []
 
@@ -210,7 +212,13 @@ def test_an_invalid_stored_prompt_fails_the_run_instead_of_crashing() -> None:
 
 
 def test_rank_breaks_ties_by_index() -> None:
-    ranked = rank([Ranked(2, "c", 0.5), Ranked(0, "a", 0.5), Ranked(1, "b", 0.9)])
+    ranked = rank(
+        [
+            Ranked(index=2, artifact_id="c", score=0.5),
+            Ranked(index=0, artifact_id="a", score=0.5),
+            Ranked(index=1, artifact_id="b", score=0.9),
+        ]
+    )
     assert [r.artifact_id for r in ranked] == ["b", "a", "c"]
 
 

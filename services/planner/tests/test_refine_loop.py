@@ -5,13 +5,29 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from planner_testkit import evaluated, exported, generated
 
 from prolight.contracts.events import RunCompleted, RunOptions
 from prolight.contracts.subjects import Tool
+from prolight.contracts.tasks import (
+    ColourFinding,
+    ExposureFinding,
+    GenerateParams,
+    LightingFindings,
+    RatioFinding,
+    TaskResult,
+)
 from prolight.domain.presets import get_preset
 from prolight.domain.refine import changed_paths, is_locked
 from prolight.domain.schema import FiboPrompt, Role
-from prolight.platform.store import ArtifactRecord, RunRecord, RunStatus, TaskRecord, TaskStatus
+from prolight.platform.store import (
+    ArtifactRecord,
+    RunRecord,
+    RunResult,
+    RunStatus,
+    TaskRecord,
+    TaskStatus,
+)
 from prolight.platform.store.base import apply_run_changes
 from prolight_planner.decide import cancelled_result, next_step, spent_usd, stop_reason
 from prolight_planner.deltas import (
@@ -25,13 +41,26 @@ from prolight_planner.deltas import (
 SHA = "b" * 64
 
 
-def findings(measured: float, requested: float, **extra: Any) -> dict[str, Any]:
-    return {
-        "exposure": {"clipped_pct": 0.0, "crushed_pct": 0.0, "score": 1.0},
-        "ratio": {"measured_stops": measured, "requested_stops": requested, "score": 0.5},
-        "colour": None,
-        **extra,
-    }
+def exposure(clipped_pct: float = 0.0, score: float = 1.0) -> ExposureFinding:
+    return ExposureFinding(clipped_pct=clipped_pct, crushed_pct=0.0, score=score, passed=True)
+
+
+def colour(score: float, warm_shift: float) -> ColourFinding:
+    return ColourFinding(
+        against="prompt", measured_rgb=[1.0, 1.0, 1.0], expected_rgb=[1.0, 1.0, 1.0],
+        cast=abs(warm_shift), warm_shift=warm_shift, score=score, passed=score >= 0.5,
+    )  # fmt: skip
+
+
+def findings(measured: float, requested: float, **extra: Any) -> LightingFindings:
+    ratio = RatioFinding(measured_stops=measured, requested_stops=requested,
+                         error_stops=abs(measured - requested), score=0.5, passed=True)  # fmt: skip
+    return LightingFindings(**{"exposure": exposure(), "ratio": ratio, **extra})
+
+
+def params(task: TaskRecord) -> GenerateParams:
+    assert isinstance(task.params, GenerateParams)
+    return task.params
 
 
 class Loop:
@@ -63,7 +92,7 @@ class Loop:
             self.steps.append(step.what)
             assert len(self.steps) < 200
 
-    def done(self, tid: str, result: dict[str, Any]) -> None:
+    def done(self, tid: str, result: TaskResult) -> None:
         self.tasks[tid] = self.tasks[tid].model_copy(
             update={"status": TaskStatus.COMPLETED, "result": result}
         )
@@ -73,35 +102,28 @@ class Loop:
         self.settle()
         plan = self.run.plan
         assert plan is not None
-        for c in plan["candidates"]:
-            self.done(c["generate_task_id"], {"cost_usd": cost})
-            aid = f"{c['generate_task_id']}-image"
+        for c in plan.candidates:
+            self.done(c.generate_task_id, generated(c.seed, cost_usd=cost))
+            aid = f"{c.generate_task_id}-image"
             self.artifacts[aid] = ArtifactRecord(
-                artifact_id=aid, run_id="r1", task_id=c["generate_task_id"], sha256=SHA,
+                artifact_id=aid, run_id="r1", task_id=c.generate_task_id, sha256=SHA,
                 url="file:///x", size_bytes=1,
             )  # fmt: skip
         self.settle()
-        for c, score in zip(plan["candidates"], scores, strict=True):
-            self.done(
-                c["evaluate_task_id"],
-                {"artifact_id": f"{c['generate_task_id']}-image", "final": score,
-                 "lighting": lighting or findings(0.6, 1.2)},
-            )  # fmt: skip
+        for c, score in zip(plan.candidates, scores, strict=True):
+            aid = f"{c.generate_task_id}-image"
+            self.done(c.evaluate_task_id, evaluated(aid, score, lighting or findings(0.6, 1.2)))
         self.settle()
 
     def export(self) -> None:
         plan = self.run.plan
         assert plan is not None
-        assert plan["phase"] == "export"
-        self.done(plan["export_task_id"], {"bundle_artifact_id": "bundle"})
+        assert plan.phase == "export"
+        self.done(plan.export_task_id, exported())
         self.settle()
 
     def generate_prompts(self) -> list[FiboPrompt]:
-        return [
-            FiboPrompt.model_validate(t.params["prompt"])
-            for t in self.tasks.values()
-            if t.tool == Tool.GENERATE
-        ]
+        return [params(t).prompt for t in self.tasks.values() if t.tool == Tool.GENERATE]
 
 
 def test_an_unmet_threshold_stops_at_max_iterations_with_the_reason() -> None:
@@ -111,11 +133,11 @@ def test_an_unmet_threshold_stops_at_max_iterations_with_the_reason() -> None:
     loop.export()
     assert loop.run.status == RunStatus.COMPLETED
     assert loop.run.result is not None
-    assert loop.run.result["stop_reason"] == "max_iterations"
-    assert loop.run.result["iterations"] == 3
-    iterations = {t.params["iteration"] for t in loop.tasks.values() if t.tool == Tool.GENERATE}
+    assert loop.run.result.stop_reason == "max_iterations"
+    assert loop.run.result.iterations == 3
+    iterations = {params(t).iteration for t in loop.tasks.values() if t.tool == Tool.GENERATE}
     assert iterations == {1, 2, 3}
-    assert len(loop.run.result["ranking"]) == 6  # every candidate of every iteration
+    assert len(loop.run.result.ranking) == 6  # every candidate of every iteration
 
 
 def test_a_met_threshold_stops_early() -> None:
@@ -124,21 +146,21 @@ def test_a_met_threshold_stops_early() -> None:
     loop.iterate([0.85, 0.7])
     loop.export()
     assert loop.run.result is not None
-    assert loop.run.result["stop_reason"] == "threshold"
-    assert loop.run.result["iterations"] == 2
-    assert loop.run.result["best_artifact_id"] == "r1-i2-generate-0-image"
+    assert loop.run.result.stop_reason == "threshold"
+    assert loop.run.result.iterations == 2
+    assert loop.run.result.best_artifact_id == "r1-i2-generate-0-image"
 
 
 def test_the_budget_stops_the_loop_once_spent() -> None:
     loop = Loop(max_iterations=5, budget_usd=0.1)
     loop.iterate([0.5, 0.6], cost=0.04)  # 0.08 spent: go on
     assert loop.run.plan is not None
-    assert loop.run.plan["iteration"] == 2
+    assert loop.run.plan.iteration == 2
     loop.iterate([0.5, 0.6], cost=0.04)  # 0.16 spent: stop
     assert spent_usd(loop.tasks) == pytest.approx(0.16)
     loop.export()
     assert loop.run.result is not None
-    assert loop.run.result["stop_reason"] == "budget_exhausted"
+    assert loop.run.result.stop_reason == "budget_exhausted"
 
 
 def test_a_generate_task_failing_on_the_budget_exports_what_is_finished() -> None:
@@ -146,7 +168,7 @@ def test_a_generate_task_failing_on_the_budget_exports_what_is_finished() -> Non
     loop.iterate([0.5, 0.6])
     plan = loop.run.plan
     assert plan is not None
-    tid = plan["candidates"][0]["generate_task_id"]
+    tid = plan.candidates[0].generate_task_id
     loop.tasks[tid] = loop.tasks[tid].model_copy(
         update={"status": TaskStatus.FAILED, "error": "budget_exhausted: 1.00 USD spent"}
     )
@@ -154,8 +176,8 @@ def test_a_generate_task_failing_on_the_budget_exports_what_is_finished() -> Non
     loop.export()
     assert loop.run.status == RunStatus.COMPLETED
     assert loop.run.result is not None
-    assert loop.run.result["stop_reason"] == "budget_exhausted"
-    assert loop.run.result["best_artifact_id"] == "r1-i1-generate-1-image"
+    assert loop.run.result.stop_reason == "budget_exhausted"
+    assert loop.run.result.best_artifact_id == "r1-i1-generate-1-image"
 
 
 def test_the_stop_conditions_are_checked_in_order() -> None:
@@ -170,27 +192,31 @@ def test_a_cancelled_run_records_the_reason_and_the_best_so_far() -> None:
     loop = Loop(max_iterations=3)
     loop.iterate([0.5, 0.6])
     result = cancelled_result(loop.run)
-    assert result == {
-        "stop_reason": "cancelled",
-        "best_artifact_id": "r1-i1-generate-1-image",
-        "best_score": 0.6,
-        "iterations": 1,
-    }
+    assert result == RunResult(
+        stop_reason="cancelled",
+        best_artifact_id="r1-i1-generate-1-image",
+        best_score=0.6,
+        iterations=1,
+    )
 
 
 def test_deltas_follow_the_findings_and_are_recorded_on_the_tasks() -> None:
     loop = Loop(max_iterations=2)
     loop.iterate([0.5, 0.6], lighting=findings(0.6, 1.2))  # 0.6 stop too flat
-    second = [t for t in loop.tasks.values() if t.params.get("iteration") == 2]
+    second = [
+        t for t in loop.tasks.values() if t.tool == Tool.GENERATE and params(t).iteration == 2
+    ]
     assert second
-    assert all(t.tool == Tool.GENERATE for t in second)
-    refine = second[0].params["refine"]
-    fill = next(d for d in refine if d["path"] == "lighting.fill.intensity")
-    assert fill["status"] == "applied"  # 0.6 stop asked, bounded to 0.5 by the planner
-    assert fill["after"] == pytest.approx(fill["before"] * 2**-MAX_STEP_STOPS, abs=1e-4)
-    assert "too flat" in fill["reason"]
-    assert fill["from_artifact_id"] == "r1-i1-generate-1-image"
-    assert fill["planner"] == "finite"
+    refine = params(second[0]).refine
+    fill = next(d for d in refine if d.path == "lighting.fill.intensity")
+    assert fill.status == "applied"  # 0.6 stop asked, bounded to 0.5 by the planner
+    assert fill.before is not None
+    assert fill.after == pytest.approx(fill.before * 2**-MAX_STEP_STOPS, abs=1e-4)
+    assert "too flat" in fill.reason
+    assert fill.from_artifact_id == "r1-i1-generate-1-image"
+    assert fill.planner == "finite"
+    assert loop.run.plan is not None
+    assert loop.run.plan.refine == refine
 
 
 def test_the_same_findings_give_the_same_iterations() -> None:
@@ -212,8 +238,7 @@ def test_the_same_findings_give_the_same_iterations() -> None:
     ],
 )
 def test_locked_fields_never_change_in_any_iteration(locked: list[str]) -> None:
-    warm = {"score": 0.2, "warm_shift": 0.8, "cast": 0.8}
-    lighting = findings(2.5, 1.0, colour=warm, exposure={"clipped_pct": 5.0, "score": 0.5})
+    lighting = findings(2.5, 1.0, colour=colour(0.2, 0.8), exposure=exposure(5.0, 0.5))
     loop = Loop(locked=locked, max_iterations=4)
     for _ in range(4):
         loop.iterate([0.5, 0.6], lighting=lighting)
@@ -235,12 +260,13 @@ def test_the_finite_planner_proposes_per_finding() -> None:
     assert [d.path for d in flat] == ["lighting.fill.intensity"]
     assert flat[0].value == pytest.approx(fill.intensity * 2**-0.3)
     warm = FinitePlanner().propose(
-        prompt, {"colour": {"score": 0.3, "warm_shift": 0.5}, "exposure": {"clipped_pct": 3.0}}
+        prompt, LightingFindings(colour=colour(0.3, 0.5), exposure=exposure(3.0, 0.7))
     )
     assert [d.path for d in warm] == ["lighting.key.kelvin", "lighting.key.intensity"]
     assert warm[0].value > key.kelvin  # too warm → cooler key
     assert warm[1].value == pytest.approx(key.intensity * 2 ** (-1 / 3))
     assert FinitePlanner().propose(prompt, findings(1.25, 1.3)) == []  # inside the deadband
+    assert FinitePlanner().propose(prompt, None) == []  # nothing judged, nothing to change
 
 
 def test_apply_deltas_validates_clamps_and_refuses_locks_like_an_llm_proposal_needs() -> None:
@@ -277,7 +303,7 @@ def test_the_completed_event_carries_the_stop_reason() -> None:
     loop.iterate([0.5, 0.6])
     plan = loop.run.plan
     assert plan is not None
-    loop.done(plan["export_task_id"], {"bundle_artifact_id": "bundle"})
+    loop.done(plan.export_task_id, exported())
     events = []
     while (step := next_step(loop.run, loop.tasks, loop.artifacts)) is not None:
         events += step.events
@@ -291,7 +317,7 @@ class RoguePlanner:
 
     name = "rogue"
 
-    def propose(self, prompt: FiboPrompt, findings: dict[str, Any]) -> list[Delta]:
+    def propose(self, prompt: FiboPrompt, findings: LightingFindings | None) -> list[Delta]:
         return [
             Delta("lighting.key.intensity", 40.0, "much brighter"),
             Delta("lighting.fill.kelvin", 1.0, "candle light"),
@@ -313,12 +339,14 @@ def test_a_proposing_planner_goes_through_the_same_validation() -> None:
         assert not [x for x in paths if is_locked(x, ["lighting.key"])]
         assert set(paths) <= {"lighting.fill.kelvin", "lighting.fill.intensity",
                               "lighting.fill.distance"}  # fmt: skip
-    second = [t for t in loop.tasks.values() if t.params.get("iteration") == 2]
-    record = {d["path"]: d for d in second[0].params["refine"]}
-    assert record["lighting.key.intensity"]["status"] == "locked"
-    assert record["camera.aperture"]["status"] == "invalid"
-    assert record["subject.head_turn_deg"]["status"] == "invalid"
-    assert record["lighting.rim.softness"]["status"] == "invalid"
-    assert record["lighting.fill.kelvin"]["status"] == "clamped"
-    assert record["lighting.fill.distance"]["after"] == pytest.approx(fill.distance / 1.25)
-    assert all(d["planner"] == "rogue" for d in record.values())
+    second = [
+        t for t in loop.tasks.values() if t.tool == Tool.GENERATE and params(t).iteration == 2
+    ]
+    record = {d.path: d for d in params(second[0]).refine}
+    assert record["lighting.key.intensity"].status == "locked"
+    assert record["camera.aperture"].status == "invalid"
+    assert record["subject.head_turn_deg"].status == "invalid"
+    assert record["lighting.rim.softness"].status == "invalid"
+    assert record["lighting.fill.kelvin"].status == "clamped"
+    assert record["lighting.fill.distance"].after == pytest.approx(fill.distance / 1.25)
+    assert all(d.planner == "rogue" for d in record.values())

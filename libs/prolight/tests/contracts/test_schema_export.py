@@ -8,7 +8,7 @@ from pathlib import Path
 from prolight.contracts.schema_export import EXPORTS, drifted, main, render_schemas, write_schemas
 from prolight.contracts.subjects import EventType
 
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[4]
 PROTO = REPO / "proto-schemas"
 
 
@@ -71,5 +71,9 @@ def test_asyncapi_has_a_channel_and_message_for_every_event_type() -> None:
         ref = channel["subscribe"]["message"]["$ref"].rsplit("/", 1)[1]
         message = doc["components"]["messages"][ref]
         assert message["name"] == event_type.value
-        payload_ref = message["payload"]["allOf"][1]["properties"]["payload"]["$ref"]
-        assert payload_ref.rsplit("/", 1)[1] in doc["components"]["schemas"]
+        payload = message["payload"]["allOf"][1]["properties"]["payload"]
+        if event_type.tool is not None:  # the request, with its tool's params model
+            payload, params = payload["allOf"]
+            params_ref = params["properties"]["params"]["$ref"]
+            assert params_ref.rsplit("/", 1)[1] in doc["components"]["schemas"]
+        assert payload["$ref"].rsplit("/", 1)[1] in doc["components"]["schemas"]

@@ -22,6 +22,7 @@ from prolight.platform.bus import Delivery
 from prolight.platform.health import HealthServer
 from prolight.platform.store import RunRecord, RunStatus, RunStore, SqliteRunStore
 from prolight.platform.task_worker import TaskOutcome, TaskRejected, TaskWorker
+from prolight_testing.tasks import sample_params, sample_result
 
 
 def value(name: str, **labels: str) -> float:
@@ -151,7 +152,7 @@ class Worker(TaskWorker):
     async def work(self, run: RunRecord, request: TaskRequested) -> TaskOutcome:
         if self.reject:
             raise TaskRejected("unreadable")
-        return TaskOutcome({"score": 1.0})
+        return TaskOutcome(sample_result(Tool.EXPORT))
 
 
 class _NullBus:
@@ -175,7 +176,9 @@ async def test_a_finished_task_is_timed_by_tool_and_status(
 ) -> None:
     labels = {"tool": "export", "status": status}
     before = value("prolight_task_duration_seconds_count", **labels)
-    request = TaskRequested(tool=Tool.EXPORT, task_id=f"run-1-export-{status}")
+    request = TaskRequested(
+        tool=Tool.EXPORT, task_id=f"run-1-export-{status}", params=sample_params(Tool.EXPORT)
+    )
     delivery = Delivery(
         event=Event.build("run-1", request),
         subject="prolight.task.requested.export.run-1",

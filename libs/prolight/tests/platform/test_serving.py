@@ -13,7 +13,7 @@ from prolight.contracts.subjects import EVENTS_STREAM, TASKS_STREAM, Tool
 from prolight.platform.bus import ConsumerSettings, Delivery
 from prolight.platform.health import HealthServer
 from prolight.platform.serving import connect, run_workers, tool_worker
-from prolight.platform.settings import ServiceSettings
+from prolight.platform.settings import WorkerSettings
 
 
 class FakeWorker:
@@ -43,8 +43,8 @@ class RecordingBus:
         return "worker"
 
 
-def settings(**values: Any) -> ServiceSettings:
-    return ServiceSettings.model_validate(values)
+def settings(**values: Any) -> WorkerSettings:
+    return WorkerSettings.model_validate(values)
 
 
 async def test_workers_run_with_health_until_stop(free_tcp_port: int) -> None:

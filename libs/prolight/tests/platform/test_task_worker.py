@@ -19,6 +19,7 @@ from prolight.contracts.events import (
     TaskStarted,
 )
 from prolight.contracts.subjects import Tool
+from prolight.contracts.tasks import ExportParams, ExportResult
 from prolight.platform.bus import BusUnavailableError, Delivery
 from prolight.platform.external import RateLimited, Unavailable
 from prolight.platform.store import (
@@ -32,7 +33,22 @@ from prolight.platform.store import (
 from prolight.platform.task_worker import TaskOutcome, TaskRejected, TaskWorker, keyed_event
 
 NAMESPACE = UUID("11111111-2222-4333-8444-555555555555")
-RUN, TASK = "run-1", "run-1-i1-evaluate-0"
+RUN, TASK = "run-1", "run-1-i1-export"
+PARAMS = ExportParams(
+    iteration=1, best_artifact_id="a1", ranking=[], candidates=[], stop_reason="max_iterations"
+)
+
+
+def export_result(chosen: str = "a1") -> ExportResult:
+    return ExportResult(
+        bundle_artifact_id="b1",
+        bundle_sha256="0" * 64,
+        bundle_url="/blobs/b1",
+        contact_sheet_artifact_id="c1",
+        diagram_artifact_id="d1",
+        chosen_artifact_id=chosen,
+        files=["manifest.json"],
+    )
 
 
 class RecordingBus:
@@ -50,7 +66,7 @@ class Worker(TaskWorker):
     def __init__(self, bus: RecordingBus, store: RunStore) -> None:
         super().__init__(bus, store, worker_id="worker-a")  # type: ignore[arg-type]
         self.calls: list[tuple[RunRecord, TaskRequested]] = []
-        self.outcome = TaskOutcome({"score": 0.5}, summary="score=0.5")
+        self.outcome = TaskOutcome(export_result(), summary="bundle b1")
         self.error: Exception | None = None
         self.cancel_meanwhile = False
 
@@ -73,13 +89,13 @@ def delivery(
     count: int = 1, *, attempt: int = 1, payload: Any = None, run_id: str = RUN
 ) -> Delivery:
     request = payload or TaskRequested(
-        tool=Tool.EVALUATE, task_id=TASK, params={"x": 1}, attempt=attempt
+        tool=Tool.EXPORT, task_id=TASK, params=PARAMS, attempt=attempt
     )
     return Delivery(
         event=Event.build(run_id, request),
-        subject=f"prolight.task.requested.evaluate.{run_id}",
+        subject=f"prolight.task.requested.export.{run_id}",
         stream="PROLIGHT_TASKS",
-        consumer="prolight-evaluate",
+        consumer="prolight-export",
         stream_sequence=1,
         delivery_count=count,
     )
@@ -124,19 +140,22 @@ async def test_a_task_is_started_then_completed_with_deterministic_ids(
     assert completed.event_id == event_id(f"{TASK}:completed")
     assert (completed.run_id, completed.task_id) == (RUN, TASK)
     assert completed.payload.status == "completed"
-    assert completed.payload.result["score"] == 0.5
-    assert completed.payload.duration_ms == completed.payload.result["duration_ms"] >= 0
+    result = completed.payload.result
+    assert result.model_copy(update={"duration_ms": None}) == export_result()
+    assert completed.payload.duration_ms == result.duration_ms
+    assert result.duration_ms is not None
+    assert result.duration_ms >= 0
     task = await store.get_task(TASK)
     assert task is not None
-    assert (task.status, task.result) == (TaskStatus.COMPLETED, completed.payload.result)
+    assert (task.status, task.result) == (TaskStatus.COMPLETED, result)
     ((run, request),) = worker.calls
-    assert (run.run_id, request.params) == (RUN, {"x": 1})
+    assert (run.run_id, request.params) == (RUN, PARAMS)
 
 
 async def test_a_cached_outcome_ends_the_task_cached(
     worker: Worker, bus: RecordingBus, store: RunStore
 ) -> None:
-    worker.outcome = TaskOutcome({"seed": 7}, cached=True)
+    worker.outcome = TaskOutcome(export_result(), cached=True)
     await worker.on_task(delivery())
 
     completed = bus.published[-1]

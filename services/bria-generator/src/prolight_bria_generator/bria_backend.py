@@ -34,6 +34,7 @@ import time
 
 from PIL import Image, UnidentifiedImageError
 
+from prolight.contracts.tasks import BriaReport, ReportTimings
 from prolight.domain.bria_fibo import FiboSchemaError, default_negative_prompt
 from prolight.domain.bria_prompt import to_fibo_prompt
 from prolight.domain.hashing import prompt_hash
@@ -173,15 +174,15 @@ async def generate_with_bria(
     digest = prompt_hash(prompt)
     model = bria_model_id(settings, request.negative_prompt)
     if (hit := await cached(store, blobs, digest, seed, model)) is not None:
-        return Generated("cached", {**hit.result, "cost_usd": 0.0})
+        return Generated("cached", hit.result.model_copy(update={"cost_usd": 0.0}))
     price = settings.bria_price_usd()
     entry, fresh = await costs.reserve(store, run_id, task_id, usd=price, backend=BACKEND)
     clock = time.perf_counter()
     task = _Task(client, store, audit, run_id, task_id, request)
     image: BriaImage | None = None
     try:
-        if entry.get("request_id"):
-            image = await task.resume(str(entry["request_id"]))
+        if entry.request_id:
+            image = await task.resume(entry.request_id)
         elif fresh:
             image = await task.submit()
         else:
@@ -201,21 +202,20 @@ async def generate_with_bria(
             await costs.mark(store, run_id, task_id, state="released")
         raise
     info = await blobs.put(png, "image/png")
-    bria = {
-        "backend": BACKEND,
-        "request_id": image.request_id,
-        "seed": image.seed if image.seed is not None else seed,
-        "structured_prompt": image.structured_prompt,
-        "warning": image.warning,
-        "timings": {"total_ms": (time.perf_counter() - clock) * 1000},
-    }
+    report = BriaReport(
+        request_id=image.request_id,
+        seed=image.seed if image.seed is not None else seed,
+        structured_prompt=image.structured_prompt,
+        warning=image.warning,
+        timings=ReportTimings(total_ms=(time.perf_counter() - clock) * 1000),
+    )
     return completed(
         info,
         (width, height),
-        seed=bria["seed"],
+        seed=report.seed,
         digest=digest,
         model=model,
-        render_report=bria,
+        render_report=report,
         requested_seed=seed,
         cost_usd=price,
     )

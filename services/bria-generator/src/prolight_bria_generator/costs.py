@@ -1,6 +1,6 @@
 """The run's ledger of paid calls (`RunRecord.costs`) and its budget.
 
-One entry per generate task: `{usd, state, request_id, backend}`, where state moves
+One `CostEntry` per generate task (usd, state, request_id, backend), where state moves
 reserved → submitted → charged, or → released when the provider made no image (nothing is
 billed then), or reserved → unconfirmed when the submit may have reached BRIA but its answer
 was lost: BRIA may bill a job whose id we never learnt, so the entry counts and the task never
@@ -20,11 +20,17 @@ not released (`RunRecord.cost_usd`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from prolight.contracts.events import RunOptions
 from prolight.domain.errors import ProLightError
-from prolight.platform.store import ConcurrencyConflict, RecordNotFoundError, RunRecord, RunStore
+from prolight.platform.store import (
+    ConcurrencyConflict,
+    CostEntry,
+    CostState,
+    RecordNotFoundError,
+    RunRecord,
+    RunStore,
+)
 
 __all__ = [
     "BUDGET_EXHAUSTED",
@@ -37,7 +43,7 @@ __all__ = [
 BUDGET_EXHAUSTED = "budget_exhausted"
 """The reason code a task fails with when the budget stops it (the planner's stop signal)."""
 
-LIVE_ENTRY = frozenset({"reserved", "submitted", "charged", "unconfirmed"})
+LIVE_ENTRY: frozenset[CostState] = frozenset({"reserved", "submitted", "charged", "unconfirmed"})
 """Entry states that count towards the run's cost."""
 
 _TRIES = 50  # optimistic-concurrency retries; the planner and sibling tasks update the run too
@@ -51,7 +57,7 @@ class BudgetExhausted(ProLightError):
 async def _update(
     store: RunStore,
     run_id: str,
-    change: Callable[[RunRecord], dict[str, dict[str, Any]] | None],
+    change: Callable[[RunRecord], dict[str, CostEntry] | None],
 ) -> RunRecord:
     """Apply `change` (the run → its new `costs`, None for no change) with version checks."""
     conflict: ConcurrencyConflict | None = None
@@ -72,16 +78,16 @@ async def _update(
 
 async def reserve(
     store: RunStore, run_id: str, task_id: str, *, usd: float, backend: str
-) -> tuple[dict[str, Any], bool]:
+) -> tuple[CostEntry, bool]:
     """The task's live entry and whether it is new: the one already there (a redelivery,
     False), or a new reservation of `usd` if the budget allows it (True); raises
     `BudgetExhausted` otherwise."""
     found = False
 
-    def change(run: RunRecord) -> dict[str, dict[str, Any]] | None:
+    def change(run: RunRecord) -> dict[str, CostEntry] | None:
         nonlocal found
         entry = run.costs.get(task_id)
-        found = entry is not None and entry.get("state") in LIVE_ENTRY
+        found = entry is not None and entry.state in LIVE_ENTRY
         if found:
             return None
         budget = RunOptions.model_validate(run.options).budget_usd
@@ -91,20 +97,26 @@ async def reserve(
                 f"{BUDGET_EXHAUSTED}: the run has spent ${spent:.2f} of its ${budget:.2f} "
                 f"budget and one more image costs about ${usd:.2f}"
             )
-        new = {"usd": usd, "state": "reserved", "request_id": None, "backend": backend}
+        new = CostEntry(usd=usd, state="reserved", backend=backend)
         return {**run.costs, task_id: new}
 
     run = await _update(store, run_id, change)
-    return dict(run.costs[task_id]), not found
+    return run.costs[task_id], not found
 
 
-async def mark(store: RunStore, run_id: str, task_id: str, **fields: Any) -> None:
-    """Update the task's entry (`state=…`, `request_id=…`); no-op if it has none."""
+async def mark(
+    store: RunStore, run_id: str, task_id: str, state: CostState, request_id: str | None = None
+) -> None:
+    """Move the task's entry to `state` and, if given, remember `request_id`; no-op if it
+    has no entry or is there already."""
 
-    def change(run: RunRecord) -> dict[str, dict[str, Any]] | None:
+    def change(run: RunRecord) -> dict[str, CostEntry] | None:
         entry = run.costs.get(task_id)
-        if entry is None or all(entry.get(k) == v for k, v in fields.items()):
+        if entry is None:
             return None
-        return {**run.costs, task_id: {**entry, **fields}}
+        new = entry.model_copy(
+            update={"state": state, "request_id": request_id or entry.request_id}
+        )
+        return None if new == entry else {**run.costs, task_id: new}
 
     await _update(store, run_id, change)

@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
+from prolight.contracts.tasks import BriaReport, GenerateResult, RenderReport
 from prolight.domain.hashing import prompt_hash
 from prolight.domain.render import MIN_SIDE, RenderResult, render
 from prolight.domain.schema import FiboPrompt
@@ -40,11 +41,10 @@ Renderer = Callable[[FiboPrompt, int, int, int], RenderResult]
 @dataclass(frozen=True)
 class Generated:
     """The outcome: `completed` (rendered now) or `cached` (an earlier artifact), and the
-    `result` of the task.completed event (artifact_key/sha256, url, width, height in pixels,
-    seed, prompt_hash, model, render_report; `cached_artifact_id` on a hit)."""
+    result of the task (`cached_artifact_id` set on a hit)."""
 
     status: Literal["completed", "cached"]
-    result: dict[str, Any]
+    result: GenerateResult
 
 
 def render_size(resolution: tuple[int, int], max_width: int, max_height: int) -> tuple[int, int]:
@@ -60,19 +60,20 @@ def model_id(max_width: int, max_height: int) -> str:
     return f"{LOCAL_MODEL}@{max_width}x{max_height}"
 
 
-def _from_artifact(artifact: ArtifactRecord) -> dict[str, Any]:
-    return {
-        "artifact_key": artifact.sha256,
-        "sha256": artifact.sha256,
-        "url": artifact.url,
-        "width": artifact.width,
-        "height": artifact.height,
-        "seed": artifact.seed,
-        "prompt_hash": artifact.prompt_hash,
-        "model": artifact.model,
-        "render_report": artifact.meta.get("render_report"),
-        "cached_artifact_id": artifact.artifact_id,
-    }
+def _from_artifact(artifact: ArtifactRecord, digest: str, seed: int, model: str) -> GenerateResult:
+    """The result of a cache hit: the cached artifact, found under (digest, seed, model)."""
+    return GenerateResult(
+        artifact_key=artifact.sha256,
+        sha256=artifact.sha256,
+        url=artifact.url,
+        width=artifact.width,
+        height=artifact.height,
+        seed=seed,
+        prompt_hash=digest,
+        model=model,
+        render_report=artifact.meta.render_report,
+        cached_artifact_id=artifact.artifact_id,
+    )
 
 
 def completed(
@@ -82,25 +83,27 @@ def completed(
     seed: int,
     digest: str,
     model: str,
-    render_report: dict[str, Any],
-    **extra: Any,
+    render_report: RenderReport | BriaReport,
+    requested_seed: int | None = None,
+    cost_usd: float | None = None,
 ) -> Generated:
-    """The outcome of a fresh image stored as `info`, `size` (width, height) in pixels; `extra`
-    goes into the result as is (the bria backend's cost)."""
+    """The outcome of a fresh image stored as `info`, `size` (width, height) in pixels;
+    `requested_seed` and `cost_usd` are the BRIA backend's."""
     return Generated(
         "completed",
-        {
-            "artifact_key": info.key,
-            "sha256": info.key,
-            "url": info.url,
-            "width": size[0],
-            "height": size[1],
-            "seed": seed,
-            "prompt_hash": digest,
-            "model": model,
-            "render_report": render_report,
-            **extra,
-        },
+        GenerateResult(
+            artifact_key=info.key,
+            sha256=info.key,
+            url=info.url,
+            width=size[0],
+            height=size[1],
+            seed=seed,
+            prompt_hash=digest,
+            model=model,
+            render_report=render_report,
+            requested_seed=requested_seed,
+            cost_usd=cost_usd,
+        ),
     )
 
 
@@ -113,7 +116,7 @@ async def cached(
     if hit is not None:
         artifact = await store.get_artifact(hit.artifact_id)
         if artifact is not None and await blobs.exists(artifact.sha256):
-            return Generated("cached", _from_artifact(artifact))
+            return Generated("cached", _from_artifact(artifact, digest, seed, model))
     return None
 
 
@@ -146,5 +149,5 @@ async def generate(
         seed=seed,
         digest=digest,
         model=model,
-        render_report=rendered.report.model_dump(mode="json"),
+        render_report=RenderReport.model_validate(rendered.report.model_dump()),
     )

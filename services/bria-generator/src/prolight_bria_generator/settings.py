@@ -26,7 +26,7 @@ from typing import Any, Literal
 from pydantic import AliasChoices, Field, SecretStr, ValidationInfo, field_validator
 
 from prolight.domain.render import MAX_SIDE, MIN_SIDE
-from prolight.platform.settings import ServiceSettings
+from prolight.platform.settings import WorkerSettings
 
 __all__ = ["BACKENDS", "BRIA_BASE_URL", "DEFAULT_BRIA_PRICES_USD", "GeneratorSettings"]
 
@@ -40,8 +40,8 @@ DEFAULT_BRIA_PRICES_USD = {"/image/generate": 0.04, "/image/generate/lite": 0.04
 (Nov 2026). Set PROLIGHT_BRIA_PRICES_USD from your own BRIA plan; only budgets depend on it."""
 
 
-class GeneratorSettings(ServiceSettings):
-    """`PROLIGHT_*` variables the bria-generator reads (see `ServiceSettings` for the rest).
+class GeneratorSettings(WorkerSettings):
+    """`PROLIGHT_*` variables the bria-generator reads (see `WorkerSettings` for the rest).
 
     The local renderer draws at the prompt's `output.resolution` scaled down (aspect kept) to
     fit `generator_max_width` × `generator_max_height` pixels (PROLIGHT_GENERATOR_MAX_WIDTH,
@@ -70,9 +70,6 @@ class GeneratorSettings(ServiceSettings):
         ge=0,
         le=65535,
         description="Port of /healthz and /readyz; 0 disables them.",
-    )
-    drain_timeout_s: float = Field(
-        5.0, ge=0, description="Seconds an in-flight render gets on SIGTERM before it is naked."
     )
 
     # -- BRIA (PROLIGHT_GENERATOR_BACKEND=bria) ----------------------------------------------

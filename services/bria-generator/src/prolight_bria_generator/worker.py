@@ -3,8 +3,8 @@ inside the shared task lifecycle.
 
 For one `task.requested.generate` delivery, `prolight.platform.task_worker.TaskWorker` drops a task
 whose run is no longer live, re-reports a task that already finished under the same event id,
-else marks it started and calls `work`: validate the prompt, then the prompt cache or the
-backend. The task ends completed (a fresh image) or cached (a cache hit).
+else marks it started and calls `work`: the prompt cache, then the backend. The task ends
+completed (a fresh image) or cached (a cache hit).
 
 These fail the task (`TaskRejected`, `retryable=False`) with a reason shown to the user: a
 prompt the renderer cannot draw; BRIA refusing the token ("BRIA rejected the API token"),
@@ -26,9 +26,8 @@ import logging
 import time
 from uuid import UUID
 
-from pydantic import ValidationError
-
 from prolight.contracts.events import TaskRequested
+from prolight.contracts.tasks import GenerateParams
 from prolight.domain.errors import InvalidInput, RenderError, describe_errors
 from prolight.domain.render import render
 from prolight.domain.schema import FiboPrompt
@@ -74,9 +73,11 @@ class GenerateWorker(TaskWorker):
 
     async def work(self, run: RunRecord, request: TaskRequested) -> TaskOutcome:
         """Make the requested prompt and seed's image, or reuse the cached image of both."""
+        params = request.params
+        if not isinstance(params, GenerateParams):  # the durable's filter makes it impossible
+            raise TaskRejected(f"a generate task cannot take {type(params).__name__}")
+        prompt, seed = params.prompt, params.seed
         try:
-            prompt = FiboPrompt.model_validate(request.params.get("prompt"))
-            seed = int(request.params.get("seed", prompt.metadata.seed))
             if self.bria is not None:
                 generated = await self._with_bria(run, request.task_id, prompt, seed)
             else:
@@ -89,7 +90,7 @@ class GenerateWorker(TaskWorker):
                     max_height=self.settings.generator_max_height,
                     renderer=self.renderer,
                 )
-        except (ValidationError, InvalidInput, RenderError) as exc:
+        except (InvalidInput, RenderError) as exc:
             raise TaskRejected(_reason(exc)) from exc
         except BriaRequestError as exc:
             self.log.error("%s", exc)
@@ -101,7 +102,7 @@ class GenerateWorker(TaskWorker):
         return TaskOutcome(
             generated.result,
             cached=generated.status == "cached",
-            summary=f"seed={generated.result['seed']}",
+            summary=f"seed={generated.result.seed}",
         )
 
     async def _with_bria(
@@ -142,12 +143,12 @@ class GenerateWorker(TaskWorker):
             )
             raise
         if generated.status == "completed":  # a cache hit called nobody
-            cost = float(generated.result.get("cost_usd") or 0.0)
+            cost = generated.result.cost_usd or 0.0
             record_generator_call(BACKEND, "ok", time.perf_counter() - clock, cost_usd=cost)
         return generated
 
 
 def _reason(exc: Exception) -> str:
-    if isinstance(exc, ValidationError | InvalidInput):
+    if isinstance(exc, InvalidInput):
         return "invalid prompt: " + "; ".join(str(e) for e in describe_errors(exc))
     return str(exc)

@@ -66,11 +66,12 @@ from prolight.domain.schema import FiboPrompt, LightingSetup
 from prolight.platform import metrics
 from prolight.platform.blobs import ArtifactStore
 from prolight.platform.health import HealthServer
+from prolight.platform.http_errors import ApiError, error_response, install_error_handlers
 from prolight.platform.store import RunStore
 from prolight_evaluator.batcher import MicroBatcher
 from prolight_evaluator.caption import caption
 from prolight_evaluator.ensemble import LPIPS_SCALE, METRICS, metric_score, rank
-from prolight_evaluator.errors import ImageRejected, RequestRejected
+from prolight_evaluator.errors import ImageRejected
 from prolight_evaluator.models import Models, Unavailable
 from prolight_evaluator.scoring import ScoreInput
 from prolight_evaluator.uploads import MAX_IMAGES, Source, Sources, Upload, read, sources
@@ -102,13 +103,8 @@ class EvalContext:
     gateway_public_url: str = "http://127.0.0.1:8000"
 
 
-def _error(status: int, code: str, message: str, field: str | None = None) -> JSONResponse:
-    body = ErrorBody(code=code, message=message, field=field)
-    return JSONResponse(body.model_dump(exclude_none=True), status_code=status)
-
-
-def _invalid(message: str, field: str) -> RequestRejected:
-    return RequestRejected(message, status=422, code="invalid_input", field=field)
+def _invalid(message: str, field: str) -> ApiError:
+    return ApiError(message, status=422, code="invalid_input", field=field)
 
 
 def _text(form: FormData, name: str) -> str | None:
@@ -171,7 +167,7 @@ def _asked_metrics(form: FormData) -> frozenset[str]:
     }
     unknown = sorted(asked - set(METRICS))
     if unknown:
-        raise RequestRejected(
+        raise ApiError(
             f"unknown metric(s) {', '.join(unknown)}; choose from {', '.join(METRICS)}",
             status=422,
             code="invalid_input",
@@ -222,11 +218,11 @@ class _Routes:
         limit = self.ctx.max_upload_bytes * _BODY_FACTOR
         declared = request.headers.get("content-length")
         if declared is None:
-            raise RequestRejected(
+            raise ApiError(
                 "send Content-Length with the upload", status=411, code="length_required"
             )
         if not declared.isdigit() or int(declared) > limit:
-            raise RequestRejected(
+            raise ApiError(
                 f"the request body is over {limit:,} bytes", status=413, code="body_too_large"
             )
         if _is_json(request.headers.get("content-type")):
@@ -271,7 +267,7 @@ class _Routes:
     def _require(self, metric: str) -> None:
         reason = self._unavailable(metric)
         if reason is not None:
-            raise RequestRejected(
+            raise ApiError(
                 f"{metric} is unavailable: {reason}", status=503, code="metric_unavailable"
             )
 
@@ -376,7 +372,7 @@ class _Routes:
             )
         reasons = [f"{m}: {r}" for m in fitting if (r := self._unavailable(m)) is not None]
         if len(reasons) == len(fitting):
-            raise RequestRejected(
+            raise ApiError(
                 "no asked metric is available: " + "; ".join(reasons),
                 status=503,
                 code="metric_unavailable",
@@ -404,13 +400,12 @@ def create_app(ctx: EvalContext) -> FastAPI:
     app.add_api_route("/metrics", _metrics, methods=["GET"], include_in_schema=False)
     app.add_middleware(metrics.HttpMetricsMiddleware, service="evaluator")
 
-    @app.exception_handler(RequestRejected)
-    async def _rejected(_: Request, exc: RequestRejected) -> JSONResponse:
-        return _error(exc.status, exc.code, str(exc), exc.field)
+    install_error_handlers(app)
 
     @app.exception_handler(ImageRejected)
     async def _image(_: Request, exc: ImageRejected) -> JSONResponse:
-        return _error(exc.status, exc.code, str(exc), exc.field)
+        body = ErrorBody(code=exc.code, message=str(exc), field=exc.field)
+        return error_response(exc.status, body)
 
     return app
 

@@ -25,7 +25,7 @@ import re
 from urllib.parse import SplitResult, urlsplit
 
 from prolight.contracts.api import ARTIFACTS_PATH, artifact_url
-from prolight_evaluator.errors import RequestRejected
+from prolight.platform.http_errors import ApiError
 
 __all__ = ["MAX_URL_CHARS", "artifact_id_of"]
 
@@ -47,9 +47,9 @@ def _origin(parts: SplitResult) -> tuple[str, str, int]:
     return scheme, parts.hostname.lower(), _DEFAULT_PORTS[scheme] if port is None else port
 
 
-def _refuse(field: str, url: str, gateway: str, why: str) -> RequestRejected:
+def _refuse(field: str, url: str, gateway: str, why: str) -> ApiError:
     shown = url if len(url) <= 200 else url[:200] + "…"
-    return RequestRejected(
+    return ApiError(
         f"`{field}` takes this deployment's artifact URLs only "
         f"({artifact_url(gateway, '<id>')}), never fetches another: {why}: {shown!r}",
         status=422,
@@ -62,7 +62,7 @@ def artifact_id_of(url: str, gateway: str, field: str) -> str:
     """The artifact id an own artifact URL names (module doc).
 
     `gateway` is the gateway's public base URL; `field` names the form field in the error.
-    Raises `RequestRejected(url_refused)` for every other URL.
+    Raises `ApiError(url_refused)` for every other URL.
     """
     if len(url) > MAX_URL_CHARS or not _URL_CHARS.fullmatch(url):
         raise _refuse(field, url, gateway, "not a plain URL (escapes, spaces or other characters)")

@@ -1,29 +1,38 @@
 """Image bytes → 8-bit RGB pixels, for every path into the evaluator (bus and HTTP alike).
 
-The type is read from the bytes' signature, never from a file name or a Content-Type header:
-PNG, JPEG and WebP are accepted, anything else is `UnsupportedImage`. Images over
-`MAX_PIXELS` are refused before their pixels are decoded (a small file can declare a huge
-canvas). CPU-bound; callers run it in a thread pool (Pillow releases the GIL while decoding).
+The checks and the decoding are `prolight.domain.imaging` (the one bounded decoder, shared
+with Inspire): PNG, JPEG and WebP by signature, at most `MAX_IMAGE_PIXELS` pixels, checked
+before the pixels are decoded. Here its refusals become the evaluator's errors, which carry
+the HTTP answer (415, 413, 422). CPU-bound; callers run it in a thread pool (Pillow releases
+the GIL while decoding).
 """
 
 from __future__ import annotations
 
-import io
-import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 from numpy.typing import NDArray
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
+from prolight.domain import errors as domain
+from prolight.domain import imaging
 from prolight_evaluator.errors import ImageTooLarge, UnreadableImage, UnsupportedImage
 
-__all__ = ["MAX_PIXELS", "MEDIA_TYPES", "decode_rgb", "media_type", "resize_rgb"]
+__all__ = ["decode_rgb", "media_type", "resize_rgb"]
 
-MAX_PIXELS = 40_000_000
-"""Largest canvas (width × height) decoded: 40 MP, about 120 MB of RGB."""
 
-MEDIA_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
-"""Pillow format → the media type accepted for it."""
+@contextmanager
+def _as_evaluator_errors() -> Iterator[None]:
+    try:
+        yield
+    except domain.UnsupportedImage as exc:
+        raise UnsupportedImage(exc.errors[0].message) from exc
+    except domain.ImageTooLarge as exc:
+        raise ImageTooLarge(exc.errors[0].message) from exc
+    except domain.UnreadableImage as exc:
+        raise UnreadableImage(exc.errors[0].message) from exc
 
 
 def media_type(data: bytes) -> str:
@@ -31,43 +40,18 @@ def media_type(data: bytes) -> str:
 
     Raises `UnsupportedImage` for anything else.
     """
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    raise UnsupportedImage("not a PNG, JPEG or WebP image")
+    with _as_evaluator_errors():
+        return imaging.media_type(data)
 
 
 def decode_rgb(data: bytes) -> NDArray[np.uint8]:
     """The (height, width, 3) 8-bit RGB pixels of PNG, JPEG or WebP bytes.
 
-    Raises `UnsupportedImage` (another type), `ImageTooLarge` (over `MAX_PIXELS`) or
-    `UnreadableImage` (a supported type that does not decode).
+    Raises `UnsupportedImage` (another type), `ImageTooLarge` (over
+    `imaging.MAX_IMAGE_PIXELS`) or `UnreadableImage` (a supported type that does not decode).
     """
-    kind = media_type(data)
-    try:
-        with warnings.catch_warnings():
-            # Our own pixel limit is checked below; Pillow's bomb warning would only repeat it.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(
-                io.BytesIO(data), formats=[k for k, v in MEDIA_TYPES.items() if v == kind]
-            ) as im:
-                width, height = im.size
-                if width * height > MAX_PIXELS:
-                    raise ImageTooLarge(
-                        f"{width}×{height} pixels is over the {MAX_PIXELS:,} pixel limit"
-                    )
-                return np.asarray(im.convert("RGB"), dtype=np.uint8)
-    except (
-        UnidentifiedImageError,
-        OSError,
-        SyntaxError,
-        ValueError,
-        Image.DecompressionBombError,
-    ) as exc:
-        raise UnreadableImage(f"the {kind} image does not decode: {exc}") from exc
+    with _as_evaluator_errors():
+        return imaging.decode_rgb(data)
 
 
 def resize_rgb(pixels: NDArray[np.uint8], width: int, height: int) -> NDArray[np.uint8]:

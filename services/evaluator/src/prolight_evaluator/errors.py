@@ -1,14 +1,15 @@
 """The exceptions the evaluator raises on purpose.
 
     EvaluatorError              root (a `ProLightError`)
-    ├── RequestRejected         an /eval request that cannot be served; `status`, `code`, `field`
     ├── ImageRejected           an image that cannot be scored; `status` and `code` for HTTP
     │   ├── UnsupportedImage    not PNG, JPEG or WebP (415 unsupported_media_type)
     │   ├── ImageTooLarge       over the byte or pixel limit (413 image_too_large)
     │   └── UnreadableImage     a supported type that does not decode (422 unreadable_image)
     └── ModelLoadError          a configured checkpoint exists but cannot be loaded (start-up)
 
-On the bus an `ImageRejected` fails the task (`TaskRejected`: retrying cannot help).
+An /eval request that cannot be served raises the platform's `ApiError`
+(`prolight.platform.http_errors`, the one HTTP error model). On the bus an `ImageRejected`
+fails the task (`TaskRejected`: retrying cannot help).
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ __all__ = [
     "ImageRejected",
     "ImageTooLarge",
     "ModelLoadError",
-    "RequestRejected",
     "UnreadableImage",
     "UnsupportedImage",
 ]
@@ -28,16 +28,6 @@ __all__ = [
 
 class EvaluatorError(ProLightError):
     """Root of every error the evaluator raises on purpose."""
-
-
-class RequestRejected(EvaluatorError):
-    """Raised by the /eval endpoints for a request they cannot serve (answered as JSON)."""
-
-    def __init__(self, message: str, *, status: int, code: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.field = field
 
 
 class ImageRejected(EvaluatorError):

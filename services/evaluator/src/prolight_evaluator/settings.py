@@ -1,4 +1,4 @@
-"""The evaluator's configuration: `ServiceSettings` plus its port, models, device and batching.
+"""The evaluator's configuration: `WorkerSettings` plus its port, models, device and batching.
 
 Model weights are only ever read from local files named here; nothing downloads at run time.
 A metric whose file is not configured is reported *unavailable* and left out of the ensemble.
@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from prolight.platform.settings import ServiceSettings, base_url
+from prolight.platform.settings import WorkerSettings, base_url
 from prolight_evaluator.ensemble import DEFAULT_WEIGHTS, METRICS
 
 __all__ = ["EvaluatorSettings", "Precision"]
@@ -19,8 +19,8 @@ __all__ = ["EvaluatorSettings", "Precision"]
 Precision = Literal["auto", "fp32", "fp16", "bf16"]
 
 
-class EvaluatorSettings(ServiceSettings):
-    """`PROLIGHT_*` variables the evaluator reads (see `ServiceSettings` for the shared ones)."""
+class EvaluatorSettings(WorkerSettings):
+    """`PROLIGHT_*` variables the evaluator reads (see `WorkerSettings` for the shared ones)."""
 
     evaluator_health_port: int = Field(
         8013,
@@ -29,9 +29,6 @@ class EvaluatorSettings(ServiceSettings):
         description="Port of the evaluator's HTTP API: /eval/*, /healthz, /readyz; 0 turns it off.",
     )
     evaluator_host: str = Field("0.0.0.0", description="Address the HTTP API listens on.")
-    drain_timeout_s: float = Field(
-        5.0, ge=0, description="Seconds in-flight evaluations get on SIGTERM before they are naked."
-    )
     evaluator_device: str = Field(
         "auto", description="auto (the first CUDA GPU when present, else cpu), cpu, cuda or cuda:N."
     )

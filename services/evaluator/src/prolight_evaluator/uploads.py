@@ -29,10 +29,11 @@ from starlette.datastructures import FormData, UploadFile
 
 from prolight.contracts.api import artifact_url
 from prolight.platform.blobs import ArtifactStore, BlobNotFoundError
+from prolight.platform.http_errors import ApiError
 from prolight.platform.store import RunStore
 from prolight_evaluator.artifact_url import artifact_id_of
 from prolight_evaluator.decode import media_type
-from prolight_evaluator.errors import ImageRejected, ImageTooLarge, RequestRejected
+from prolight_evaluator.errors import ImageRejected, ImageTooLarge
 
 __all__ = ["MAX_IMAGES", "Source", "Sources", "Upload", "read", "sources"]
 
@@ -71,12 +72,12 @@ class Sources:
     reference: Source | None
 
 
-def _invalid(message: str, name: str) -> RequestRejected:
-    return RequestRejected(message, status=422, code="invalid_input", field=name)
+def _invalid(message: str, name: str) -> ApiError:
+    return ApiError(message, status=422, code="invalid_input", field=name)
 
 
-def _url_refused(message: str, name: str) -> RequestRejected:
-    return RequestRejected(message, status=422, code="url_refused", field=name)
+def _url_refused(message: str, name: str) -> ApiError:
+    return ApiError(message, status=422, code="url_refused", field=name)
 
 
 def _source(key: str, value: str | UploadFile, uploads: int, gateway: str) -> Source | None:
@@ -109,7 +110,7 @@ def _source(key: str, value: str | UploadFile, uploads: int, gateway: str) -> So
 def sources(form: FormData, gateway: str) -> Sources:
     """Every image field of `form`, checked (module doc); `gateway` is the public base URL.
 
-    Raises `RequestRejected`: `url_refused`, or `invalid_input` for no image, too many, two
+    Raises `ApiError`: `url_refused`, or `invalid_input` for no image, too many, two
     references, or a field of the wrong kind.
     """
     images: list[Source] = []
@@ -161,11 +162,11 @@ async def _artifact(
 ) -> Upload:
     record = await store.get_artifact(artifact_id)
     if record is None:
-        raise RequestRejected(
+        raise ApiError(
             f"no artifact {artifact_id!r}", status=404, code="not_found", field=source.field_name
         )
     if record.kind != "image":
-        raise RequestRejected(
+        raise ApiError(
             f"artifact {artifact_id!r} is a {record.kind}, not an image",
             status=422,
             code="not_an_image",
@@ -174,7 +175,7 @@ async def _artifact(
     try:
         data = await blobs.get(record.sha256)
     except BlobNotFoundError as exc:
-        raise RequestRejected(
+        raise ApiError(
             f"the bytes of artifact {artifact_id!r} are missing",
             status=404,
             code="not_found",

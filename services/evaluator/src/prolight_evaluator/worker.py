@@ -4,15 +4,14 @@ The lifecycle is `prolight.platform.task_worker.TaskWorker`'s (a run no longer l
 finished task re-reports its stored outcome under the same event id; otherwise task → started,
 `task.started`, `work`, task → completed). `work` hands the image to the process'
 `MicroBatcher`, which scores it together with the other tasks in flight, and the task completes
-with `task.completed{tool: evaluate, result}`: `{artifact_id, index, seed, clip, lpips, ssim,
-lighting, scores, weights, available, unavailable, caption, final}` (see `scoring`).
+with `task.completed{tool: evaluate, result}`, an `EvaluateResult` (see `scoring`).
 
-Task params: `artifact_id`, `sha256` (the image), `prompt` (the candidate's), `index`, `seed`,
-`measured_ratio_stops` (the local renderer's face meter), and optionally
+Task params (`EvaluateParams`): the image (`artifact_id`, `sha256`), the candidate's `prompt`,
+`index`, `seed`, `measured_ratio_stops` (the local renderer's face meter), and optionally
 `reference_artifact_id`, the image SSIM and LPIPS compare with (the run's
 `options.reference_artifact_id`: a refine's parent image, an inspire's source). Without one, or
-when that artifact is gone, both are unavailable. The run's own prompt is the requested lighting and
-CLIP's caption.
+when that artifact is gone, both are unavailable. The run's own prompt is the requested
+lighting and CLIP's caption.
 
 An unreadable prompt or image fails the task (`TaskRejected`, `retryable=False`); a store that
 is down, or a failed batch, raises, so the message is redelivered.
@@ -21,12 +20,12 @@ is down, or a failed batch, raises, so the message is redelivered.
 from __future__ import annotations
 
 import logging
-from typing import Any
 from uuid import UUID
 
 from pydantic import ValidationError
 
 from prolight.contracts.events import TaskRequested
+from prolight.contracts.tasks import EvaluateParams, EvaluateResult
 from prolight.domain.schema import FiboPrompt
 from prolight.platform.blobs import ArtifactStore, BlobNotFoundError
 from prolight.platform.bus import Bus
@@ -45,12 +44,12 @@ log = logging.getLogger("prolight.evaluator")
 EVENT_NAMESPACE = UUID("3c9a4e71-2f0b-4d8e-b6a1-9e5d0c7f2b33")
 
 
-async def _reference_key(params: dict[str, Any], store: RunStore) -> str | None:
+async def _reference_key(params: EvaluateParams, store: RunStore) -> str | None:
     """The blob key of the task's reference image, if it names one that still exists."""
-    artifact_id = params.get("reference_artifact_id")
+    artifact_id = params.reference_artifact_id
     if artifact_id is None:
         return None
-    artifact = await store.get_artifact(str(artifact_id))
+    artifact = await store.get_artifact(artifact_id)
     if artifact is None:
         log.warning("reference artifact %s is gone: SSIM and LPIPS left out", artifact_id)
         return None
@@ -59,41 +58,36 @@ async def _reference_key(params: dict[str, Any], store: RunStore) -> str | None:
 
 async def evaluate(
     run: RunRecord,
-    params: dict[str, Any],
+    params: EvaluateParams,
     blobs: ArtifactStore,
     batcher: MicroBatcher,
     store: RunStore,
-) -> dict[str, Any]:
+) -> EvaluateResult:
     """The result of evaluating one candidate (module doc).
 
     Raises `TaskRejected` for a prompt or image that cannot be read.
     """
     try:
         requested = FiboPrompt.model_validate(run.prompt).scene
-        candidate = FiboPrompt.model_validate(params["prompt"]).scene
-        png = await blobs.get(str(params["sha256"]))
+        png = await blobs.get(params.sha256)
         ref_key = await _reference_key(params, store)
         reference = None if ref_key is None else await blobs.get(ref_key)
-    except (ValidationError, KeyError, BlobNotFoundError) as exc:
+    except (ValidationError, BlobNotFoundError) as exc:
         raise TaskRejected(f"cannot evaluate: {exc}") from exc
-    measured = params.get("measured_ratio_stops")
     item = ScoreInput(
         image=png,
         requested=requested,
-        rendered=candidate,
-        measured_ratio_stops=None if measured is None else float(measured),
+        rendered=params.prompt.scene,
+        measured_ratio_stops=params.measured_ratio_stops,
         caption=caption(requested),
         reference=reference,
-        identity={
-            "artifact_id": params["artifact_id"],
-            "index": params.get("index"),
-            "seed": params.get("seed"),
-        },
+        identity={"artifact_id": params.artifact_id, "index": params.index, "seed": params.seed},
     )
     try:
-        return await batcher.score(item)
+        scored = await batcher.score(item)
     except ImageRejected as exc:
         raise TaskRejected(f"cannot evaluate: {exc}") from exc
+    return EvaluateResult.model_validate(scored)
 
 
 class EvaluateWorker(TaskWorker):
@@ -116,5 +110,7 @@ class EvaluateWorker(TaskWorker):
 
     async def work(self, run: RunRecord, request: TaskRequested) -> TaskOutcome:
         """Score the candidate image against the run's request (module doc)."""
+        if not isinstance(request.params, EvaluateParams):  # the durable's filter prevents it
+            raise TaskRejected(f"an evaluate task cannot take {type(request.params).__name__}")
         result = await evaluate(run, request.params, self.blobs, self.batcher, self.store)
-        return TaskOutcome(result, summary=f"final={result['final']:.3f}")
+        return TaskOutcome(result, summary=f"final={result.final:.3f}")

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from prolight.platform.api_keys import ANONYMOUS, KeyRing
-from prolight_gateway.errors import RateLimited, Unauthorized
+from prolight.platform.http_errors import RateLimited, Unauthorized
 
 __all__ = ["Access", "TokenBucket"]
 

@@ -8,10 +8,10 @@ from fastapi import Depends, FastAPI
 from fastapi.telemetry import TelemetryConfig
 from opentelemetry.trace import TracerProvider
 
+from prolight.platform.http_errors import install_error_handlers
 from prolight.platform.telemetry import records_spans
 from prolight_gateway.deps import get_caller
 from prolight_gateway.edge import EdgeMiddleware
-from prolight_gateway.errors import install_error_handlers
 from prolight_gateway.resources import open_resources
 from prolight_gateway.routes import CHECKS_ITS_CALLER, ROUTERS
 from prolight_gateway.routes.responses import errors

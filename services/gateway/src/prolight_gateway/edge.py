@@ -38,10 +38,10 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from prolight.contracts.api import ErrorBody
+from prolight.platform.http_errors import error_response
 from prolight.platform.logs import current_run_id, log_scope
 from prolight.platform.metrics import ResponseMeter
 from prolight.platform.telemetry import request_context
-from prolight_gateway.errors import error_response
 
 __all__ = ["DRAIN_BYTES", "BodyTooLarge", "EdgeMiddleware"]
 

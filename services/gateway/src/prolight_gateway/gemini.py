@@ -33,9 +33,11 @@ from pydantic import BaseModel, ValidationError
 from prolight.domain.errors import InvalidInput
 from prolight.domain.physics.meter import expose_for_key
 from prolight.domain.schema import CameraAngle, LightingSetup, Modifier, Role, ShotType
+from prolight.domain.schema.camera import Camera
 from prolight.domain.schema.light import Light
-from prolight.domain.schema.setup import Background, Camera
+from prolight.domain.schema.setup import Background
 from prolight.domain.translator import MAX_TEXT_CHARS, Translation, translate
+from prolight.domain.vocabulary import STYLE_WORDS
 from prolight.platform.external.calls import CallRecord, raise_for_status, send
 from prolight.platform.external.errors import BadResponse, ContentRejected, ExternalError
 from prolight.platform.external.retry import RetryPolicy
@@ -68,12 +70,8 @@ SYSTEM_INSTRUCTION = (
     "description asks for anything but lighting, ignore that part."
 )
 
-STYLES = (
-    "portrait", "classic", "corporate", "beauty", "glamour", "soft", "fashion", "editorial",
-    "dramatic", "moody", "cinematic", "noir", "low-key", "high-key", "airy", "product",
-    "commercial",
-)  # fmt: skip
-"""The style words an answer may set: the style vocabulary of `prolight.domain.analysis`."""
+STYLES = tuple(word for _, words in STYLE_WORDS for word in words if " " not in word)
+"""The style words an answer may set: those the analysis reads a stated style from."""
 
 _NUMBER = {"type": "NUMBER"}
 RESPONSE_SCHEMA: dict[str, Any] = {

@@ -17,7 +17,6 @@ recorded runs.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from prolight.contracts.api import (
     ArtifactOut,
@@ -37,11 +36,14 @@ from prolight.contracts.api import (
     states,
 )
 from prolight.contracts.events import Event, RunCancelRequested, RunCreated, RunOptions
-from prolight.contracts.subjects import Tool, is_run_id
+from prolight.contracts.progress import planned_tasks, run_progress
+from prolight.contracts.subjects import is_run_id
+from prolight.contracts.tasks import EvaluateResult
 from prolight.domain.schema import FiboPrompt
 from prolight.platform.api_keys import ANONYMOUS
 from prolight.platform.blobs import ArtifactStore, BlobError, BlobNotFoundError
 from prolight.platform.bus import Bus, BusError, BusTimeoutError
+from prolight.platform.http_errors import Conflict, InvalidRequest, NotFound, ServiceUnavailable
 from prolight.platform.logs import bind_run
 from prolight.platform.store import (
     ArtifactRecord,
@@ -55,7 +57,6 @@ from prolight.platform.store import (
     created_run,
 )
 from prolight.platform.tokens import issue_stream_token
-from prolight_gateway.errors import Conflict, InvalidRequest, NotFound, ServiceUnavailable
 from prolight_gateway.settings import GatewaySettings
 
 __all__ = [
@@ -193,41 +194,28 @@ async def artifact_bytes(blobs: ArtifactStore, record: ArtifactRecord) -> bytes:
 
 
 def progress(run: RunRecord, tasks: list[TaskRecord]) -> float:
-    """Finished tasks ÷ planned tasks, 0–1; 1.0 once the run is completed.
-
-    Planned = the plan's `total_tasks` (what the planner recorded for the current iteration),
-    or the number of tasks stored, whichever is larger (earlier iterations count too). A run
-    that failed or was cancelled keeps the progress it had.
-    """
-    if run.status == RunStatus.COMPLETED:
-        return 1.0
-    planned = (run.plan or {}).get("total_tasks")
-    total = max(planned if isinstance(planned, int) else 0, len(tasks))
-    if total == 0:
-        return 0.0
+    """The run's progress by `prolight.contracts.progress` (the notifier's rule too): finished
+    tasks of those its options plan (or of those stored, if more); 1.0 once completed."""
     finished = sum(1 for t in tasks if t.status in FINISHED_TASK)
-    return min(1.0, finished / total)
+    return run_progress(
+        finished=finished,
+        planned=planned_tasks(RunOptions.model_validate(run.options), len(tasks)),
+        completed=run.status == RunStatus.COMPLETED,
+    )
 
 
-def _scores(tasks: list[TaskRecord]) -> dict[str, dict[str, Any]]:
-    """The evaluator's scores by artifact id, read from completed evaluate tasks."""
-    out: dict[str, dict[str, Any]] = {}
-    for task in tasks:
-        if task.tool != Tool.EVALUATE or not task.result:
-            continue
-        artifact_id = task.result.get("artifact_id") or task.params.get("artifact_id")
-        scores = task.result.get("scores")
-        if not isinstance(scores, dict):
-            scores = {k: task.result[k] for k in ("score", "final") if k in task.result}
-        if isinstance(artifact_id, str) and scores:
-            out[artifact_id] = scores
-    return out
+def _scores(tasks: list[TaskRecord]) -> dict[str, dict[str, float]]:
+    """The evaluator's scores (metric → 0–1) by artifact id, from completed evaluate tasks."""
+    return {
+        t.result.artifact_id: t.result.scores
+        for t in tasks
+        if isinstance(t.result, EvaluateResult) and t.result.scores
+    }
 
 
 def _artifact(
-    settings: GatewaySettings, a: ArtifactRecord, scores: dict[str, Any] | None
+    settings: GatewaySettings, a: ArtifactRecord, scores: dict[str, float] | None
 ) -> ArtifactOut:
-    meta_scores = a.meta.get("scores")
     return ArtifactOut(
         id=a.artifact_id,
         url=artifact_url(settings.gateway_public_url, a.artifact_id),
@@ -239,7 +227,7 @@ def _artifact(
         seed=a.seed,
         width=a.width,
         height=a.height,
-        scores=scores or (meta_scores if isinstance(meta_scores, dict) else None),
+        scores=scores,
     )
 
 
@@ -265,7 +253,7 @@ async def run_status(
                 id=t.task_id,
                 tool=t.tool,
                 status=t.status,
-                result=t.result,
+                result=t.result.model_dump(mode="json") if t.result else None,
                 error=t.error,
                 attempts=t.attempts,
             )
@@ -274,7 +262,7 @@ async def run_status(
         artifacts=[_artifact(settings, a, scores.get(a.artifact_id)) for a in artifacts],
         parent_run_id=run.parent_run_id,
         error=run.error,
-        result=run.result,
+        result=run.result.model_dump(mode="json") if run.result else None,
         cost_usd=run.cost_usd,
         prompt=run.prompt or None,
         created_at=run.created_at,

@@ -18,8 +18,9 @@ PROLIGHT_GENERATE_BURST          10     runs a key may start at once before that
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationInfo, field_validator
 
 from prolight.platform.settings import StreamTokenSettings, base_url
 
@@ -32,6 +33,23 @@ DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 class GatewaySettings(StreamTokenSettings):
     """Everything the gateway reads at start-up; `GatewaySettings.load()` fails fast."""
 
+    # The plain-language translator (the gateway's natural-language endpoint).
+    translator: Literal["rules", "gemini"] = Field(
+        "rules",
+        description="Plain language → setup: rules (built in) or gemini (needs GEMINI_API_KEY; "
+        "falls back to rules when Gemini's answer is unusable).",
+    )
+    gemini_api_key: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("GEMINI_API_KEY", "gemini_api_key"),
+        validate_default=True,
+        description="Gemini API key; required with PROLIGHT_TRANSLATOR=gemini; never logged.",
+    )
+    gemini_base_url: str = Field(
+        "https://generativelanguage.googleapis.com/v1beta", description="Gemini API base URL."
+    )
+    gemini_model: str = Field("gemini-2.5-flash", max_length=80)
+    gemini_timeout_s: float = Field(20.0, gt=0, description="Seconds per Gemini call.")
     gateway_host: str = "127.0.0.1"
     gateway_port: int = Field(8000, ge=1, le=65535)
     stream_token_ttl_s: float = Field(60.0, gt=0, description="Token lifetime, seconds.")
@@ -49,6 +67,15 @@ class GatewaySettings(StreamTokenSettings):
     generate_burst: int = Field(
         10, ge=1, description="Runs an API key may start at once before the rate applies."
     )
+
+    @field_validator("gemini_api_key")
+    @classmethod
+    def _key_for_gemini(cls, v: object, info: ValidationInfo) -> object:
+        if info.data.get("translator") == "gemini" and (
+            not isinstance(v, SecretStr) or not v.get_secret_value().strip()
+        ):
+            raise ValueError("PROLIGHT_TRANSLATOR=gemini needs Gemini's API key")
+        return v
 
     @field_validator("notifier_public_url")
     @classmethod

@@ -14,9 +14,9 @@ import httpx
 
 from prolight.domain.translator import Translation, translate
 from prolight.platform.external.calls import CallRecord
-from prolight.platform.settings import ServiceSettings
 from prolight.platform.store import RunStore, StoreError
 from prolight_gateway.gemini import GeminiConfig, translate_with_gemini
+from prolight_gateway.settings import GatewaySettings
 
 __all__ = ["audit_calls", "translate_text"]
 
@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 
 async def translate_text(
-    text: str, settings: ServiceSettings
+    text: str, settings: GatewaySettings
 ) -> tuple[Translation, list[CallRecord]]:
     """`text` as a setup by the configured translator, and the external calls made for it.
 
@@ -44,7 +44,7 @@ async def translate_text(
 
 async def audit_calls(
     store: RunStore,
-    settings: ServiceSettings,
+    settings: GatewaySettings,
     run_id: str | None,
     calls: list[CallRecord],
     *,

@@ -39,7 +39,9 @@ async def _seed(store: Any) -> None:
         RunRecord(
             run_id="run-a",
             owner="ana",
-            costs={"t1": {"usd": 0.04, "state": "charged", "request_id": "req-1"}},
+            costs={
+                "t1": {"usd": 0.04, "state": "charged", "request_id": "req-1", "backend": "bria"}
+            },
         )
     )
     await store.append_audit(

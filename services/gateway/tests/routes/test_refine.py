@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from gateway_utils.runs import accepted_run
+from gateway_utils.tasks import generate_params
 
 from prolight.contracts.subjects import Tool
 from prolight.domain.presets import get_preset
@@ -28,7 +29,7 @@ async def seed_parent(
             task_id=f"{run_id}-i1-generate-1",
             run_id=run_id,
             tool=Tool.GENERATE,
-            params={"prompt": chosen.model_dump(mode="json"), "seed": 42},
+            params=generate_params(chosen, 42),
         )
     )
     await store.put_artifact(

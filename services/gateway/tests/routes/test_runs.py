@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from gateway_utils.app import SECRET
 from gateway_utils.bodies import readme_body
+from gateway_utils.tasks import evaluate_params, evaluated, generate_params, generated, plan
 
 from prolight.contracts.events import RunCancelRequested
 from prolight.contracts.subjects import EventType, Tool
@@ -30,20 +31,27 @@ def _task(task_id: str, run_id: str, tool: Tool, **kw: Any) -> TaskRecord:
 
 async def _seed_run(store: Any, run_id: str, status: RunStatus = RunStatus.RUNNING) -> None:
     """A run of 2 candidates (5 planned tasks): both generated, one evaluated, one image."""
-    await store.create_run(RunRecord(run_id=run_id, parent_run_id="run_parent"))
+    await store.create_run(
+        RunRecord(run_id=run_id, parent_run_id="run_parent", options={"num_results": 2})
+    )
     run = await store.get_run(run_id)
-    await store.update_run(run_id, run.version, {"status": status, "plan": {"total_tasks": 5}})
+    await store.update_run(run_id, run.version, {"status": status, "plan": plan(5)})
     for i in range(2):
-        await store.put_task(_task(f"{run_id}-g{i}", run_id, Tool.GENERATE))
+        await store.put_task(
+            _task(f"{run_id}-g{i}", run_id, Tool.GENERATE, params=generate_params())
+        )
         await store.set_task_status(f"{run_id}-g{i}", TaskStatus.STARTED)
-        await store.set_task_status(f"{run_id}-g{i}", TaskStatus.COMPLETED, result={"ok": i})
+        await store.set_task_status(f"{run_id}-g{i}", TaskStatus.COMPLETED, result=generated(i))
     await store.put_task(
-        _task(f"{run_id}-e0", run_id, Tool.EVALUATE, params={"artifact_id": f"{run_id}-a0"})
+        _task(f"{run_id}-e0", run_id, Tool.EVALUATE, params=evaluate_params(f"{run_id}-a0"))
     )
+    scores = {"final": 0.81, "ratio": 0.9}
     await store.set_task_status(
-        f"{run_id}-e0", TaskStatus.COMPLETED, result={"scores": {"final": 0.81, "ratio": 0.9}}
+        f"{run_id}-e0", TaskStatus.COMPLETED, result=evaluated(f"{run_id}-a0", scores)
     )
-    await store.put_task(_task(f"{run_id}-e1", run_id, Tool.EVALUATE))
+    await store.put_task(
+        _task(f"{run_id}-e1", run_id, Tool.EVALUATE, params=evaluate_params(f"{run_id}-a1"))
+    )
     await store.put_artifact(
         ArtifactRecord(
             artifact_id=f"{run_id}-a0",
@@ -77,7 +85,8 @@ async def test_status_of_a_seeded_run(gateway: Any) -> None:
         ("run_seeded-e0", "evaluate", "completed"),
         ("run_seeded-e1", "evaluate", "queued"),
     ]
-    assert body["steps"][1]["result"] == {"ok": 1}
+    assert body["steps"][1]["result"] == generated(1).model_dump(mode="json")
+    assert body["steps"][1]["result"]["seed"] == 1
     [artifact] = body["artifacts"]
     assert artifact == {
         "id": "run_seeded-a0",

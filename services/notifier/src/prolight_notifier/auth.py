@@ -1,6 +1,7 @@
 """Who may watch a run: the stream token in `?token=` must name exactly that run.
 
-A refusal is an `ApiError` with a stable `code`, a human `message` and the `field`:
+A refusal is the platform's `ApiError` (`prolight.platform.http_errors`) with a stable `code`,
+a human `message` and the `field`:
 
     401 unauthorized  token missing, malformed, tampered with, or expired (WS close 4401)
     403 forbidden     a valid token for another run                       (WS close 4403)
@@ -14,12 +15,18 @@ cannot read the status of a refused handshake, but they do get the close code an
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 from prolight.contracts.subjects import is_run_id
+from prolight.platform.http_errors import ApiError
 from prolight.platform.tokens import StreamTokenError, verify_stream_token
 
-__all__ = ["WS_CLOSE_OFFSET", "ApiError", "check_token", "parse_after"]
+__all__ = [
+    "WS_CLOSE_OFFSET",
+    "check_token",
+    "close_code",
+    "close_reason",
+    "parse_after",
+]
 
 WS_CLOSE_OFFSET = 4000
 """WebSocket close code = 4000 + the HTTP status (the 4000–4999 range is the application's)."""
@@ -27,45 +34,29 @@ WS_CLOSE_OFFSET = 4000
 _MAX_CLOSE_REASON_BYTES = 123  # RFC 6455 §5.5: control frame payload ≤ 125, minus the code
 
 
-@dataclass
-class ApiError(Exception):
-    """Raised when a request cannot be served; rendered as JSON (HTTP) or a close (WS)."""
+def close_code(exc: ApiError) -> int:
+    """The WebSocket close code of a refusal (4401, 4403, 4422)."""
+    return WS_CLOSE_OFFSET + exc.status
 
-    status: int
-    code: str
-    message: str
-    field: str | None = None
 
-    def body(self) -> dict[str, str]:
-        """The JSON body: `{code, message, field?}`."""
-        out = {"code": self.code, "message": self.message}
-        if self.field:
-            out["field"] = self.field
-        return out
-
-    @property
-    def close_code(self) -> int:
-        """The WebSocket close code for this error (4401, 4403, 4422)."""
-        return WS_CLOSE_OFFSET + self.status
-
-    def close_reason(self) -> str:
-        """The JSON body, shortened to what a close frame can carry."""
-        for body in (self.body(), {"code": self.code}):
-            text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
-            if len(text.encode()) <= _MAX_CLOSE_REASON_BYTES:
-                return text
-        return ""  # pragma: no cover - codes are short
+def close_reason(exc: ApiError) -> str:
+    """The refusal's JSON body, shortened to what a close frame can carry."""
+    for body in (exc.body.model_dump(exclude_none=True), {"code": exc.body.code}):
+        text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+        if len(text.encode()) <= _MAX_CLOSE_REASON_BYTES:
+            return text
+    return ""  # pragma: no cover - codes are short
 
 
 def check_token(token: str | None, run_id: str, secret: str) -> None:
     """Raise `ApiError` (401/403) unless `token` opens `run_id`'s stream. Never logs the token."""
     if not is_run_id(run_id):
-        raise ApiError(403, "forbidden", "no token opens this run id", "run_id")
+        raise ApiError("no token opens this run id", status=403, code="forbidden", field="run_id")
     try:
         verify_stream_token(token, run_id, secret)
     except StreamTokenError as exc:
         code = "forbidden" if exc.status == 403 else "unauthorized"
-        raise ApiError(exc.status, code, exc.reason, "token") from None
+        raise ApiError(exc.reason, status=exc.status, code=code, field="token") from None
 
 
 def parse_after(value: str | None, field: str) -> int:
@@ -77,5 +68,7 @@ def parse_after(value: str | None, field: str) -> int:
     except ValueError:
         after = -1
     if after < 0:
-        raise ApiError(422, "invalid", f"{field} must be a sequence number ≥ 0", field)
+        raise ApiError(
+            f"{field} must be a sequence number ≥ 0", status=422, code="invalid", field=field
+        )
     return after

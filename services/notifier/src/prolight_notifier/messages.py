@@ -10,20 +10,10 @@ One message per event, as JSON:
 The last two only on `artifact.ready`. `sequence` is the JetStream stream sequence: resume after
 it (`?after=` or SSE `Last-Event-ID`).
 
-**Progress** (0–1) is computed from the run's events alone, so every notifier instance gives the
-same number for the same history:
-
-- planned tasks = `prolight.contracts.api.queued_steps(options)` of `run.created` — the same number
-the
-  gateway answers as `queued_steps`: (a generate and an evaluate task per candidate, then one
-  export) × max_iterations — raised to the number of distinct task ids seen if the run turns
-  out to have more;
-- finished tasks = distinct task ids with `task.completed` (including `cached`) or `task.failed`;
-- progress = finished ÷ planned, capped at 0.99 until the run ends, 1.0 on `run.completed`;
-  `run.failed` / `run.cancelled` keep the last value. It never goes down (a run that stops
-  early on its score threshold jumps to 1.0 at `run.completed`).
-
-Without a `run.created` in the history (a stream trimmed by age), planned = tasks seen.
+**Progress** (0–1) follows `prolight.contracts.progress` (the gateway's rule too), from the
+run's events alone, so every notifier instance gives the same number for the same history:
+planned tasks from `run.created`'s options (or the task ids seen, if more), finished = distinct
+task ids with `task.completed` or `task.failed`. Here it also never goes down.
 """
 
 from __future__ import annotations
@@ -34,8 +24,9 @@ from typing import Any
 import pydantic_core
 from pydantic import ValidationError
 
-from prolight.contracts.api import artifact_url, queued_steps
+from prolight.contracts.api import artifact_url
 from prolight.contracts.events import RunOptions
+from prolight.contracts.progress import planned_tasks, run_progress
 from prolight.contracts.subjects import EventType
 from prolight.platform.bus import StoredEvent
 
@@ -55,8 +46,6 @@ TERMINAL_TYPES = frozenset({EventType.RUN_COMPLETED, EventType.RUN_FAILED, Event
 THUMBNAIL_SIZE = 256
 """Pixels on the long side of the thumbnail URL (`?size=`)."""
 
-_RUNNING_CAP = 0.99
-
 
 @dataclass
 class RunProgress:
@@ -70,28 +59,28 @@ class RunProgress:
     def observe(self, event: StoredEvent) -> float:
         """Account for `event`; returns the progress after it."""
         if event.type == EventType.RUN_CREATED:
-            self.planned = max(self.planned, _planned_tasks(event.payload))
+            self.planned = max(self.planned, planned_tasks(_options(event.payload), 0))
         task_id = event.task_id
         if task_id is not None and event.type.startswith("task."):
             self.seen.add(task_id)
             if event.type in (EventType.TASK_COMPLETED, EventType.TASK_FAILED):
                 self.finished.add(task_id)
-        if event.type == EventType.RUN_COMPLETED:
-            self.value = 1.0
-        elif event.type not in TERMINAL_TYPES:
-            planned = max(self.planned, len(self.seen))
-            if planned:
-                current = min(len(self.finished) / planned, _RUNNING_CAP)
-                self.value = max(self.value, round(current, 4))
+        if event.type == EventType.RUN_COMPLETED or event.type not in TERMINAL_TYPES:
+            current = run_progress(
+                finished=len(self.finished),
+                planned=planned_tasks(None, max(self.planned, len(self.seen))),
+                completed=event.type == EventType.RUN_COMPLETED,
+            )
+            self.value = max(self.value, current)
         return self.value
 
 
-def _planned_tasks(created: dict[str, Any]) -> int:
-    """`queued_steps` of a run.created payload's options (0 when they are not valid options)."""
+def _options(created: dict[str, Any]) -> RunOptions | None:
+    """The options of a run.created payload (None when they are not valid options)."""
     try:
-        return queued_steps(RunOptions.model_validate(created.get("options")))
+        return RunOptions.model_validate(created.get("options"))
     except ValidationError:
-        return 0
+        return None
 
 
 def artifact_urls(gateway_url: str, artifact_id: str) -> tuple[str, str]:

@@ -29,7 +29,8 @@ from fastapi import APIRouter, Header, Query
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from prolight.platform.bus import BusError
-from prolight_notifier.auth import ApiError, check_token, parse_after
+from prolight.platform.http_errors import ApiError, error_response
+from prolight_notifier.auth import check_token, parse_after
 from prolight_notifier.deps import HubDep, SettingsDep
 from prolight_notifier.hub import Evicted, Hub
 
@@ -92,7 +93,7 @@ async def run_stream(
         else:
             start = parse_after(after, "after")
     except ApiError as exc:
-        return JSONResponse(exc.body(), status_code=exc.status)
+        return error_response(exc.status, exc.body)
     log.info("stream joined", extra={"run_id": run_id, "after": start})
     return StreamingResponse(
         _events(hub, run_id, start, settings.notifier_heartbeat_s),

@@ -32,7 +32,8 @@ from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect
 
 from prolight.platform.bus import BusError
-from prolight_notifier.auth import ApiError, check_token, parse_after
+from prolight.platform.http_errors import ApiError
+from prolight_notifier.auth import check_token, close_code, close_reason, parse_after
 from prolight_notifier.deps import HubDep, SettingsDep
 from prolight_notifier.hub import Evicted, Subscriber
 from prolight_notifier.push import FramePush, frame_push
@@ -122,8 +123,8 @@ async def run_socket(websocket: WebSocket, run_id: str, hub: HubDep, settings: S
         after = parse_after(websocket.query_params.get("after"), "after")
     except ApiError as exc:
         await websocket.accept()
-        log.info("refused a socket", extra={"run_id": run_id, "code": exc.close_code})
-        await _close(websocket, exc.close_code, exc.close_reason())
+        log.info("refused a socket", extra={"run_id": run_id, "code": close_code(exc)})
+        await _close(websocket, close_code(exc), close_reason(exc))
         return
     await websocket.accept()
     log.info("socket joined", extra={"run_id": run_id, "after": after})

@@ -19,14 +19,14 @@ from dataclasses import dataclass
 
 from prolight.domain.schema import FiboPrompt, Role
 
-__all__ = ["FILL_INTENSITY_STEP", "FILL_MIRED_STEP", "Candidate", "candidate_prompts"]
+__all__ = ["FILL_INTENSITY_STEP", "FILL_MIRED_STEP", "CandidatePrompt", "candidate_prompts"]
 
 FILL_INTENSITY_STEP = 0.05
 FILL_MIRED_STEP = 10.0
 
 
 @dataclass(frozen=True)
-class Candidate:
+class CandidatePrompt:
     """One planned image: its index in the run, seed, prompt and the delta applied, in words."""
 
     index: int
@@ -40,9 +40,9 @@ def _locked(prompt: FiboPrompt, path: str) -> bool:
     return any(path == p or path.startswith(p + ".") for p in locked)
 
 
-def candidate_prompts(prompt: FiboPrompt, n: int, base_seed: int) -> list[Candidate]:
+def candidate_prompts(prompt: FiboPrompt, n: int, base_seed: int) -> list[CandidatePrompt]:
     """The n candidates of one iteration (module doc); deterministic in (prompt, n, base_seed)."""
-    out: list[Candidate] = []
+    out: list[CandidatePrompt] = []
     for i in range(n):
         step = i - 1 if n > 1 else 0
         seed = base_seed + i
@@ -69,6 +69,8 @@ def candidate_prompts(prompt: FiboPrompt, n: int, base_seed: int) -> list[Candid
             }
         )
         out.append(
-            Candidate(index=i, seed=seed, prompt=candidate, delta="; ".join(deltas) or "as asked")
+            CandidatePrompt(
+                index=i, seed=seed, prompt=candidate, delta="; ".join(deltas) or "as asked"
+            )
         )
     return out

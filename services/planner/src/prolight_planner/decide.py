@@ -17,7 +17,8 @@ and the run update's `expected_version` lets exactly one of them record it.
 
 The refine deltas come from a `RefinePlanner` (`deltas.FinitePlanner` unless one is passed);
 they are applied through `deltas.apply_deltas`, which never touches a locked field, and are
-recorded on the plan and on every generate task of the iteration they made (`params.refine`).
+recorded on the plan (`Plan.refine`) and on every generate task of the iteration they made
+(`GenerateParams.refine`).
 A cancelled run records `stop_reason: cancelled` with the best candidate so far
 (`cancelled_result`).
 """
@@ -38,9 +39,34 @@ from prolight.contracts.events import (
     RunOptions,
 )
 from prolight.contracts.subjects import Tool
+from prolight.contracts.tasks import (
+    Candidate,
+    EvaluateParams,
+    EvaluateResult,
+    ExportParams,
+    ExportResult,
+    GenerateParams,
+    GenerateResult,
+    IterationDeltas,
+    Ranked,
+    RefineDelta,
+    RenderReport,
+    StopReason,
+    TaskParams,
+)
 from prolight.domain.errors import describe_errors
 from prolight.domain.schema import FiboPrompt
-from prolight.platform.store import ArtifactRecord, RunRecord, RunStatus, TaskRecord, TaskStatus
+from prolight.platform.store import (
+    ArtifactRecord,
+    EvaluatedCandidate,
+    Iteration,
+    Plan,
+    RunRecord,
+    RunResult,
+    RunStatus,
+    TaskRecord,
+    TaskStatus,
+)
 from prolight_planner.deltas import FinitePlanner, RefinePlanner, apply_deltas
 from prolight_planner.plan import build_plan, planned_event, task_request
 
@@ -48,7 +74,6 @@ __all__ = [
     "BUDGET_EXHAUSTED",
     "DEFAULT_PLANNER",
     "DONE_TASK",
-    "Ranked",
     "Step",
     "cancelled_result",
     "next_step",
@@ -62,8 +87,6 @@ BUDGET_EXHAUSTED = "budget_exhausted"
 
 DEFAULT_PLANNER: RefinePlanner = FinitePlanner()
 """The refine planner `next_step` uses unless given another."""
-
-"""Run statuses nothing moves on from."""
 
 DONE_TASK = frozenset({TaskStatus.COMPLETED, TaskStatus.CACHED})
 """Task statuses that carry a usable result."""
@@ -83,16 +106,6 @@ class Step:
     events: tuple[Event, ...] = field(default=())
 
 
-@dataclass(frozen=True)
-class Ranked:
-    """One scored candidate: its index in its iteration, artifact, final score (0–1), iteration."""
-
-    index: int
-    artifact_id: str
-    score: float
-    iteration: int = 1
-
-
 def rank(scores: Sequence[Ranked]) -> list[Ranked]:
     """Best first: highest score, ties to the earlier iteration, then the lower index."""
     return sorted(scores, key=lambda r: (-r.score, r.iteration, r.index))
@@ -100,7 +113,7 @@ def rank(scores: Sequence[Ranked]) -> list[Ranked]:
 
 def stop_reason(
     best_score: float | None, options: RunOptions, iteration: int = 1, spent: float = 0.0
-) -> str | None:
+) -> StopReason | None:
     """Why the run stops after `iteration`, checked in this order, or None to refine on.
 
     `threshold` when the best score reached `options.score_threshold`; `max_iterations` when
@@ -114,58 +127,52 @@ def stop_reason(
     if iteration >= options.max_iterations:
         return "max_iterations"
     if options.budget_usd is not None and spent >= options.budget_usd:
-        return BUDGET_EXHAUSTED
+        return "budget_exhausted"
     return None
 
 
 def spent_usd(tasks: Mapping[str, TaskRecord]) -> float:
     """What the run's generate tasks cost so far: the sum of their results' `cost_usd`."""
-    total = 0.0
-    for t in tasks.values():
-        cost = (t.result or {}).get("cost_usd") if t.tool == Tool.GENERATE else None
-        if isinstance(cost, int | float) and not isinstance(cost, bool):
-            total += float(cost)
+    total = sum(
+        t.result.cost_usd or 0.0 for t in tasks.values() if isinstance(t.result, GenerateResult)
+    )
     return round(total, 6)
 
 
-def _best_so_far(plan: dict[str, Any] | None) -> dict[str, Any] | None:
-    rankings = [r for h in (plan or {}).get("history", []) for r in h["ranking"]]
-    if not rankings:
-        return None
-    best = rank([Ranked(**r) for r in rankings])[0]
-    return best.__dict__
+def _best_so_far(plan: Plan | None) -> Ranked | None:
+    rankings = rank([r for h in (plan.history if plan else []) for r in h.ranking])
+    return rankings[0] if rankings else None
 
 
-def cancelled_result(run: RunRecord) -> dict[str, Any]:
+def cancelled_result(run: RunRecord) -> RunResult:
     """The result a cancelled run records: `stop_reason: cancelled`, the best candidate of the
     iterations that finished (None before the first did) and how many did."""
     best = _best_so_far(run.plan)
-    return {
-        "stop_reason": "cancelled",
-        "best_artifact_id": best["artifact_id"] if best else None,
-        "best_score": best["score"] if best else None,
-        "iterations": len((run.plan or {}).get("history", [])),
-    }
+    return RunResult(
+        stop_reason="cancelled",
+        best_artifact_id=best.artifact_id if best else None,
+        best_score=best.score if best else None,
+        iterations=len(run.plan.history) if run.plan else 0,
+    )
 
 
 def _announcement(run: RunRecord) -> Step:
     payload: RunCompleted | RunFailed | RunCancelled
     if run.status == RunStatus.COMPLETED:
-        result = run.result or {}
+        result = run.result or RunResult()
         payload = RunCompleted(
-            best_artifact_id=result.get("best_artifact_id"),
-            best_score=result.get("best_score"),
-            artifact_ids=list(result.get("artifact_ids", [])),
-            bundle_artifact_id=result.get("bundle_artifact_id"),
-            stop_reason=result.get("stop_reason"),
+            best_artifact_id=result.best_artifact_id,
+            best_score=result.best_score,
+            artifact_ids=result.artifact_ids,
+            bundle_artifact_id=result.bundle_artifact_id,
+            stop_reason=result.stop_reason,
         )
     elif run.status == RunStatus.FAILED:
         payload = RunFailed(reason=run.error or "the run failed")
     else:
         payload = RunCancelled(reason=run.error or "cancelled on request")
     event = planned_event(run.run_id, payload, f"{run.run_id}:{run.status.value}")
-    plan = {**(run.plan or {}), "announced": True}
-    return Step(f"announce run.{run.status.value}", {"plan": plan}, events=(event,))
+    return Step(f"announce run.{run.status.value}", {"announced": True}, events=(event,))
 
 
 def _fail(reason: str) -> Step:
@@ -184,7 +191,7 @@ def _plan(run: RunRecord) -> Step:
 
 
 def _request(
-    run: RunRecord, tool: Tool, specs: Sequence[tuple[str, dict[str, Any]]]
+    run: RunRecord, tool: Tool, specs: Sequence[tuple[str, TaskParams]]
 ) -> tuple[tuple[TaskRecord, ...], tuple[Event, ...]]:
     tasks = tuple(
         TaskRecord(task_id=tid, run_id=run.run_id, tool=tool, params=params)
@@ -193,20 +200,20 @@ def _request(
     return tasks, tuple(task_request(t) for t in tasks)
 
 
-def _generate_requests(run: RunRecord, plan: dict[str, Any]) -> Step:
+def _generate_requests(run: RunRecord, plan: Plan) -> Step:
     specs = [
         (
-            c["generate_task_id"],
-            {
-                "prompt": c["prompt"],
-                "seed": c["seed"],
-                "index": c["index"],
-                "iteration": plan["iteration"],
-                "delta": c["delta"],
-                **({"refine": plan["refine"]} if plan.get("refine") else {}),
-            },
+            c.generate_task_id,
+            GenerateParams(
+                prompt=c.prompt,
+                seed=c.seed,
+                index=c.index,
+                iteration=plan.iteration,
+                delta=c.delta,
+                refine=plan.refine,
+            ),
         )
-        for c in plan["candidates"]
+        for c in plan.candidates
     ]
     return Step(
         "request generate", {"status": RunStatus.RUNNING}, *_request(run, Tool.GENERATE, specs)
@@ -218,104 +225,103 @@ def _images(artifacts: Mapping[str, ArtifactRecord]) -> dict[str, ArtifactRecord
     return {a.task_id: a for a in artifacts.values() if a.kind == "image" and a.task_id}
 
 
+def _measured_ratio(task: TaskRecord) -> float | None:
+    """The local renderer's face meter of a generate task's image (None from BRIA)."""
+    result = task.result
+    if isinstance(result, GenerateResult) and isinstance(result.render_report, RenderReport):
+        return result.render_report.measured_ratio_stops
+    return None
+
+
 def _evaluate_requests(
     run: RunRecord,
-    plan: dict[str, Any],
+    plan: Plan,
     tasks: Mapping[str, TaskRecord],
     images: Mapping[str, ArtifactRecord],
 ) -> Step:
     reference = RunOptions.model_validate(run.options).reference_artifact_id
-    specs = []
-    for c in plan["candidates"]:
-        image = images[c["generate_task_id"]]
-        generated = tasks[c["generate_task_id"]].result or {}
-        report = generated.get("render_report") or {}
-        specs.append(
-            (
-                c["evaluate_task_id"],
-                {
-                    "artifact_id": image.artifact_id,
-                    "sha256": image.sha256,
-                    "prompt": c["prompt"],
-                    "seed": c["seed"],
-                    "index": c["index"],
-                    "model": image.model,
-                    "measured_ratio_stops": report.get("measured_ratio_stops"),
-                    "reference_artifact_id": reference,
-                },
-            )
+    specs: list[tuple[str, TaskParams]] = []
+    for c in plan.candidates:
+        image = images[c.generate_task_id]
+        params = EvaluateParams(
+            artifact_id=image.artifact_id,
+            sha256=image.sha256,
+            prompt=c.prompt,
+            seed=c.seed,
+            index=c.index,
+            model=image.model,
+            measured_ratio_stops=_measured_ratio(tasks[c.generate_task_id]),
+            reference_artifact_id=reference,
         )
+        specs.append((c.evaluate_task_id, params))
     new_tasks, events = _request(run, Tool.EVALUATE, specs)
-    return Step("request evaluate", {"plan": {**plan, "phase": "evaluate"}}, new_tasks, events)
+    changes = {"plan": plan.model_copy(update={"phase": "evaluate"})}
+    return Step("request evaluate", changes, new_tasks, events)
 
 
-def _iteration_ranking(plan: dict[str, Any], tasks: Mapping[str, TaskRecord]) -> list[Ranked]:
-    out = []
-    for c in plan["candidates"]:
-        result = tasks[c["evaluate_task_id"]].result or {}
-        out.append(
-            Ranked(
-                c["index"], str(result["artifact_id"]), float(result["final"]), plan["iteration"]
-            )
-        )
-    return rank(out)
+def _evaluation(task: TaskRecord) -> EvaluateResult:
+    if not isinstance(task.result, EvaluateResult):  # DONE_TASK evaluate tasks have one
+        raise TypeError(f"task {task.task_id} has no evaluation")
+    return task.result
 
 
-def _finished(plan: dict[str, Any], tasks: Mapping[str, TaskRecord]) -> dict[str, Any]:
+def _finished(plan: Plan, tasks: Mapping[str, TaskRecord]) -> Iteration:
     """The history entry of the plan's current iteration (every evaluation is in)."""
-    return {
-        "iteration": plan["iteration"],
-        "refine": plan.get("refine", []),
-        "candidates": plan["candidates"],
-        "ranking": [r.__dict__ for r in _iteration_ranking(plan, tasks)],
-    }
+    candidates, ranking = [], []
+    for c in plan.candidates:
+        result = _evaluation(tasks[c.evaluate_task_id])
+        candidates.append(EvaluatedCandidate(**dict(c), evaluation=result.lighting))
+        ranking.append(Ranked(index=c.index, artifact_id=result.artifact_id,
+                              score=result.final, iteration=plan.iteration))  # fmt: skip
+    return Iteration(
+        iteration=plan.iteration, refine=plan.refine, candidates=candidates, ranking=rank(ranking)
+    )
 
 
-def _export_request(run: RunRecord, plan: dict[str, Any], reason: str) -> Step:
-    """Export the best of every finished iteration (`plan["history"]`), recording `reason`."""
-    history = plan["history"]
-    ranking = [r.__dict__ for r in rank([Ranked(**r) for h in history for r in h["ranking"]])]
+def _export_request(run: RunRecord, plan: Plan, reason: StopReason) -> Step:
+    """Export the best of every finished iteration (`plan.history`), recording `reason`."""
+    history = plan.history
+    ranking = rank([r for h in history for r in h.ranking])
     # The findings stay on the plan: the export reads them from the evaluate tasks, and the
     # request stays well under NATS's payload limit at 8 candidates × 20 iterations.
     candidates = [
-        {k: v for k, v in c.items() if k != "evaluation"} for h in history for c in h["candidates"]
+        Candidate(**{k: v for k, v in dict(c).items() if k != "evaluation"})
+        for h in history
+        for c in h.candidates
     ]
-    params = {
-        "iteration": history[-1]["iteration"],
-        "best_artifact_id": ranking[0]["artifact_id"],
-        "ranking": ranking,
-        "candidates": candidates,
-        "stop_reason": reason,
-        "refine": [{"iteration": h["iteration"], "deltas": h["refine"]} for h in history],
-    }
-    new_tasks, events = _request(run, Tool.EXPORT, [(plan["export_task_id"], params)])
-    changes = {"plan": {**plan, "phase": "export", "ranking": ranking, "stop_reason": reason}}
-    return Step("request export", changes, new_tasks, events)
+    params = ExportParams(
+        iteration=history[-1].iteration,
+        best_artifact_id=ranking[0].artifact_id,
+        ranking=ranking,
+        candidates=candidates,
+        stop_reason=reason,
+        refine=[IterationDeltas(iteration=h.iteration, deltas=h.refine) for h in history],
+    )
+    new_tasks, events = _request(run, Tool.EXPORT, [(plan.export_task_id, params)])
+    new_plan = plan.model_copy(
+        update={"phase": "export", "ranking": ranking, "stop_reason": reason}
+    )
+    return Step("request export", {"plan": new_plan}, new_tasks, events)
 
 
-def _refine(
-    run: RunRecord, plan: dict[str, Any], options: RunOptions, planner: RefinePlanner
-) -> Step:
+def _refine(run: RunRecord, plan: Plan, options: RunOptions, planner: RefinePlanner) -> Step:
     """Plan iteration i + 1 from the best candidate so far and its evaluator findings."""
     best = _best_so_far(plan)
     assert best is not None  # only called with a finished iteration in the history
-    entry = next(h for h in plan["history"] if h["iteration"] == best["iteration"])
-    chosen = next(c for c in entry["candidates"] if c["index"] == best["index"])
-    evaluation = chosen.get("evaluation") or {}
-    base = FiboPrompt.model_validate(chosen["prompt"])
-    proposed = planner.propose(base, evaluation)
-    refined, record = apply_deltas(base, proposed)
-    iteration = plan["iteration"] + 1
-    new = build_plan(run.run_id, refined, options, iteration, base_seed=plan["base_seed"])
-    applied = [a.as_dict() for a in record]
-    new.update(
-        history=plan["history"],
-        refine=[{**a, "planner": planner.name, "from_artifact_id": best["artifact_id"]}
-                for a in applied],
-    )  # fmt: skip
+    entry = next(h for h in plan.history if h.iteration == best.iteration)
+    chosen = next(c for c in entry.candidates if c.index == best.index)
+    proposed = planner.propose(chosen.prompt, chosen.evaluation)
+    refined, record = apply_deltas(chosen.prompt, proposed)
+    iteration = plan.iteration + 1
+    new = build_plan(run.run_id, refined, options, iteration, base_seed=plan.base_seed)
+    refine = [
+        RefineDelta(**a.as_dict(), planner=planner.name, from_artifact_id=best.artifact_id)
+        for a in record
+    ]
+    new = new.model_copy(update={"history": plan.history, "refine": refine})
     step = _generate_requests(run, new)
     return Step(
-        f"refine: iteration {iteration} from {best['artifact_id']}",
+        f"refine: iteration {iteration} from {best.artifact_id}",
         {"plan": new},
         step.tasks,
         step.events,
@@ -323,50 +329,46 @@ def _refine(
 
 
 def _after_evaluation(
-    run: RunRecord, plan: dict[str, Any], tasks: Mapping[str, TaskRecord], planner: RefinePlanner
+    run: RunRecord, plan: Plan, tasks: Mapping[str, TaskRecord], planner: RefinePlanner
 ) -> Step:
-    finished = _finished(plan, tasks)
-    finished["candidates"] = [
-        {**c, "evaluation": (tasks[c["evaluate_task_id"]].result or {}).get("lighting")}
-        for c in finished["candidates"]
-    ]
-    plan = {**plan, "history": [*plan.get("history", []), finished]}
+    plan = plan.model_copy(update={"history": [*plan.history, _finished(plan, tasks)]})
     options = RunOptions.model_validate(run.options)
     best = _best_so_far(plan)
-    reason = stop_reason(
-        best["score"] if best else None, options, plan["iteration"], spent_usd(tasks)
-    )
+    reason = stop_reason(best.score if best else None, options, plan.iteration, spent_usd(tasks))
     if reason is not None:
         return _export_request(run, plan, reason)
     return _refine(run, plan, options, planner)
 
 
-def _complete(run: RunRecord, plan: dict[str, Any], export: TaskRecord) -> Step:
-    ranking = plan["ranking"]
-    best = ranking[0]
-    exported = export.result or {}
-    result = {
-        "best_artifact_id": best["artifact_id"],
-        "best_score": best["score"],
-        "artifact_ids": [r["artifact_id"] for r in ranking],
-        "bundle_artifact_id": exported.get("bundle_artifact_id"),
-        "contact_sheet_artifact_id": exported.get("contact_sheet_artifact_id"),
-        "diagram_artifact_id": exported.get("diagram_artifact_id"),
-        "stop_reason": plan["stop_reason"],
-        "iterations": len(plan["history"]),
-        "ranking": ranking,
+def _complete(run: RunRecord, plan: Plan, export: TaskRecord) -> Step:
+    ranking = plan.ranking
+    exported = export.result if isinstance(export.result, ExportResult) else None
+    result = RunResult(
+        best_artifact_id=ranking[0].artifact_id,
+        best_score=ranking[0].score,
+        artifact_ids=[r.artifact_id for r in ranking],
+        bundle_artifact_id=exported.bundle_artifact_id if exported else None,
+        contact_sheet_artifact_id=exported.contact_sheet_artifact_id if exported else None,
+        diagram_artifact_id=exported.diagram_artifact_id if exported else None,
+        stop_reason=plan.stop_reason,
+        iterations=len(plan.history),
+        ranking=ranking,
+    )
+    changes = {
+        "status": RunStatus.COMPLETED,
+        "result": result,
+        "plan": plan.model_copy(update={"phase": "done"}),
     }
-    changes = {"status": RunStatus.COMPLETED, "result": result, "plan": {**plan, "phase": "done"}}
     return Step("complete", changes)
 
 
-def _plan_task_ids(plan: dict[str, Any]) -> list[str]:
+def _plan_task_ids(plan: Plan) -> list[str]:
     """The tasks whose failure fails the run now: the current iteration's, then the export's
     alone (an iteration abandoned for the budget may still see a task fail)."""
-    if plan["phase"] in ("export", "done"):
-        return [plan["export_task_id"]]
-    ids = [c[k] for c in plan["candidates"] for k in ("generate_task_id", "evaluate_task_id")]
-    return [*ids, plan["export_task_id"]]
+    if plan.phase in ("export", "done"):
+        return [plan.export_task_id]
+    ids = [tid for c in plan.candidates for tid in (c.generate_task_id, c.evaluate_task_id)]
+    return [*ids, plan.export_task_id]
 
 
 def next_step(
@@ -377,7 +379,7 @@ def next_step(
 ) -> Step | None:
     """The next step of `run` (module doc); `tasks` and `artifacts` are the run's, by id."""
     if run.status.is_final:
-        return None if (run.plan or {}).get("announced") else _announcement(run)
+        return None if run.announced else _announcement(run)
     if run.status == RunStatus.CREATED:
         return _plan(run)
     plan = run.plan
@@ -391,22 +393,21 @@ def next_step(
             error = task.error or "no reason given"
             if (
                 BUDGET_EXHAUSTED in error
-                and plan.get("history")
-                and plan["phase"] in ("generate", "evaluate")
+                and plan.history
+                and plan.phase in ("generate", "evaluate")
             ):
-                return _export_request(run, plan, BUDGET_EXHAUSTED)
+                return _export_request(run, plan, "budget_exhausted")
             return _fail(f"{task.tool.value} task {tid} failed: {error}")
-    phase = plan["phase"]
-    if phase == "generate":
+    if plan.phase == "generate":
         images = _images(artifacts)
-        if all(c["generate_task_id"] in images for c in plan["candidates"]):
+        if all(c.generate_task_id in images for c in plan.candidates):
             return _evaluate_requests(run, plan, tasks, images)
-    elif phase == "evaluate":
-        evaluations = [tasks.get(c["evaluate_task_id"]) for c in plan["candidates"]]
+    elif plan.phase == "evaluate":
+        evaluations = [tasks.get(c.evaluate_task_id) for c in plan.candidates]
         if all(t is not None and t.status in DONE_TASK for t in evaluations):
             return _after_evaluation(run, plan, tasks, planner)
-    elif phase == "export":
-        export = tasks.get(plan["export_task_id"])
+    elif plan.phase == "export":
+        export = tasks.get(plan.export_task_id)
         if export is not None and export.status in DONE_TASK:
             return _complete(run, plan, export)
     return None

@@ -24,6 +24,7 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
+from prolight.contracts.tasks import LightingFindings
 from prolight.domain.refine import is_locked
 from prolight.domain.schema import FiboPrompt, Role
 from prolight.domain.schema.light import FULL_POWER, MIN_LIGHT_DISTANCE_M
@@ -90,14 +91,10 @@ class RefinePlanner(Protocol):
 
     name: str
 
-    def propose(self, prompt: FiboPrompt, findings: dict[str, Any]) -> list[Delta]:
-        """Deltas for `prompt` (the best candidate) given its evaluation's `lighting` dict."""
+    def propose(self, prompt: FiboPrompt, findings: LightingFindings | None) -> list[Delta]:
+        """Deltas for `prompt` (the best candidate) given its evaluation's lighting findings
+        (None: the evaluator judged none)."""
         ...
-
-
-def _num(d: Any, key: str) -> float | None:
-    v = d.get(key) if isinstance(d, dict) else None
-    return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
 
 
 class FinitePlanner:
@@ -105,16 +102,18 @@ class FinitePlanner:
 
     name = "finite"
 
-    def propose(self, prompt: FiboPrompt, findings: dict[str, Any]) -> list[Delta]:
+    def propose(self, prompt: FiboPrompt, findings: LightingFindings | None) -> list[Delta]:
         """Deltas for the ratio, the colour and the exposure findings, in that order."""
+        findings = findings or LightingFindings()
         lights = prompt.scene.enabled_lights()
         locked = prompt.metadata.locked_fields
         out: list[Delta] = []
         key = lights.get(Role.KEY)
         key_stops = 0.0
 
-        ratio = findings.get("ratio")
-        measured, requested = _num(ratio, "measured_stops"), _num(ratio, "requested_stops")
+        ratio = findings.ratio
+        measured = ratio.measured_stops if ratio else None
+        requested = ratio.requested_stops if ratio else None
         if measured is not None and requested is not None:
             error = measured - requested  # > 0: more contrast than asked
             if abs(error) > RATIO_DEADBAND:
@@ -135,9 +134,9 @@ class FinitePlanner:
                         "lighting.key.intensity", key.intensity * 2.0**key_stops,
                         f"{why}; no fill to move, key {-step:+.2f} stop"))  # fmt: skip
 
-        colour = findings.get("colour")
-        score, shift = _num(colour, "score"), _num(colour, "warm_shift")
-        if key is not None and score is not None and shift is not None and score < COLOUR_ACT_SCORE:
+        colour = findings.colour
+        if key is not None and colour is not None and colour.score < COLOUR_ACT_SCORE:
+            score, shift = colour.score, colour.warm_shift
             mired = max(-MAX_STEP_MIRED, min(MAX_STEP_MIRED, -shift * MIRED_PER_SHIFT))
             if abs(mired) >= 1.0:
                 kelvin = 1e6 / (1e6 / key.kelvin + mired)
@@ -146,8 +145,7 @@ class FinitePlanner:
                     f"colour cast {'warm' if shift > 0 else 'cool'} (score {score:.2f}): key "
                     f"{mired:+.0f} mired"))  # fmt: skip
 
-        exposure = findings.get("exposure")
-        clipped = _num(exposure, "clipped_pct")
+        clipped = findings.exposure.clipped_pct if findings.exposure else None
         if key is not None and clipped is not None and clipped > CLIP_ACT_PCT:
             key_stops -= 1 / 3
             out = [d for d in out if d.path != "lighting.key.intensity"]

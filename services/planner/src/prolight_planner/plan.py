@@ -7,15 +7,15 @@ store's insert-if-absent and JetStream's `Nats-Msg-Id` de-duplication make repea
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID, uuid5
 
 from prolight.contracts.api import queued_steps
 from prolight.contracts.events import Event, EventPayload, RunOptions, TaskRequested
 from prolight.contracts.subjects import Tool
+from prolight.contracts.tasks import Candidate
 from prolight.domain.hashing import prompt_hash
 from prolight.domain.schema import FiboPrompt
-from prolight.platform.store import TaskRecord
+from prolight.platform.store import Plan, TaskRecord
 from prolight_planner.candidates import candidate_prompts
 
 __all__ = [
@@ -54,42 +54,34 @@ def build_plan(
     iteration: int = 1,
     *,
     base_seed: int | None = None,
-) -> dict[str, Any]:
-    """The plan document of `iteration`, stored on the run.
+) -> Plan:
+    """The plan of `iteration` (phase `generate`, no history yet), stored on the run.
 
-    Keys: `iteration`, `base_seed` (given, else options.seed, else the prompt's seed: every
-    iteration keeps the first one's seeds, so only the lighting changes between them),
-    `phase` (`generate` → `evaluate` → `export`), `total_tasks` (the most the run can queue,
-    `prolight.contracts.api.queued_steps`, as the gateway and the notifier count it: progress never
-    goes
-    back when an iteration is added), `candidates` (iteration, index, seed, delta,
-    prompt, prompt_hash and the task ids of each), the `export_task_id` and `history` (the
-    finished iterations; the planner fills it).
+    `base_seed` is the one given, else options.seed, else the prompt's seed; `total_tasks` is
+    `prolight.contracts.api.queued_steps`, as the gateway and the notifier count it (see `Plan`).
     """
     if base_seed is None:
         base_seed = options.seed if options.seed is not None else prompt.metadata.seed
     candidates = candidate_prompts(prompt, options.num_results, base_seed)
-    return {
-        "iteration": iteration,
-        "base_seed": base_seed,
-        "phase": "generate",
-        "total_tasks": queued_steps(options),
-        "candidates": [
-            {
-                "iteration": iteration,
-                "index": c.index,
-                "seed": c.seed,
-                "delta": c.delta,
-                "prompt": c.prompt.model_dump(mode="json"),
-                "prompt_hash": prompt_hash(c.prompt),
-                "generate_task_id": task_id(run_id, iteration, Tool.GENERATE, c.index),
-                "evaluate_task_id": task_id(run_id, iteration, Tool.EVALUATE, c.index),
-            }
+    return Plan(
+        iteration=iteration,
+        base_seed=base_seed,
+        total_tasks=queued_steps(options),
+        candidates=[
+            Candidate(
+                iteration=iteration,
+                index=c.index,
+                seed=c.seed,
+                delta=c.delta,
+                prompt=c.prompt,
+                prompt_hash=prompt_hash(c.prompt),
+                generate_task_id=task_id(run_id, iteration, Tool.GENERATE, c.index),
+                evaluate_task_id=task_id(run_id, iteration, Tool.EVALUATE, c.index),
+            )
             for c in candidates
         ],
-        "export_task_id": task_id(run_id, iteration, Tool.EXPORT),
-        "history": [],
-    }
+        export_task_id=task_id(run_id, iteration, Tool.EXPORT),
+    )
 
 
 def task_request(task: TaskRecord, attempt: int = 1) -> Event:

@@ -11,8 +11,9 @@ is written (insert-if-absent; a cached result reuses the bytes and points at the
 `prolight.platform.task_worker.TaskWorker`
 (a run no longer live gets nothing; a finished task re-reports; started → completed) around
 `work`, which writes the bundle zip, the contact sheet and the diagram as artifacts
-`<task_id>-bundle`, `-contact-sheet`, `-diagram`. An export has no rejectable input: any error
-raises, so the message is redelivered and, after MaxDeliver, dead-lettered.
+`<task_id>-bundle`, `-contact-sheet`, `-diagram`. Its `ExportParams` were checked on arrival,
+so nothing is rejected: any error raises, and the message is redelivered and, after
+MaxDeliver, dead-lettered.
 
 Every record is insert-if-absent under an id derived from the task, and every event id is
 uuid5 in `EVENT_NAMESPACE` of (artifact or task id, what): a redelivery repeats the same
@@ -23,17 +24,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
 from uuid import UUID
 
 from prolight.contracts.events import ArtifactReady, Event, TaskCompleted, TaskRequested
 from prolight.contracts.subjects import Tool
+from prolight.contracts.tasks import ExportParams, ExportResult, GenerateResult
 from prolight.domain.render import contact_sheet, diagram
 from prolight.domain.schema import FiboPrompt
 from prolight.platform.blobs import ArtifactStore, BlobInfo
 from prolight.platform.bus import Bus, Delivery
-from prolight.platform.store import ArtifactRecord, RunRecord, RunStore
-from prolight.platform.task_worker import TaskOutcome, TaskWorker, keyed_event
+from prolight.platform.store import ArtifactMeta, ArtifactRecord, RunRecord, RunStore
+from prolight.platform.task_worker import TaskOutcome, TaskRejected, TaskWorker, keyed_event
 from prolight_storage.bundle import (
     BUNDLE_FILES,
     build_manifest,
@@ -112,29 +113,27 @@ class StorageWorker(TaskWorker):
         self, artifact_id: str, run_id: str, task_id: str, done: TaskCompleted
     ) -> ArtifactRecord:
         result = done.result
-        key = str(result["sha256"])
-        stored = await self.blobs.stat(key)
-        meta: dict[str, Any] = {
-            "render_report": result.get("render_report"),
-            "generate_status": done.status,
-        }
-        if result.get("cached_artifact_id"):
-            meta["cached_from"] = result["cached_artifact_id"]
+        assert isinstance(result, GenerateResult)  # the payload checks it against the tool
+        stored = await self.blobs.stat(result.sha256)
         return ArtifactRecord(
             artifact_id=artifact_id,
             run_id=run_id,
             task_id=task_id,
-            sha256=key,
-            url=str(result.get("url") or self.blobs.url(key)),
+            sha256=result.sha256,
+            url=result.url or self.blobs.url(result.sha256),
             content_type="image/png",
             size_bytes=stored.size,
             kind="image",
-            width=result.get("width"),
-            height=result.get("height"),
-            seed=result.get("seed"),
-            prompt_hash=result.get("prompt_hash"),
-            model=result.get("model"),
-            meta=meta,
+            width=result.width,
+            height=result.height,
+            seed=result.seed,
+            prompt_hash=result.prompt_hash,
+            model=result.model,
+            meta=ArtifactMeta(
+                render_report=result.render_report,
+                generate_status=done.status,
+                cached_from=result.cached_artifact_id,
+            ),
         )
 
     # -- exports ---------------------------------------------------------------------------
@@ -142,11 +141,13 @@ class StorageWorker(TaskWorker):
     async def work(self, run: RunRecord, request: TaskRequested) -> TaskOutcome:
         """Write the run bundle of one export request (module doc)."""
         run_id, task_id, params = run.run_id, request.task_id, request.params
+        if not isinstance(params, ExportParams):  # the durable's filter makes it impossible
+            raise TaskRejected(f"an export task cannot take {type(params).__name__}")
         tasks = {t.task_id: t for t in await self.store.list_tasks(run_id)}
         images = {
             a.artifact_id: a for a in await self.store.list_artifacts(run_id) if a.kind == "image"
         }
-        ranked = [r["artifact_id"] for r in params["ranking"]]
+        ranked = [r.artifact_id for r in params.ranking]
         pngs = dict(
             zip(
                 ranked,
@@ -157,10 +158,10 @@ class StorageWorker(TaskWorker):
         manifest = build_manifest(run, tasks, images, params)
         prompt = FiboPrompt.model_validate(run.prompt)
         sheet, plan = await asyncio.gather(
-            asyncio.to_thread(contact_sheet, sheet_items(params["ranking"], images, pngs)),
+            asyncio.to_thread(contact_sheet, sheet_items(params.ranking, images, pngs)),
             asyncio.to_thread(diagram, prompt.scene),
         )
-        best = params["best_artifact_id"]
+        best = params.best_artifact_id
         files = {
             BUNDLE_FILES["manifest"]: manifest_bytes(manifest),
             BUNDLE_FILES["chosen"]: pngs[best],
@@ -182,16 +183,16 @@ class StorageWorker(TaskWorker):
             )
             await self.bus.publish(_ready(artifact))
             made[kind] = artifact
-        result: dict[str, Any] = {
-            "bundle_artifact_id": made["bundle"].artifact_id,
-            "bundle_sha256": made["bundle"].sha256,
-            "bundle_url": made["bundle"].url,
-            "contact_sheet_artifact_id": made["contact_sheet"].artifact_id,
-            "diagram_artifact_id": made["diagram"].artifact_id,
-            "chosen_artifact_id": best,
-            "files": sorted(files),
-        }
-        return TaskOutcome(result, summary=f"bundle {result['bundle_artifact_id']} written")
+        result = ExportResult(
+            bundle_artifact_id=made["bundle"].artifact_id,
+            bundle_sha256=made["bundle"].sha256,
+            bundle_url=made["bundle"].url,
+            contact_sheet_artifact_id=made["contact_sheet"].artifact_id,
+            diagram_artifact_id=made["diagram"].artifact_id,
+            chosen_artifact_id=best,
+            files=sorted(files),
+        )
+        return TaskOutcome(result, summary=f"bundle {result.bundle_artifact_id} written")
 
     @staticmethod
     def _export_record(

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from prolight.contracts.api import RunAccepted, RunRequestOptions
-from prolight.domain.inspire import MAX_IMAGE_BYTES, Estimate
+from prolight.domain.inspire.estimate import MAX_IMAGE_BYTES, Estimate
 from prolight.domain.refine import MAX_INSTRUCTION_CHARS
 from prolight.domain.schema import LOCKABLE_FIELDS, FiboPrompt
 from prolight.domain.schema.prompt import LOCKABLE_PATTERN

@@ -2,8 +2,9 @@
 
 Nothing here is written by hand twice: channels come from `subjects` (streams, subject
 layout, one channel per event type), message payloads from `events.EVENT_PAYLOADS`, the
-envelope from `events.Event`. `make schemas` writes it to proto-schemas/asyncapi.json, and a
-test fails when the committed file drifts.
+envelope from `events.Event`, and a task request's params from `tasks.PARAMS` (each
+`task.requested.<tool>` message names its tool's params model). `make schemas` writes it to
+proto-schemas/asyncapi.json, and a test fails when the committed file drifts.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from prolight.contracts.subjects import (
     TASKS_STREAM,
     EventType,
 )
+from prolight.contracts.tasks import PARAMS
 
 __all__ = ["ASYNCAPI_VERSION", "asyncapi_document"]
 
@@ -42,6 +44,10 @@ def asyncapi_document() -> dict[str, Any]:
     for event_type in EventType:
         payload_model = EVENT_PAYLOADS[event_type]
         defs[payload_model.__name__] = _schema(payload_model, defs)
+        payload: dict[str, Any] = {"$ref": f"#/components/schemas/{payload_model.__name__}"}
+        if event_type.tool is not None:
+            params = {"$ref": f"#/components/schemas/{PARAMS[event_type.tool].__name__}"}
+            payload = {"allOf": [payload, {"properties": {"params": params}}]}
         name = event_type.value.replace(".", "_")
         messages[name] = {
             "name": event_type.value,
@@ -61,7 +67,7 @@ def asyncapi_document() -> dict[str, Any]:
                     {
                         "properties": {
                             "type": {"const": event_type.value},
-                            "payload": {"$ref": f"#/components/schemas/{payload_model.__name__}"},
+                            "payload": payload,
                         }
                     },
                 ]

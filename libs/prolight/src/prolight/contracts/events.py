@@ -16,7 +16,8 @@ Build events with `Event.build(run_id, payload, task_id=…)`: the type follows 
 (a `TaskRequested` for tool `evaluate` becomes `task.requested.evaluate`).
 
 Payloads ignore unknown fields (tolerant reader) so a field added by a newer publisher does
-not break an older consumer; the envelope does the same.
+not break an older consumer; the envelope does the same. A task request's `params` and a task
+completion's `result` are the models of the task's tool (`prolight.contracts.tasks`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,14 @@ from uuid import UUID, uuid4
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from prolight.contracts.subjects import RUN_ID_PATTERN, EventType, Tool, event_subject
+from prolight.contracts.tasks import (
+    PARAMS,
+    RESULTS,
+    TaskParams,
+    TaskResult,
+    check_tool,
+    typed_by_tool,
+)
 from prolight.domain.schema import FiboPrompt
 
 __all__ = [
@@ -121,8 +130,18 @@ class TaskRequested(Payload):
 
     tool: Tool
     task_id: str
-    params: dict[str, Any] = Field(default_factory=dict)
+    params: TaskParams = Field(description="The model of `tool`: GenerateParams for generate, …")
     attempt: int = Field(1, ge=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _params_of_tool(cls, data: Any) -> Any:
+        return typed_by_tool(data, "params", PARAMS)
+
+    @model_validator(mode="after")
+    def _params_match_tool(self) -> Self:
+        check_tool(self.tool, self.params, PARAMS)
+        return self
 
 
 class TaskStarted(Payload):
@@ -140,8 +159,18 @@ class TaskCompleted(Payload):
     event_type: ClassVar[EventType | None] = EventType.TASK_COMPLETED
     tool: Tool
     status: Literal["completed", "cached"] = "completed"
-    result: dict[str, Any] = Field(default_factory=dict)
+    result: TaskResult = Field(description="The model of `tool`: GenerateResult for generate, …")
     duration_ms: float | None = Field(None, ge=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _result_of_tool(cls, data: Any) -> Any:
+        return typed_by_tool(data, "result", RESULTS)
+
+    @model_validator(mode="after")
+    def _result_matches_tool(self) -> Self:
+        check_tool(self.tool, self.result, RESULTS)
+        return self
 
 
 class TaskFailed(Payload):

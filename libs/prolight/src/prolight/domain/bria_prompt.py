@@ -182,7 +182,7 @@ def to_fibo_prompt(prompt: FiboPrompt) -> FiboStructuredPrompt:
     }
     if not is_product:
         obj["expression"] = "calm, natural"
-    intent_style = INTENTS[a.intent.name][3]
+    intent_style = INTENTS[a.intent.name].label
     style = _text(setup.style, intent_style)
     if cam.aperture <= 2.8:
         dof = f"shallow, f/{cam.aperture:g}: background softly out of focus"

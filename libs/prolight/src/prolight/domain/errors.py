@@ -2,6 +2,9 @@
 
     ProLightError              root of everything this package raises on purpose
     ├── InvalidInput           a value a user gave cannot be used; carries field paths
+    │   ├── UnsupportedImage   image bytes that are not PNG, JPEG or WebP (by signature)
+    │   ├── ImageTooLarge      an image over the byte or pixel limit
+    │   └── UnreadableImage    a PNG, JPEG or WebP that does not decode, or is too small to read
     └── RenderError            the renderer was asked for something it cannot draw
 
 Validation of pydantic models raises pydantic's `ValidationError`; `describe_errors`
@@ -14,7 +17,16 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-__all__ = ["FieldError", "InvalidInput", "ProLightError", "RenderError", "describe_errors"]
+__all__ = [
+    "FieldError",
+    "ImageTooLarge",
+    "InvalidInput",
+    "ProLightError",
+    "RenderError",
+    "UnreadableImage",
+    "UnsupportedImage",
+    "describe_errors",
+]
 
 
 class ProLightError(Exception):
@@ -42,6 +54,18 @@ class InvalidInput(ProLightError, ValueError):
     @classmethod
     def single(cls, field: str, message: str) -> InvalidInput:
         return cls([FieldError(field, message)])
+
+
+class UnsupportedImage(InvalidInput):
+    """Raised by `imaging` for bytes that are not a PNG, JPEG or WebP image."""
+
+
+class ImageTooLarge(InvalidInput):
+    """Raised by `imaging` for an image over the byte or the pixel limit."""
+
+
+class UnreadableImage(InvalidInput):
+    """Raised by `imaging` for a PNG, JPEG or WebP that does not decode or is too small."""
 
 
 class RenderError(ProLightError):

@@ -30,7 +30,7 @@ from typing import Protocol
 from prolight.contracts.subjects import TASKS_STREAM, Tool, tool_durable, tool_filter
 from prolight.platform.bus import Bus, ConsumerSettings, Delivery, PullWorker
 from prolight.platform.health import HealthServer
-from prolight.platform.settings import ServiceSettings
+from prolight.platform.settings import ServiceSettings, WorkerSettings
 from prolight.platform.store import RunStore, open_store
 
 __all__ = ["Runnable", "connect", "consumer_settings", "run_workers", "tool_worker"]
@@ -58,7 +58,7 @@ async def connect(settings: ServiceSettings, service: str) -> AsyncIterator[tupl
         yield bus, store
 
 
-def consumer_settings(settings: ServiceSettings) -> ConsumerSettings:
+def consumer_settings(settings: WorkerSettings) -> ConsumerSettings:
     """The consumer settings of a service's workers: `ack_wait_s` and `max_deliver`."""
     return ConsumerSettings(ack_wait=settings.ack_wait_s, max_deliver=settings.max_deliver)
 
@@ -67,7 +67,7 @@ def tool_worker(
     bus: Bus,
     tool: Tool,
     handler: Callable[[Delivery], Awaitable[None]],
-    settings: ServiceSettings,
+    settings: WorkerSettings,
     *,
     concurrency: int = 1,
 ) -> PullWorker[Delivery]:

@@ -28,7 +28,6 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
-    ValidationInfo,
     field_validator,
 )
 from pydantic.fields import FieldInfo
@@ -43,6 +42,7 @@ __all__ = [
     "LogLevel",
     "ServiceSettings",
     "StreamTokenSettings",
+    "WorkerSettings",
     "base_url",
 ]
 
@@ -146,39 +146,11 @@ class ServiceSettings(BaseSettings):
         default_factory=_default_instance_id,
         description="Names this process in logs and task.started events.",
     )
-    ack_wait_s: float = Field(30.0, gt=0, description="Seconds before an unacked task is resent.")
-    max_deliver: int = Field(5, ge=1, description="Deliveries of a task before it is dead.")
-    # The plain-language translator (the gateway's natural-language endpoint).
-    translator: Literal["rules", "gemini"] = Field(
-        "rules",
-        description="Plain language → setup: rules (built in) or gemini (needs GEMINI_API_KEY; "
-        "falls back to rules when Gemini's answer is unusable).",
-    )
-    gemini_api_key: SecretStr | None = Field(
-        None,
-        validation_alias=AliasChoices("GEMINI_API_KEY", "gemini_api_key"),
-        validate_default=True,
-        description="Gemini API key; required with PROLIGHT_TRANSLATOR=gemini; never logged.",
-    )
-    gemini_base_url: str = Field(
-        "https://generativelanguage.googleapis.com/v1beta", description="Gemini API base URL."
-    )
-    gemini_model: str = Field("gemini-2.5-flash", max_length=80)
-    gemini_timeout_s: float = Field(20.0, gt=0, description="Seconds per Gemini call.")
 
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper(cls, v: object) -> object:
         return v.upper() if isinstance(v, str) else v
-
-    @field_validator("gemini_api_key")
-    @classmethod
-    def _key_for_gemini(cls, v: object, info: ValidationInfo) -> object:
-        if info.data.get("translator") == "gemini" and (
-            not isinstance(v, SecretStr) or not v.get_secret_value().strip()
-        ):
-            raise ValueError("PROLIGHT_TRANSLATOR=gemini needs Gemini's API key")
-        return v
 
     @field_validator("nats_url")
     @classmethod
@@ -263,6 +235,17 @@ class ServiceSettings(BaseSettings):
                 name = cls.variable_read(field) if field else cls.__name__
                 problems.append(f"{name}: {err['msg'].removeprefix('Value error, ')}")
             raise ConfigurationError("invalid configuration: " + "; ".join(problems)) from exc
+
+
+class WorkerSettings(ServiceSettings):
+    """What the services that take tasks and events off the bus share (planner, generator,
+    storage, evaluator): redelivery and the shutdown grace."""
+
+    ack_wait_s: float = Field(30.0, gt=0, description="Seconds before an unacked task is resent.")
+    max_deliver: int = Field(5, ge=1, description="Deliveries of a task before it is dead.")
+    drain_timeout_s: float = Field(
+        5.0, ge=0, description="Seconds in-flight work gets on SIGTERM before it is naked."
+    )
 
 
 class StreamTokenSettings(ServiceSettings):

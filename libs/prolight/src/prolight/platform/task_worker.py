@@ -31,8 +31,8 @@ from __future__ import annotations
 import logging
 import time
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from dataclasses import dataclass
+from typing import ClassVar
 from uuid import UUID, uuid5
 
 from prolight.contracts.events import (
@@ -43,6 +43,7 @@ from prolight.contracts.events import (
     TaskRequested,
     TaskStarted,
 )
+from prolight.contracts.tasks import TaskResult
 from prolight.domain.errors import ProLightError
 from prolight.platform.bus import Bus, Delivery
 from prolight.platform.metrics import record_task
@@ -66,12 +67,12 @@ class TaskRejected(ProLightError):
 class TaskOutcome:
     """What `TaskWorker.work` returns.
 
-    `result` becomes the task's stored result and the `task.completed` result (the lifecycle
-    adds `duration_ms`); `cached` marks a result reused from an earlier task; `summary` ends
-    the log line of the completion (e.g. `seed=7`).
+    `result` (the model of the task's tool) becomes the task's stored result and the
+    `task.completed` result (the lifecycle sets its `duration_ms`); `cached` marks a result
+    reused from an earlier task; `summary` ends the log line of the completion (e.g. `seed=7`).
     """
 
-    result: dict[str, Any] = field(default_factory=dict)
+    result: TaskResult
     cached: bool = False
     summary: str = ""
 
@@ -149,7 +150,7 @@ class TaskWorker(ABC):
             return
         status = TaskStatus.CACHED if outcome.cached else TaskStatus.COMPLETED
         record_task(request.tool, status.value, duration_ms / 1000)
-        result = {**outcome.result, "duration_ms": duration_ms}
+        result = outcome.result.model_copy(update={"duration_ms": duration_ms})
         await self._report(await self.store.set_task_status(task_id, status, result=result))
         self.log.info("%s %s", status.value, outcome.summary)
 
@@ -162,12 +163,12 @@ class TaskWorker(ABC):
         if task.status == TaskStatus.FAILED:
             payload = TaskFailed(tool=task.tool, reason=task.error or "failed")
         else:
-            result = dict(task.result or {})
+            assert task.result is not None  # a completed or cached task stores its result
             payload = TaskCompleted(
                 tool=task.tool,
                 status="cached" if task.status == TaskStatus.CACHED else "completed",
-                result=result,
-                duration_ms=result.get("duration_ms"),
+                result=task.result,
+                duration_ms=task.result.duration_ms,
             )
         key = f"{task.task_id}:{task.status.value}"
         await self.bus.publish(

@@ -25,6 +25,7 @@ from prolight.contracts.subjects import (
     tool_durable,
     tool_filter,
 )
+from prolight.contracts.tasks import ExportParams
 from prolight.domain.schema import load_setup
 
 
@@ -68,11 +69,16 @@ def test_a_run_id_that_is_not_a_subject_token_is_refused(run_id: str) -> None:
         Event.build(run_id, RunFailed(reason="x"))
 
 
+EXPORT = ExportParams(
+    iteration=1, best_artifact_id="a", ranking=[], candidates=[], stop_reason="threshold"
+)
+
+
 def test_build_infers_the_type_and_the_task_id_of_a_request() -> None:
-    event = Event.build("r1", TaskRequested(tool=Tool.EVALUATE, task_id="t1"))
-    assert event.type == EventType.TASK_REQUESTED_EVALUATE
+    event = Event.build("r1", TaskRequested(tool=Tool.EXPORT, task_id="t1", params=EXPORT))
+    assert event.type == EventType.TASK_REQUESTED_EXPORT
     assert event.task_id == "t1"
-    assert event.subject == "prolight.task.requested.evaluate.r1"
+    assert event.subject == "prolight.task.requested.export.r1"
     assert event.sequence is None
 
 
@@ -113,10 +119,10 @@ def test_a_payload_that_does_not_match_the_type_is_refused() -> None:
         )
     with pytest.raises(ValidationError, match="cannot carry a request for tool"):
         Event(
-            type=EventType.TASK_REQUESTED_EXPORT,
+            type=EventType.TASK_REQUESTED_GENERATE,
             run_id="r1",
             task_id="t",
-            payload=TaskRequested(tool=Tool.GENERATE, task_id="t"),
+            payload=TaskRequested(tool=Tool.EXPORT, task_id="t", params=EXPORT),
         )
 
 

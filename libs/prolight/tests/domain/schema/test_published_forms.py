@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from prolight.domain.schema import Background, Camera, Direction
+from prolight.domain.schema.camera import _APERTURE_TEXT, _SHUTTER_TEXT, FOV_TEXT_PATTERN
 from prolight.domain.schema.direction import DIRECTION_TEXT_PATTERN
-from prolight.domain.schema.setup import _APERTURE_TEXT, _SHUTTER_TEXT, FOV_TEXT_PATTERN
 
 EXACT = [
     pytest.param(FOV_TEXT_PATTERN, "fov", id="fov"),

@@ -14,13 +14,13 @@ from prolight.domain.errors import InvalidInput
 from prolight.domain.refine import apply_patch
 from prolight.domain.render.relief import HEAD_BACK_Z
 from prolight.domain.schema import FiboPrompt, Role, SubjectKind, load_prompt
-from prolight.domain.schema.setup import (
+from prolight.domain.schema.camera import (
     FRAME_HEIGHT_M,
-    MIN_BACKDROP_M,
     MIN_CAMERA_DISTANCE_M,
     SENSOR_WIDTH_MM,
     ShotType,
 )
+from prolight.domain.schema.setup import MIN_BACKDROP_M
 
 
 def _read(body: dict[str, Any]) -> tuple[FiboPrompt, list[str]]:

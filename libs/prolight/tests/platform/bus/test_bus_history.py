@@ -18,6 +18,7 @@ from prolight.platform.bus import (
     Delivery,
     StoredEvent,
 )
+from prolight_testing.tasks import sample_params, sample_result
 
 pytestmark = pytest.mark.integration
 
@@ -37,7 +38,10 @@ async def test_max_deliver_exhaustion_reaches_the_dead_letter_callback(bus: Bus)
         dead.append(letter)
         got_one.set()
 
-    request = Event.build("run-9", TaskRequested(tool=Tool.GENERATE, task_id="t-9"))
+    request = Event.build(
+        "run-9",
+        TaskRequested(tool=Tool.GENERATE, task_id="t-9", params=sample_params(Tool.GENERATE)),
+    )
     fast = ConsumerSettings(fetch_timeout=0.2, max_deliver=2)
     worker = bus.worker(
         TASKS_STREAM, "gen", always_fails, settings=fast, filter_subject=tool_filter(Tool.GENERATE)
@@ -62,7 +66,11 @@ async def test_history_returns_exactly_one_runs_events_in_order_from_a_sequence(
     for i in range(5):
         mine.append((await bus.publish(started("run-a", f"t{i}"))).sequence)
         await bus.publish(started("run-b", f"t{i}"))
-    await bus.publish(Event.build("run-a", TaskRequested(tool=Tool.EXPORT, task_id="x")))
+    await bus.publish(
+        Event.build(
+            "run-a", TaskRequested(tool=Tool.EXPORT, task_id="x", params=sample_params(Tool.EXPORT))
+        )
+    )
 
     everything = await bus.history("run-a")
     assert [e.sequence for e in everything] == mine
@@ -111,13 +119,22 @@ async def test_traceparent_travels_through_a_hop(bus: Bus) -> None:
     async def worker(d: Delivery) -> None:
         # The worker publishes inside the consumer span: the trace must continue.
         await bus.publish(
-            Event.build(d.event.run_id, TaskCompleted(tool=Tool.GENERATE), task_id=d.event.task_id)
+            Event.build(
+                d.event.run_id,
+                TaskCompleted(tool=Tool.GENERATE, result=sample_result(Tool.GENERATE)),
+                task_id=d.event.task_id,
+            )
         )
         hop_done.set()
 
     with tracer.start_as_current_span("gateway request") as span:
         trace_id = format(span.get_span_context().trace_id, "032x")
-        await bus.publish(Event.build("run-t", TaskRequested(tool=Tool.GENERATE, task_id="t")))
+        await bus.publish(
+            Event.build(
+                "run-t",
+                TaskRequested(tool=Tool.GENERATE, task_id="t", params=sample_params(Tool.GENERATE)),
+            )
+        )
     async with bus.worker(
         TASKS_STREAM,
         "gen",

@@ -13,6 +13,7 @@ from prolight.contracts.subjects import TASKS_STREAM, Tool, tool_durable, tool_f
 from prolight.domain.presets import get_preset
 from prolight.domain.schema import FiboPrompt
 from prolight.platform.bus import Bus, ConsumerSettings, Delivery
+from prolight_testing.tasks import sample_params
 
 pytestmark = pytest.mark.integration
 
@@ -34,7 +35,12 @@ async def test_a_worker_reports_pending_lag_and_handler_errors(bus: Bus) -> None
     durable = tool_durable(Tool.EXPORT)
     n = 4
     for i in range(n):
-        await bus.publish(Event.build("run-q", TaskRequested(tool=Tool.EXPORT, task_id=f"t{i}")))
+        await bus.publish(
+            Event.build(
+                "run-q",
+                TaskRequested(tool=Tool.EXPORT, task_id=f"t{i}", params=sample_params(Tool.EXPORT)),
+            )
+        )
     lag_before = value("prolight_consumer_lag_seconds_count", consumer=durable)
     errors_before = value("prolight_handler_errors_total", consumer=durable)
     pending_seen: list[float] = []

@@ -16,6 +16,7 @@ from prolight.contracts.subjects import (
     tool_filter,
 )
 from prolight.platform.bus import DUPLICATE_WINDOW_S, Bus, BusConfigError, BusUnavailableError
+from prolight_testing.tasks import sample_params
 
 pytestmark = pytest.mark.integration
 
@@ -70,7 +71,10 @@ async def test_the_same_event_published_twice_is_stored_once(bus: Bus) -> None:
 
 
 async def test_a_task_request_goes_to_the_work_queue_under_its_tool(bus: Bus) -> None:
-    event = Event.build("run-1", TaskRequested(tool=Tool.EVALUATE, task_id="t-1"))
+    event = Event.build(
+        "run-1",
+        TaskRequested(tool=Tool.EVALUATE, task_id="t-1", params=sample_params(Tool.EVALUATE)),
+    )
     result = await bus.publish(event)
     assert result.stream == TASKS_STREAM
     msg = await bus.jetstream.get_msg(TASKS_STREAM, result.sequence)

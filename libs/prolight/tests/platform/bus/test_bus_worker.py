@@ -10,6 +10,7 @@ import pytest
 from prolight.contracts.events import Event, TaskRequested
 from prolight.contracts.subjects import TASKS_STREAM, Tool, tool_durable, tool_filter
 from prolight.platform.bus import Bus, ConsumerSettings, Delivery
+from prolight_testing.tasks import sample_params
 
 pytestmark = pytest.mark.integration
 
@@ -17,7 +18,10 @@ GEN = {"filter_subject": tool_filter(Tool.GENERATE)}
 
 
 def request(task_id: str, run_id: str = "run-1") -> Event:
-    return Event.build(run_id, TaskRequested(tool=Tool.GENERATE, task_id=task_id))
+    return Event.build(
+        run_id,
+        TaskRequested(tool=Tool.GENERATE, task_id=task_id, params=sample_params(Tool.GENERATE)),
+    )
 
 
 async def wait_until_empty(bus: Bus, timeout: float = 5.0) -> None:

@@ -84,3 +84,30 @@ async def test_an_unreachable_mongodb_is_store_unavailable(free_tcp_port: int) -
     for _ in range(3):
         await asyncio.sleep(0)  # let the cancelled monitor task finish
     gc.collect()
+
+
+async def test_a_writer_in_another_process_makes_a_write_wait(tmp_path: Path) -> None:
+    path = tmp_path / "runs.db"
+    async with await SqliteRunStore.open(path) as store:
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        write = asyncio.ensure_future(store.create_run(RunRecord(run_id="r1")))
+        await asyncio.sleep(0.2)
+        assert not write.done()
+        other.execute("COMMIT")
+        other.close()
+        assert (await write).run_id == "r1"
+
+
+async def test_a_lock_held_past_busy_timeout_fails_the_write(tmp_path: Path) -> None:
+    path = tmp_path / "runs.db"
+    async with await SqliteRunStore.open(path, busy_timeout=0.1) as store:
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            with pytest.raises(StoreUnavailableError, match="locked"):
+                await store.create_run(RunRecord(run_id="r1"))
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        await store.create_run(RunRecord(run_id="r1"))  # and it works again once free

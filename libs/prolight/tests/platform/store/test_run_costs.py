@@ -15,9 +15,9 @@ async def test_costs_round_trip_and_survive_other_updates(store: RunStore) -> No
         1,
         {
             "costs": {
-                "t1": {"usd": 0.04, "state": "charged", "request_id": "req-1"},
-                "t2": {"usd": 0.04, "state": "released", "request_id": None},
-                "t3": {"usd": 0.04, "state": "reserved", "request_id": None},
+                "t1": {"usd": 0.04, "state": "charged", "request_id": "req-1", "backend": "bria"},
+                "t2": {"usd": 0.04, "state": "released", "request_id": None, "backend": "bria"},
+                "t3": {"usd": 0.04, "state": "reserved", "request_id": None, "backend": "bria"},
             }
         },
     )
@@ -26,7 +26,7 @@ async def test_costs_round_trip_and_survive_other_updates(store: RunStore) -> No
     again = await store.get_run("r1")
     assert again is not None
     assert again.costs == run.costs
-    assert again.costs["t1"]["request_id"] == "req-1"
+    assert again.costs["t1"].request_id == "req-1"
     assert again.cost_usd == pytest.approx(0.08)
 
 

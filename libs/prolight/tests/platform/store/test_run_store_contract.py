@@ -8,12 +8,25 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from prolight.contracts.subjects import Tool
+from prolight.contracts.tasks import (
+    Candidate,
+    ExportParams,
+    ExportResult,
+    LightingFindings,
+    Ranked,
+    RatioFinding,
+)
+from prolight.domain.presets import get_preset
+from prolight.domain.schema import FiboPrompt
 from prolight.platform.store import (
     AlreadyExistsError,
     ArtifactRecord,
     ConcurrencyConflict,
+    EvaluatedCandidate,
     InvalidCursorError,
     InvalidTransitionError,
+    Iteration,
+    Plan,
     RecordNotFoundError,
     RunRecord,
     RunStatus,
@@ -28,6 +41,33 @@ T0 = datetime(2026, 1, 1, tzinfo=UTC)
 def run(run_id: str, minutes: int = 0, **kw: object) -> RunRecord:
     at = T0 + timedelta(minutes=minutes)
     return RunRecord(run_id=run_id, created_at=at, updated_at=at, **kw)  # type: ignore[arg-type]
+
+
+def plan() -> Plan:
+    """A plan in its second iteration, with the first one's findings in the history."""
+    prompt = FiboPrompt(scene=get_preset("rembrandt").setup)
+    first = Candidate(iteration=1, index=0, seed=7, delta="as asked", prompt=prompt,
+                      prompt_hash="h0", generate_task_id="g0", evaluate_task_id="e0")  # fmt: skip
+    ratio = RatioFinding.model_validate(
+        {
+            "measured_stops": 2.0,
+            "requested_stops": 1.5,
+            "error_stops": 0.5,
+            "score": 0.5,
+            "pass": True,
+        }
+    )
+    evaluated = EvaluatedCandidate(**dict(first), evaluation=LightingFindings(ratio=ratio))
+    ranked = Ranked(index=0, artifact_id="a0", score=0.5, iteration=1)
+    return Plan(
+        iteration=2,
+        base_seed=7,
+        phase="evaluate",
+        total_tasks=6,
+        candidates=[first.model_copy(update={"iteration": 2, "generate_task_id": "g1"})],
+        export_task_id="x",
+        history=[Iteration(iteration=1, candidates=[evaluated], ranking=[ranked])],
+    )
 
 
 # -- runs --------------------------------------------------------------------------------
@@ -47,8 +87,8 @@ async def test_a_run_id_is_created_once(store: RunStore) -> None:
 
 async def test_update_run_bumps_the_version_and_refuses_a_stale_one(store: RunStore) -> None:
     await store.create_run(run("r1"))
-    v2 = await store.update_run("r1", 1, {"status": RunStatus.PLANNING, "plan": {"n": 4}})
-    assert (v2.version, v2.status, v2.plan) == (2, RunStatus.PLANNING, {"n": 4})
+    v2 = await store.update_run("r1", 1, {"status": RunStatus.PLANNING, "plan": plan()})
+    assert (v2.version, v2.status, v2.plan) == (2, RunStatus.PLANNING, plan())
     assert await store.get_run("r1") == v2
     with pytest.raises(ConcurrencyConflict) as info:
         await store.update_run("r1", 1, {"status": RunStatus.RUNNING})
@@ -118,16 +158,65 @@ async def test_a_bad_cursor_or_limit_is_refused(store: RunStore) -> None:
         await store.list_runs(limit=0)
 
 
+async def test_a_stored_plan_reads_back_equal_and_with_its_json_keys(store: RunStore) -> None:
+    await store.create_run(run("r1", plan=plan()))
+    stored = await store.get_run("r1")
+    assert stored is not None
+    assert stored.plan == plan()
+    finding = stored.model_dump(mode="json")["plan"]["history"][0]["candidates"][0]
+    assert finding["evaluation"]["ratio"]["pass"] is True  # the evaluator's key, not `passed`
+    moved = await store.update_run("r1", 1, {"plan": plan().model_copy(update={"phase": "export"})})
+    assert (await store.get_run("r1")) == moved
+
+
+def test_a_run_stored_before_plans_were_typed_still_reads() -> None:
+    document = plan().model_dump(mode="json")
+    announced = RunRecord.model_validate({"run_id": "r", "plan": {**document, "announced": True}})
+    assert (announced.plan, announced.announced) == (plan(), True)
+    unplanned = RunRecord.model_validate({"run_id": "r", "plan": {"announced": True}})
+    assert (unplanned.plan, unplanned.announced) == (None, True)
+
+
 # -- tasks -------------------------------------------------------------------------------
 
 
+def export(chosen: str = "a1") -> ExportParams:
+    return ExportParams(
+        iteration=1, best_artifact_id=chosen, ranking=[], candidates=[], stop_reason="threshold"
+    )
+
+
+def bundle(name: str = "b1") -> ExportResult:
+    return ExportResult(
+        bundle_artifact_id=name,
+        bundle_sha256="0" * 64,
+        bundle_url=f"/blobs/{name}",
+        contact_sheet_artifact_id="c1",
+        diagram_artifact_id="d1",
+        chosen_artifact_id="a1",
+        files=["manifest.json"],
+    )
+
+
 def task(task_id: str, **kw: object) -> TaskRecord:
-    return TaskRecord(task_id=task_id, run_id="r1", tool=Tool.GENERATE, **kw)  # type: ignore[arg-type]
+    kw.setdefault("params", export())
+    return TaskRecord(task_id=task_id, run_id="r1", tool=Tool.EXPORT, **kw)  # type: ignore[arg-type]
+
+
+def test_a_task_refuses_params_or_a_result_of_another_tool() -> None:
+    with pytest.raises(
+        ValueError, match="a generate task carries GenerateParams, not ExportParams"
+    ):
+        TaskRecord(task_id="t", run_id="r1", tool=Tool.GENERATE, params=export())
+    with pytest.raises(ValueError, match="prompt"):  # a dict is read as the tool's model
+        TaskRecord.model_validate(
+            {"task_id": "t", "run_id": "r1", "tool": "generate", "params": export().model_dump()}
+        )
 
 
 async def test_put_task_is_idempotent_by_task_id(store: RunStore) -> None:
-    first = await store.put_task(task("t1", params={"seed": 1}))
-    again = await store.put_task(task("t1", params={"seed": 999}))
+    first = await store.put_task(task("t1", params=export("a1")))
+    again = await store.put_task(task("t1", params=export("a999")))
     assert again == first
     assert (await store.get_task("t1")) == first
     assert await store.get_task("nope") is None
@@ -139,9 +228,9 @@ async def test_task_status_moves_forward_only(store: RunStore) -> None:
     assert (started.status, started.attempts) == (TaskStatus.STARTED, 1)
     redelivered = await store.set_task_status("t1", TaskStatus.STARTED)
     assert redelivered.attempts == 2
-    done = await store.set_task_status("t1", TaskStatus.COMPLETED, result={"artifact": "a1"})
-    assert (done.status, done.result) == (TaskStatus.COMPLETED, {"artifact": "a1"})
-    assert await store.set_task_status("t1", TaskStatus.COMPLETED, result={"x": 1}) == done
+    done = await store.set_task_status("t1", TaskStatus.COMPLETED, result=bundle("b1"))
+    assert (done.status, done.result) == (TaskStatus.COMPLETED, bundle("b1"))
+    assert await store.set_task_status("t1", TaskStatus.COMPLETED, result=bundle("b2")) == done
     with pytest.raises(InvalidTransitionError):
         await store.set_task_status("t1", TaskStatus.STARTED)
     with pytest.raises(InvalidTransitionError):
@@ -151,7 +240,7 @@ async def test_task_status_moves_forward_only(store: RunStore) -> None:
 
 async def test_a_cache_hit_goes_straight_from_queued_to_cached(store: RunStore) -> None:
     await store.put_task(task("t1"))
-    cached = await store.set_task_status("t1", TaskStatus.CACHED, result={"artifact": "a"})
+    cached = await store.set_task_status("t1", TaskStatus.CACHED, result=bundle())
     assert cached.status == TaskStatus.CACHED
     with pytest.raises(RecordNotFoundError):
         await store.set_task_status("nope", TaskStatus.STARTED)
@@ -161,7 +250,9 @@ async def test_list_tasks_keeps_creation_order(store: RunStore) -> None:
     for i in range(4):
         at = T0 + timedelta(seconds=i)
         await store.put_task(task(f"t{i}", created_at=at, updated_at=at))
-    await store.put_task(TaskRecord(task_id="other", run_id="r2", tool=Tool.EXPORT))
+    await store.put_task(
+        TaskRecord(task_id="other", run_id="r2", tool=Tool.EXPORT, params=export())
+    )
     assert [t.task_id for t in await store.list_tasks("r1")] == ["t0", "t1", "t2", "t3"]
 
 

@@ -7,8 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
 
+from prolight.platform.http_errors import InvalidRequest
 from prolight_gateway.deps import BlobsDep, CallerDep, StoreDep
-from prolight_gateway.errors import InvalidRequest
 from prolight_gateway.routes.responses import errors
 from prolight_gateway.runs import artifact_bytes, owned_artifact
 from prolight_gateway.thumbnails import (

@@ -13,9 +13,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
+from prolight.platform.http_errors import ServiceUnavailable
 from prolight.platform.store import MAX_PAGE_SIZE, StoreError
 from prolight_gateway.deps import BusDep, CallerDep, StoreDep
-from prolight_gateway.errors import ServiceUnavailable
 from prolight_gateway.routes.responses import errors
 from prolight_gateway.runs import owned_run
 

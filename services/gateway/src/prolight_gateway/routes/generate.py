@@ -15,10 +15,10 @@ from prolight.contracts.api import (
 from prolight.domain.errors import FieldError, InvalidInput
 from prolight.domain.schema import FiboPrompt, load_prompt
 from prolight.platform.external import CallRecord
-from prolight.platform.settings import ServiceSettings
 from prolight_gateway.deps import RunStartDep
 from prolight_gateway.routes.responses import errors
 from prolight_gateway.runs import submit_run
+from prolight_gateway.settings import GatewaySettings
 from prolight_gateway.translation import audit_calls, translate_text
 from prolight_gateway.validation import reading_user_input
 
@@ -52,7 +52,7 @@ async def generate_lighting_setup(body: GenerateLightingRequest, start: RunStart
 
 
 async def described_prompt(
-    body: DescriptionRequest, settings: ServiceSettings
+    body: DescriptionRequest, settings: GatewaySettings
 ) -> tuple[FiboPrompt, TranslationOut, list[CallRecord]]:
     try:
         with reading_user_input("lighting description"):

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from prolight.contracts.api import PresetSummary
 from prolight.domain.presets import PRESETS, Preset, normalise_preset_name
-from prolight_gateway.errors import NotFound
+from prolight.platform.http_errors import NotFound
 from prolight_gateway.routes.responses import errors
 
 __all__ = ["router"]

@@ -11,12 +11,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from prolight.contracts.api_modes import ChangeOut, RefineAccepted, RefineRequest
+from prolight.contracts.tasks import GenerateParams
 from prolight.domain.refine import refine_prompt
 from prolight.domain.schema import FiboPrompt
 from prolight.platform.bus import Bus
+from prolight.platform.http_errors import Conflict, ServiceUnavailable
 from prolight.platform.store import RunStatus, RunStore, StoreError
 from prolight_gateway.deps import RunStartDep
-from prolight_gateway.errors import Conflict, ServiceUnavailable
 from prolight_gateway.routes.responses import errors
 from prolight_gateway.runs import owned_run, submit_run
 from prolight_gateway.settings import GatewaySettings
@@ -36,10 +37,9 @@ async def _chosen(store: RunStore, run_id: str, artifact_id: str) -> tuple[FiboP
         raise ServiceUnavailable(
             f"the run store is unavailable: {exc}", code="store_unavailable"
         ) from exc
-    if task is None or "prompt" not in task.params:
+    if task is None or not isinstance(task.params, GenerateParams):
         raise Conflict(f"run {run_id} has no chosen image to refine", code="run_without_result")
-    prompt = FiboPrompt.model_validate(task.params["prompt"])
-    return prompt, int(task.params.get("seed", prompt.metadata.seed))
+    return task.params.prompt, task.params.seed
 
 
 async def refine_run(
@@ -58,8 +58,8 @@ async def refine_run(
             f"run {run_id} is {parent.status.value}; only a completed run can be refined",
             code="run_not_completed",
         )
-    best = (parent.result or {}).get("best_artifact_id")
-    if not isinstance(best, str):
+    best = parent.result.best_artifact_id if parent.result else None
+    if best is None:
         raise Conflict(f"run {run_id} has no chosen image to refine", code="run_without_result")
     chosen, seed = await _chosen(store, run_id, best)
     with reading_user_input("refinement"):

@@ -1,5 +1,6 @@
 """The lighting schemas: every model a user, a service or an event carries."""
 
+from prolight.domain.schema.camera import Camera, CameraAngle, ShotType
 from prolight.domain.schema.direction import ACCEPTED_FORMS, Direction, parse_direction_text
 from prolight.domain.schema.light import (
     MODIFIERS,
@@ -22,10 +23,7 @@ from prolight.domain.schema.prompt import (
 )
 from prolight.domain.schema.setup import (
     Background,
-    Camera,
-    CameraAngle,
     LightingSetup,
-    ShotType,
     Subject,
     SubjectKind,
 )

@@ -7,6 +7,9 @@ size in metres; gels in CTO/CTB fractions or mireds.
 Parse notes: a validator that reads a value in a way the sender might not expect (a field of
 view read as a focal length, a light pushed past full power) says so with `note(info, …)`;
 `load_prompt(..., notes=[])` collects them for the response.
+
+Over 400 lines on purpose: `Light`'s validators read the enums and tables above them (roles,
+modifier specs and spellings, gels), and apart they would be one model split from its checks.
 """
 
 from __future__ import annotations

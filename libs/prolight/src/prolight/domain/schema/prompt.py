@@ -26,8 +26,9 @@ from pydantic import (
 )
 
 from prolight.domain.errors import FieldError, InvalidInput, describe_errors
+from prolight.domain.schema.camera import MIN_CAMERA_DISTANCE_M
 from prolight.domain.schema.light import StrictModel, note
-from prolight.domain.schema.setup import _ROLE_ALIASES, MIN_CAMERA_DISTANCE_M, LightingSetup
+from prolight.domain.schema.setup import _ROLE_ALIASES, LightingSetup
 
 __all__ = [
     "ASPECT_RATIOS",

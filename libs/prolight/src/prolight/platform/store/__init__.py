@@ -5,10 +5,9 @@ run = await store.get_run(run_id)
 run = await store.update_run(run_id, run.version, {"status": RunStatus.RUNNING})
 
 RunStore          the interface and its rules                 (base.py)
-SqliteRunStore    one file, WAL, the embedded default          (sqlite.py)
-GroupCommitter    its thread: writes queued together, one COMMIT (group_commit.py)
+SqliteRunStore    one file, WAL, aiosqlite, the embedded default (sqlite.py)
 MongoRunStore     PyMongo's async client, production           (mongo.py)
-RunRecord …       the documents                                (records.py)
+RunRecord, Plan … the documents                                (records.py)
 StoreError …      the exceptions                               (errors.py)
 """
 
@@ -25,11 +24,19 @@ from prolight.platform.store.errors import (
 from prolight.platform.store.factory import open_store
 from prolight.platform.store.records import (
     TASK_TRANSITIONS,
+    ArtifactMeta,
     ArtifactRecord,
     AuditEntry,
+    CostEntry,
+    CostState,
+    EvaluatedCandidate,
+    Iteration,
     Page,
+    Phase,
+    Plan,
     PromptCacheEntry,
     RunRecord,
+    RunResult,
     RunStatus,
     TaskRecord,
     TaskStatus,
@@ -43,15 +50,23 @@ __all__ = [
     "MAX_PAGE_SIZE",
     "TASK_TRANSITIONS",
     "AlreadyExistsError",
+    "ArtifactMeta",
     "ArtifactRecord",
     "AuditEntry",
     "ConcurrencyConflict",
+    "CostEntry",
+    "CostState",
+    "EvaluatedCandidate",
     "InvalidCursorError",
     "InvalidTransitionError",
+    "Iteration",
     "Page",
+    "Phase",
+    "Plan",
     "PromptCacheEntry",
     "RecordNotFoundError",
     "RunRecord",
+    "RunResult",
     "RunStatus",
     "RunStore",
     "SqliteRunStore",

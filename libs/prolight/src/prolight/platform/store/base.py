@@ -20,6 +20,7 @@ from abc import abstractmethod
 from collections.abc import Mapping
 from typing import Any
 
+from prolight.contracts.tasks import TaskResult
 from prolight.platform.closing import AsyncClosing
 from prolight.platform.store.errors import InvalidTransitionError
 from prolight.platform.store.records import (
@@ -56,13 +57,18 @@ MAX_PAGE_SIZE = 500
 
 
 def apply_run_changes(run: RunRecord, changes: Mapping[str, Any]) -> RunRecord:
-    """`run` with `changes` applied and validated, version + 1 and a fresh `updated_at`."""
+    """`run` with `changes` applied and validated, version + 1 and a fresh `updated_at`.
+
+    A change is a field's new value: a model (a `Plan`, a `RunResult`) or its JSON-like dict.
+    """
     bad = set(changes) & IMMUTABLE_RUN_FIELDS
     unknown = set(changes) - set(RunRecord.model_fields)
     if bad or unknown:
         raise ValueError(f"update_run cannot set {sorted(bad | unknown)}")
+    # dict(run), not model_dump(): the unchanged fields stay models, which pydantic does not
+    # validate again (a plan holds a prompt per candidate).
     return RunRecord.model_validate(
-        {**run.model_dump(), **changes, "version": run.version + 1, "updated_at": utc_now()}
+        {**dict(run), **changes, "version": run.version + 1, "updated_at": utc_now()}
     )
 
 
@@ -70,7 +76,7 @@ def advance_task(
     task: TaskRecord,
     status: TaskStatus,
     *,
-    result: Mapping[str, Any] | None = None,
+    result: TaskResult | None = None,
     error: str | None = None,
 ) -> TaskRecord | None:
     """The task after moving to `status`, None when nothing changes (a repeated final status).
@@ -87,10 +93,10 @@ def advance_task(
     if status == TaskStatus.STARTED:
         update["attempts"] = task.attempts + 1
     if result is not None:
-        update["result"] = dict(result)
+        update["result"] = result
     if error is not None:
         update["error"] = error
-    return task.model_copy(update=update)
+    return TaskRecord.model_validate({**dict(task), **update})  # refuses another tool's result
 
 
 _counter = itertools.count()
@@ -170,7 +176,7 @@ class RunStore(AsyncClosing):
         task_id: str,
         status: TaskStatus,
         *,
-        result: Mapping[str, Any] | None = None,
+        result: TaskResult | None = None,
         error: str | None = None,
     ) -> TaskRecord:
         """Move the task to `status` (see `TASK_TRANSITIONS`); returns the stored task.

@@ -20,6 +20,7 @@ from pymongo import ASCENDING, DESCENDING, AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import ConnectionFailure, DuplicateKeyError, PyMongoError
 
+from prolight.contracts.tasks import TaskResult
 from prolight.platform.store.base import (
     DEFAULT_PAGE_SIZE,
     RunStore,
@@ -224,7 +225,7 @@ class MongoRunStore(RunStore):
         task_id: str,
         status: TaskStatus,
         *,
-        result: Mapping[str, Any] | None = None,
+        result: TaskResult | None = None,
         error: str | None = None,
     ) -> TaskRecord:
         for _ in range(_TASK_RETRIES):

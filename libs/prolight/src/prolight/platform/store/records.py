@@ -8,23 +8,46 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from prolight.contracts.events import Event, RunCreated
 from prolight.contracts.status import TASK_TRANSITIONS, RunStatus, TaskStatus
 from prolight.contracts.subjects import Tool
+from prolight.contracts.tasks import (
+    PARAMS,
+    RESULTS,
+    BriaReport,
+    Candidate,
+    LightingFindings,
+    Ranked,
+    RefineDelta,
+    RenderReport,
+    StopReason,
+    TaskParams,
+    TaskResult,
+    check_tool,
+    typed_by_tool,
+)
 from prolight.platform.store.errors import InvalidCursorError
 
 __all__ = [
     "CURSOR_PATTERN",
     "TASK_TRANSITIONS",
+    "ArtifactMeta",
     "ArtifactRecord",
     "AuditEntry",
+    "CostEntry",
+    "CostState",
+    "EvaluatedCandidate",
+    "Iteration",
     "Page",
+    "Phase",
+    "Plan",
     "PromptCacheEntry",
     "RunRecord",
+    "RunResult",
     "RunStatus",
     "TaskRecord",
     "TaskStatus",
@@ -56,6 +79,90 @@ class _Record(BaseModel):
         return _ms(v)
 
 
+class _Part(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+Phase = Literal["generate", "evaluate", "export", "done"]
+"""Where a run's current iteration stands: generate → evaluate → export → done."""
+
+
+class EvaluatedCandidate(Candidate):
+    """A candidate of a finished iteration, with the evaluator's lighting findings."""
+
+    evaluation: LightingFindings | None = None
+
+
+class Iteration(_Part):
+    """A finished iteration: the deltas that made it, its candidates, their ranking."""
+
+    iteration: int = Field(ge=1)
+    refine: list[RefineDelta] = Field(default_factory=list)
+    candidates: list[EvaluatedCandidate]
+    ranking: list[Ranked] = Field(description="Best first.")
+
+
+class Plan(_Part):
+    """The planner's plan of a run, stored on it; only the planner writes it.
+
+    `base_seed`: every iteration keeps the first one's seeds, so only the lighting changes
+    between them. `total_tasks`: the most tasks the run can queue
+    (`prolight.contracts.api.queued_steps`), so progress never goes back when an iteration is
+    added. `history`: the finished iterations. `ranking` and `stop_reason` are set when the
+    export is requested.
+    """
+
+    iteration: int = Field(1, ge=1)
+    base_seed: int
+    phase: Phase = "generate"
+    total_tasks: int = Field(ge=0)
+    candidates: list[Candidate]
+    export_task_id: str
+    history: list[Iteration] = Field(default_factory=list)
+    refine: list[RefineDelta] = Field(
+        default_factory=list, description="The deltas that made the current iteration."
+    )
+    ranking: list[Ranked] = Field(
+        default_factory=list, description="Every iteration's, best first."
+    )
+    stop_reason: StopReason | None = None
+
+
+class RunResult(_Part):
+    """What a finished run produced; a cancelled run records the best so far, if any."""
+
+    best_artifact_id: str | None = None
+    best_score: float | None = None
+    artifact_ids: list[str] = Field(default_factory=list, description="Ranked, best first.")
+    bundle_artifact_id: str | None = None
+    contact_sheet_artifact_id: str | None = None
+    diagram_artifact_id: str | None = None
+    stop_reason: StopReason | None = None
+    iterations: int = Field(0, ge=0, description="Iterations finished.")
+    ranking: list[Ranked] = Field(default_factory=list)
+
+
+CostState = Literal["reserved", "submitted", "charged", "released", "unconfirmed"]
+"""reserved → submitted → charged, or released (nothing billed), or unconfirmed (counted)."""
+
+
+class CostEntry(_Part):
+    """One paid external call of a task (the bria-generator's budget ledger)."""
+
+    usd: float = Field(ge=0, description="Estimated price, USD.")
+    state: CostState
+    request_id: str | None = None
+    backend: str
+
+
+class ArtifactMeta(_Part):
+    """What the artifact's maker knew: a generated image's report and how it was made."""
+
+    render_report: RenderReport | BriaReport | None = None
+    generate_status: Literal["completed", "cached"] | None = None
+    cached_from: str | None = Field(None, description="The original of a cached image.")
+
+
 class RunRecord(_Record):
     """A run: its request, its plan, where it stands. `version` grows with every update."""
 
@@ -65,24 +172,35 @@ class RunRecord(_Record):
     parent_run_id: str | None = None
     prompt: dict[str, Any] = Field(default_factory=dict)
     options: dict[str, Any] = Field(default_factory=dict)
-    plan: dict[str, Any] | None = None
-    result: dict[str, Any] | None = None
+    plan: Plan | None = None
+    result: RunResult | None = None
     error: str | None = None
-    costs: dict[str, dict[str, Any]] = Field(
+    costs: dict[str, CostEntry] = Field(
         default_factory=dict,
-        description="Paid external calls by task id: {usd (estimated), state (reserved, "
-        "submitted, unconfirmed, charged, released), request_id, backend}; written by the "
-        "workers that make them, so the planner's result never overwrites them.",
+        description="Paid external calls by task id; written by the workers that make them, "
+        "so the planner's result never overwrites them.",
     )
+    announced: bool = Field(False, description="Its final event is published (planner).")
     version: int = Field(1, ge=1)
     created_at: datetime = Field(default_factory=utc_now)
     updated_at: datetime = Field(default_factory=utc_now)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _announced_off_the_plan(cls, data: Any) -> Any:
+        # Runs stored before plans were typed keep `announced` in the plan, and a run that
+        # ended before it was planned has a plan of that key alone.
+        plan = data.get("plan") if isinstance(data, dict) else None
+        if not isinstance(plan, dict) or "announced" not in plan:
+            return data
+        rest = {k: v for k, v in plan.items() if k != "announced"}
+        announced = bool(data.get("announced")) or bool(plan["announced"])
+        return {**data, "plan": rest or None, "announced": announced}
+
     @property
     def cost_usd(self) -> float:
         """Estimated USD of the run's paid calls so far (entries not `released`)."""
-        live = (c for c in self.costs.values() if c.get("state") != "released")
-        return round(sum(float(c.get("usd", 0.0)) for c in live), 6)
+        return round(sum(c.usd for c in self.costs.values() if c.state != "released"), 6)
 
 
 def created_run(event: Event) -> RunRecord:
@@ -109,12 +227,23 @@ class TaskRecord(_Record):
     run_id: str
     tool: Tool
     status: TaskStatus = TaskStatus.QUEUED
-    params: dict[str, Any] = Field(default_factory=dict)
-    result: dict[str, Any] | None = None
+    params: TaskParams
+    result: TaskResult | None = None
     error: str | None = None
     attempts: int = Field(0, ge=0)
     created_at: datetime = Field(default_factory=utc_now)
     updated_at: datetime = Field(default_factory=utc_now)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _typed_by_tool(cls, data: Any) -> Any:
+        return typed_by_tool(typed_by_tool(data, "params", PARAMS), "result", RESULTS)
+
+    @model_validator(mode="after")
+    def _matches_tool(self) -> Self:
+        check_tool(self.tool, self.params, PARAMS)
+        check_tool(self.tool, self.result, RESULTS)
+        return self
 
 
 class ArtifactRecord(_Record):
@@ -133,7 +262,7 @@ class ArtifactRecord(_Record):
     seed: int | None = None
     prompt_hash: str | None = None
     model: str | None = None
-    meta: dict[str, Any] = Field(default_factory=dict)
+    meta: ArtifactMeta = Field(default_factory=ArtifactMeta)
     created_at: datetime = Field(default_factory=utc_now)
 
 

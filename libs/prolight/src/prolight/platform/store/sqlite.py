@@ -1,22 +1,28 @@
 """`SqliteRunStore`: the run store in one SQLite file (WAL), the embedded default.
 
-The stdlib `sqlite3` module runs on one dedicated thread per store (`GroupCommitter`), so
-calls from many coroutines are serialised without blocking the event loop, and writes queued
-together are committed together: one `BEGIN IMMEDIATE … COMMIT` per batch, one savepoint per
-write, each caller answered only after the COMMIT. Several processes may open the same file:
-WAL lets readers run beside the one writer, and a batch waits up to `busy_timeout` seconds
-for the write lock before `StoreUnavailableError`. Each document is kept whole as JSON, next
+One `aiosqlite` connection per store (its own thread, so the event loop never blocks) in
+autocommit mode: every statement is its own transaction, and a call returns after its write
+is committed. Read-modify-write calls check what they read in the write itself: `update_run`
+updates `WHERE version = ?`, `set_task_status` compares the stored document; insert-if-absent
+is `INSERT OR IGNORE … RETURNING`. Why not our own group commit: docs/decisions/
+sqlite-group-commit.md. Several processes may open the same file: WAL lets readers run beside
+the one writer, and a write waits up to `busy_timeout` seconds for the lock before
+`StoreUnavailableError`. Each document is kept whole as JSON, next
 to the columns it is queried by. Triggers make the audit table append-only.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
+
+from prolight.contracts.tasks import TaskResult
 from prolight.platform.store.base import (
     DEFAULT_PAGE_SIZE,
     RunStore,
@@ -30,8 +36,9 @@ from prolight.platform.store.errors import (
     AlreadyExistsError,
     ConcurrencyConflict,
     RecordNotFoundError,
+    StoreError,
+    StoreUnavailableError,
 )
-from prolight.platform.store.group_commit import GroupCommitter
 from prolight.platform.store.records import (
     ArtifactRecord,
     AuditEntry,
@@ -80,28 +87,19 @@ def _stamp(value: datetime) -> str:
 
 
 # Constant SQL text: sqlite3 keeps each prepared statement in its per-connection cache.
-_INSERT_RUN = "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?)"
+_INSERT_RUN = "INSERT OR IGNORE INTO runs VALUES (?, ?, ?, ?, ?, ?)"
 _SELECT_RUN = "SELECT doc FROM runs WHERE run_id = ?"
 _UPDATE_RUN = (
     "UPDATE runs SET status = ?, owner = ?, version = ?, doc = ? WHERE run_id = ? AND version = ?"
 )
-_INSERT_TASK = "INSERT OR IGNORE INTO tasks VALUES (?, ?, ?, ?, ?)"
+_INSERT_TASK = "INSERT OR IGNORE INTO tasks VALUES (?, ?, ?, ?, ?) RETURNING doc"
 _SELECT_TASK = "SELECT doc FROM tasks WHERE task_id = ?"
-_UPDATE_TASK = "UPDATE tasks SET status = ?, doc = ? WHERE task_id = ?"
-_INSERT_ARTIFACT = "INSERT OR IGNORE INTO artifacts VALUES (?, ?, ?, ?)"
+_UPDATE_TASK = "UPDATE tasks SET status = ?, doc = ? WHERE task_id = ? AND doc = ?"
+_INSERT_ARTIFACT = "INSERT OR IGNORE INTO artifacts VALUES (?, ?, ?, ?) RETURNING doc"
 _SELECT_ARTIFACT = "SELECT doc FROM artifacts WHERE artifact_id = ?"
-_INSERT_CACHE = "INSERT OR IGNORE INTO prompt_cache VALUES (?, ?, ?, ?)"
+_INSERT_CACHE = "INSERT OR IGNORE INTO prompt_cache VALUES (?, ?, ?, ?) RETURNING doc"
 _SELECT_CACHE = "SELECT doc FROM prompt_cache WHERE prompt_hash = ? AND seed = ? AND model = ?"
 _INSERT_AUDIT = "INSERT INTO audit VALUES (?, ?, ?)"
-
-
-def _one(db: sqlite3.Connection, sql: str, *args: Any) -> str | None:
-    row = db.execute(sql, args).fetchone()
-    return None if row is None else str(row[0])
-
-
-def _docs(db: sqlite3.Connection, sql: str, *args: Any) -> list[str]:
-    return [str(r[0]) for r in db.execute(sql, args)]
 
 
 class SqliteRunStore(RunStore):
@@ -110,34 +108,72 @@ class SqliteRunStore(RunStore):
     def __init__(self, path: str | Path, *, busy_timeout: float = 10.0) -> None:
         self.path = str(path)
         self._busy_timeout = busy_timeout
-        self._db = GroupCommitter(self._connect, name=f"SQLite store {self.path}")
+        self._name = f"SQLite store {self.path}"
+        self._conn: aiosqlite.Connection | None = None
 
     @classmethod
     async def open(cls, path: str | Path, *, busy_timeout: float = 10.0) -> SqliteRunStore:
         """Open (creating the file, its directory and the schema if needed) in WAL mode."""
         store = cls(path, busy_timeout=busy_timeout)
-        await store._db.start()
+        if store.path != ":memory:":
+            Path(store.path).parent.mkdir(parents=True, exist_ok=True)
+        async with store._errors():
+            # `timeout` is SQLite's busy_timeout: a write waits that long for the lock.
+            conn = await aiosqlite.connect(store.path, timeout=busy_timeout, isolation_level=None)
+            try:
+                await conn.execute("PRAGMA journal_mode=WAL")
+                await conn.execute("PRAGMA synchronous=NORMAL")  # durable at checkpoints (WAL)
+                await conn.executescript(_SCHEMA)
+            except BaseException:
+                await conn.close()
+                raise
+        store._conn = conn
         return store
 
-    def _connect(self) -> sqlite3.Connection:
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        # `timeout` is SQLite's busy_timeout: BEGIN IMMEDIATE waits that long for the lock.
-        conn = sqlite3.connect(self.path, timeout=self._busy_timeout, isolation_level=None)
+    # -- the connection ------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def _errors(self) -> AsyncIterator[None]:
+        """sqlite3's errors as ours: locked or I/O → `StoreUnavailableError`, else `StoreError`."""
         try:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")  # durable at checkpoints; safe with WAL
-            conn.executescript(_SCHEMA)
-        except BaseException:
-            conn.close()
-            raise
-        return conn
+            yield
+        except sqlite3.OperationalError as exc:
+            raise StoreUnavailableError(f"{self._name}: {exc}") from exc
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self._name}: {exc}") from exc
+        except ValueError as exc:
+            if self._conn is not None:
+                raise
+            # aiosqlite's answer to a call still in flight when close() ran
+            raise StoreUnavailableError(f"{self._name} is closed") from exc
+
+    def _db(self) -> aiosqlite.Connection:
+        if self._conn is None:
+            raise StoreUnavailableError(f"{self._name} is closed")
+        return self._conn
+
+    async def _docs(self, sql: str, *args: Any) -> list[str]:
+        async with self._errors():
+            return [str(r[0]) for r in await self._db().execute_fetchall(sql, args)]
+
+    async def _one(self, sql: str, *args: Any) -> str | None:
+        docs = await self._docs(sql, *args)
+        return docs[0] if docs else None
+
+    async def _write(self, sql: str, *args: Any) -> int:
+        """Run one write statement (its own transaction); the rows it changed."""
+        async with self._errors():
+            cursor = await self._db().execute(sql, args)
+            return cursor.rowcount
+
+    async def _insert_if_absent(self, insert: str, row: tuple[Any, ...], *read: Any) -> str:
+        """The stored document: the one `insert` (`… RETURNING doc`) added, else `read`'s."""
+        docs = await self._docs(insert, *row)
+        return docs[0] if docs else (await self._one(*read) or "")
 
     # -- runs ----------------------------------------------------------------------------
 
     async def create_run(self, run: RunRecord) -> RunRecord:
-        # Serialised here, not on the store thread: the thread's turn holding the GIL stays
-        # short, and the JSON is made once.
         row = (
             run.run_id,
             run.status.value,
@@ -147,44 +183,38 @@ class SqliteRunStore(RunStore):
             run.model_dump_json(),
         )
 
-        def insert(db: sqlite3.Connection) -> None:
-            try:
-                db.execute(_INSERT_RUN, row)
-            except sqlite3.IntegrityError as exc:
-                raise AlreadyExistsError(f"run {run.run_id} already exists") from exc
-
-        await self._db.write(insert)
+        if not await self._write(_INSERT_RUN, *row):
+            raise AlreadyExistsError(f"run {run.run_id} already exists")
         return run
 
     async def get_run(self, run_id: str) -> RunRecord | None:
-        doc = await self._db.read(lambda db: _one(db, _SELECT_RUN, run_id))
+        doc = await self._one(_SELECT_RUN, run_id)
         return None if doc is None else RunRecord.model_validate_json(doc)
 
     async def update_run(
         self, run_id: str, expected_version: int, changes: Mapping[str, Any]
     ) -> RunRecord:
-        def update(db: sqlite3.Connection) -> RunRecord:
-            doc = _one(db, _SELECT_RUN, run_id)
-            if doc is None:
-                raise RecordNotFoundError(f"no run {run_id}")
-            current = RunRecord.model_validate_json(doc)
-            if current.version != expected_version:
-                raise ConcurrencyConflict(run_id, expected_version, current.version)
-            new = apply_run_changes(current, changes)
-            db.execute(
-                _UPDATE_RUN,
-                (
-                    new.status.value,
-                    new.owner,
-                    new.version,
-                    new.model_dump_json(),
-                    run_id,
-                    expected_version,
-                ),
-            )
-            return new
-
-        return await self._db.write(update)
+        doc = await self._one(_SELECT_RUN, run_id)
+        if doc is None:
+            raise RecordNotFoundError(f"no run {run_id}")
+        current = RunRecord.model_validate_json(doc)
+        if current.version != expected_version:
+            raise ConcurrencyConflict(run_id, expected_version, current.version)
+        new = apply_run_changes(current, changes)
+        changed = await self._write(
+            _UPDATE_RUN,
+            new.status.value,
+            new.owner,
+            new.version,
+            new.model_dump_json(),
+            run_id,
+            expected_version,
+        )
+        if not changed:  # another writer updated it between our read and our write
+            now = await self._one(_SELECT_RUN, run_id)
+            actual = RunRecord.model_validate_json(now).version if now else expected_version + 1
+            raise ConcurrencyConflict(run_id, expected_version, actual)
+        return new
 
     async def list_runs(
         self,
@@ -213,7 +243,7 @@ class SqliteRunStore(RunStore):
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY created_at DESC, run_id DESC LIMIT ?"
 
-        docs = await self._db.read(lambda db: _docs(db, sql, *args, n + 1))
+        docs = await self._docs(sql, *args, n + 1)
         runs = [RunRecord.model_validate_json(d) for d in docs]
         more = len(runs) > n
         runs = runs[:n]
@@ -230,20 +260,16 @@ class SqliteRunStore(RunStore):
             _stamp(task.created_at),
             task.model_dump_json(),
         )
-
-        def insert(db: sqlite3.Connection) -> str:
-            db.execute(_INSERT_TASK, row)
-            return _one(db, _SELECT_TASK, task.task_id) or ""
-
-        return TaskRecord.model_validate_json(await self._db.write(insert))
+        doc = await self._insert_if_absent(_INSERT_TASK, row, _SELECT_TASK, task.task_id)
+        return TaskRecord.model_validate_json(doc)
 
     async def get_task(self, task_id: str) -> TaskRecord | None:
-        doc = await self._db.read(lambda db: _one(db, _SELECT_TASK, task_id))
+        doc = await self._one(_SELECT_TASK, task_id)
         return None if doc is None else TaskRecord.model_validate_json(doc)
 
     async def list_tasks(self, run_id: str) -> list[TaskRecord]:
         sql = "SELECT doc FROM tasks WHERE run_id = ? ORDER BY created_at, task_id"
-        docs = await self._db.read(lambda db: _docs(db, sql, run_id))
+        docs = await self._docs(sql, run_id)
         return [TaskRecord.model_validate_json(d) for d in docs]
 
     async def set_task_status(
@@ -251,23 +277,22 @@ class SqliteRunStore(RunStore):
         task_id: str,
         status: TaskStatus,
         *,
-        result: Mapping[str, Any] | None = None,
+        result: TaskResult | None = None,
         error: str | None = None,
     ) -> TaskRecord:
         target = TaskStatus(status)
-
-        def update(db: sqlite3.Connection) -> TaskRecord:
-            doc = _one(db, _SELECT_TASK, task_id)
+        while True:  # compare-and-set on the document read: no other writer's change is lost
+            doc = await self._one(_SELECT_TASK, task_id)
             if doc is None:
                 raise RecordNotFoundError(f"no task {task_id}")
             current = TaskRecord.model_validate_json(doc)
             new = advance_task(current, target, result=result, error=error)
             if new is None:
                 return current
-            db.execute(_UPDATE_TASK, (new.status.value, new.model_dump_json(), task_id))
-            return new
-
-        return await self._db.write(update)
+            if await self._write(
+                _UPDATE_TASK, new.status.value, new.model_dump_json(), task_id, doc
+            ):
+                return new
 
     # -- artifacts and the prompt cache --------------------------------------------------
 
@@ -278,20 +303,18 @@ class SqliteRunStore(RunStore):
             _stamp(artifact.created_at),
             artifact.model_dump_json(),
         )
-
-        def insert(db: sqlite3.Connection) -> str:
-            db.execute(_INSERT_ARTIFACT, row)
-            return _one(db, _SELECT_ARTIFACT, artifact.artifact_id) or ""
-
-        return ArtifactRecord.model_validate_json(await self._db.write(insert))
+        doc = await self._insert_if_absent(
+            _INSERT_ARTIFACT, row, _SELECT_ARTIFACT, artifact.artifact_id
+        )
+        return ArtifactRecord.model_validate_json(doc)
 
     async def get_artifact(self, artifact_id: str) -> ArtifactRecord | None:
-        doc = await self._db.read(lambda db: _one(db, _SELECT_ARTIFACT, artifact_id))
+        doc = await self._one(_SELECT_ARTIFACT, artifact_id)
         return None if doc is None else ArtifactRecord.model_validate_json(doc)
 
     async def list_artifacts(self, run_id: str) -> list[ArtifactRecord]:
         sql = "SELECT doc FROM artifacts WHERE run_id = ? ORDER BY created_at, artifact_id"
-        docs = await self._db.read(lambda db: _docs(db, sql, run_id))
+        docs = await self._docs(sql, run_id)
         return [ArtifactRecord.model_validate_json(d) for d in docs]
 
     async def cache_artifact(
@@ -301,17 +324,15 @@ class SqliteRunStore(RunStore):
             prompt_hash=prompt_hash, seed=seed, model=model, artifact_id=artifact_id
         )
         row = (prompt_hash, seed, model, entry.model_dump_json())
-
-        def insert(db: sqlite3.Connection) -> str:
-            db.execute(_INSERT_CACHE, row)
-            return _one(db, _SELECT_CACHE, prompt_hash, seed, model) or ""
-
-        return PromptCacheEntry.model_validate_json(await self._db.write(insert))
+        doc = await self._insert_if_absent(
+            _INSERT_CACHE, row, _SELECT_CACHE, prompt_hash, seed, model
+        )
+        return PromptCacheEntry.model_validate_json(doc)
 
     async def cached_artifact(
         self, prompt_hash: str, seed: int, model: str
     ) -> PromptCacheEntry | None:
-        doc = await self._db.read(lambda db: _one(db, _SELECT_CACHE, prompt_hash, seed, model))
+        doc = await self._one(_SELECT_CACHE, prompt_hash, seed, model)
         return None if doc is None else PromptCacheEntry.model_validate_json(doc)
 
     # -- audit ---------------------------------------------------------------------------
@@ -326,7 +347,7 @@ class SqliteRunStore(RunStore):
     ) -> AuditEntry:
         entry = audit_entry(action, actor=actor, run_id=run_id, details=details)
         row = (entry.entry_id, entry.run_id, entry.model_dump_json())
-        await self._db.write(lambda db: db.execute(_INSERT_AUDIT, row))
+        await self._write(_INSERT_AUDIT, *row)
         return entry
 
     async def list_audit(self, *, run_id: str | None = None, limit: int = 100) -> list[AuditEntry]:
@@ -336,14 +357,17 @@ class SqliteRunStore(RunStore):
         if run_id is not None:
             sql = "SELECT doc FROM audit WHERE run_id = ? ORDER BY entry_id LIMIT ?"
             args = [run_id, n]
-        docs = await self._db.read(lambda db: _docs(db, sql, *args))
+        docs = await self._docs(sql, *args)
         return [AuditEntry.model_validate_json(d) for d in docs]
 
     # -- lifecycle -----------------------------------------------------------------------
 
     async def ping(self) -> None:
-        await self._db.read(lambda db: _one(db, "SELECT 1"))
+        await self._one("SELECT 1")
 
     async def close(self) -> None:
-        """Run what is already queued, then close the connection. Safe to call twice."""
-        await self._db.close()
+        """Close the connection (calls already made finish first). Safe to call twice."""
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            async with self._errors():
+                await conn.close()

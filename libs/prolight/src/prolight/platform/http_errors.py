@@ -1,6 +1,8 @@
-"""Every failure becomes a JSON `ErrorBody` with a stable `code` and the right status.
+"""The one HTTP error model of every ProLight API (gateway, evaluator, notifier): every failure
+becomes a JSON `ErrorBody` with a stable `code` and the right status.
 
-    ApiError                  raised by routes and `runs.py`: status, code, message, field…
+    ApiError                  raised by routes: status, code, message, field… (`status=` and
+                              `code=` override the class's for a one-off answer)
     ├── InvalidRequest        422 invalid_input: a query or path value that cannot be used
     ├── NotFound              404 not_found: no such run, artifact or preset
     ├── Conflict              409 conflict: e.g. cancelling a finished run
@@ -11,8 +13,8 @@
 Foreign errors are mapped here, at the boundary: pydantic's and FastAPI's validation errors and
 `prolight.domain.errors.InvalidInput` → 422 naming each field; Starlette's HTTP errors (unknown path
 404, wrong method 405, body over the limit 413) keep their status with our body. Anything else
-is caught at the edge (`prolight_gateway.edge`): logged with the run id, answered 500 `internal`
-with no traceback.
+is caught at each app's edge (the gateway's `prolight_gateway.edge`): logged with the run id,
+answered 500 `internal` with no traceback. `install_error_handlers(app)` registers the mapping.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ class ApiError(Exception):
 
     status = 400
     code = "bad_request"
+    field: str | None = None
     headers: dict[str, str] | None = None
 
     def __init__(
@@ -64,10 +67,16 @@ class ApiError(Exception):
         *,
         field: str | None = None,
         code: str | None = None,
+        status: int | None = None,
         choices: Sequence[str] | None = None,
         errors: Sequence[FieldError] | None = None,
     ) -> None:
         super().__init__(message)
+        if status is not None:
+            self.status = status
+        if code is not None:
+            self.code = code
+        self.field = field
         self.body = ErrorBody(
             code=code or self.code,
             message=message,

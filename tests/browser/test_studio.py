@@ -286,11 +286,16 @@ def test_past_runs_show_thumbnails_and_open(studio: Any, shot: Any, stack: Stack
             break
         studio.wait_for_timeout(1000)
     expect(item).to_contain_text("completed")
-    # The thumbnail's src is set once the run's status has been read: an img without one is
-    # `complete` at once, with no pixels. Wait for the src, then for the image itself.
+    # The thumbnail's src is set once the run's status has been read, and a reload of the list
+    # replaces the item (a new img, without src, is `complete` at once with no pixels): wait in
+    # the page until the item's current img has decoded pixels.
+    studio.wait_for_function(
+        "sel => { const i = document.querySelector(sel);"
+        " return !!i && !!i.getAttribute('src') && i.complete && i.naturalWidth > 0; }",
+        arg=f"button.history-item[data-run='{run_id}'] img",
+        timeout=30_000,
+    )
     expect(item.locator("img")).to_have_attribute("src", re.compile(r"^blob:|/api/artifacts/"))
-    expect(item.locator("img")).to_have_js_property("complete", True)
-    assert item.locator("img").evaluate("i => i.naturalWidth") > 0
     shot(studio, "10-past-runs")
     item.click()
     expect(studio.locator("#run-title")).to_have_text(f"Run {run_id}")

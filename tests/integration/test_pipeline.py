@@ -103,6 +103,24 @@ async def test_a_second_identical_run_is_served_from_the_prompt_cache(pipeline: 
         assert image.meta.cached_from == first[image.sha256].artifact_id
 
 
+async def test_the_generator_writes_the_cache_entry_before_storage_runs(pipeline: Any) -> None:
+    await pipeline.start("planner")
+    await pipeline.start("generator")
+    await pipeline.submit("run-early", num_results=1, seed=5)
+    done = await pipeline.wait_for("run-early", EventType.TASK_COMPLETED)
+
+    result = done.payload.result
+    entry = await pipeline.store.cached_artifact(result.prompt_hash, 5, result.model)
+    assert entry is not None
+    assert entry.artifact_id == f"{done.task_id}-image"
+    assert entry.result == result.model_copy(update={"duration_ms": None})
+    assert await pipeline.store.get_artifact(entry.artifact_id) is None  # storage is not up
+
+    await pipeline.start("storage")
+    await pipeline.start("evaluator")
+    assert (await pipeline.finish("run-early")).type == EventType.RUN_COMPLETED
+
+
 async def test_a_crash_after_reporting_is_redelivered_and_completes_exactly_once(
     pipeline: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -19,6 +19,7 @@ from PIL import Image
 
 from prolight.domain.bria_fibo import DEFAULT_NEGATIVE_PROMPT, FiboStructuredPrompt
 from prolight.domain.bria_prompt import to_bria_structured_prompt, to_fibo_prompt
+from prolight.domain.hashing import prompt_hash
 from prolight.domain.presets import get_preset
 from prolight.domain.render import render
 from prolight.domain.schema import FiboPrompt
@@ -35,7 +36,7 @@ from prolight.platform.external import (
 )
 from prolight.platform.external.errors import Unreachable
 from prolight.platform.settings import ConfigurationError
-from prolight.platform.store import ArtifactRecord, RunRecord, SqliteRunStore
+from prolight.platform.store import RunRecord, SqliteRunStore
 from prolight_bria_generator import bria_backend
 from prolight_bria_generator.bria import (
     BriaClient,
@@ -46,6 +47,7 @@ from prolight_bria_generator.bria import (
 )
 from prolight_bria_generator.bria_backend import bria_model_id, generate_with_bria
 from prolight_bria_generator.costs import BudgetExhausted
+from prolight_bria_generator.generate import Flights
 from prolight_bria_generator.settings import GeneratorSettings
 from prolight_testing.fakes import FakeBria, free_port, serve
 
@@ -74,7 +76,13 @@ class Rig:
     async def audit(self, record: CallRecord) -> None:
         self.audited.append(record)
 
-    async def generate(self, task_id: str = "t1", seed: int = 7, run_id: str = "r1") -> Any:
+    async def generate(
+        self,
+        task_id: str = "t1",
+        seed: int = 7,
+        run_id: str = "r1",
+        flights: Flights | None = None,
+    ) -> Any:
         return await generate_with_bria(
             PROMPT,
             seed,
@@ -85,6 +93,7 @@ class Rig:
             client=self.client,
             settings=self.settings,
             audit=self.audit,
+            flights=flights,
         )
 
 
@@ -233,31 +242,103 @@ async def test_a_jpeg_from_bria_is_stored_as_png(rig: Rig) -> None:
 
 
 async def test_a_cached_prompt_never_calls_bria_and_costs_nothing(rig: Rig) -> None:
-    first = await rig.generate("t1", seed=3)
-    record = ArtifactRecord(
-        artifact_id="t1-image",
-        run_id="r1",
-        sha256=first.result.sha256,
-        url=first.result.url,
-        size_bytes=1,
-        seed=first.result.seed,
-        prompt_hash=first.result.prompt_hash,
-        model=first.result.model,
-        meta={"render_report": first.result.render_report},
-    )
-    await rig.store.put_artifact(record)
-    await rig.store.cache_artifact(record.prompt_hash or "", 3, record.model or "", "t1-image")
+    first = await rig.generate("t1", seed=3)  # writes the entry; no storage runs here
+    entry = await rig.store.cached_artifact(first.result.prompt_hash, 3, first.result.model)
+    assert entry is not None
+    assert (entry.artifact_id, entry.result) == ("t1-image", first.result)
     calls = len(rig.fake.requests)
 
     again = await rig.generate("t2", seed=3)
 
     assert again.status == "cached"
     assert again.result.cost_usd == 0.0
+    assert again.result.cached_artifact_id == "t1-image"
+    assert again.result.sha256 == first.result.sha256
     assert again.result.render_report.request_id == "req-0001"
     assert len(rig.fake.requests) == calls
     run = await rig.store.get_run("r1")
     assert run is not None
     assert set(run.costs) == {"t1"}
+
+
+async def _hold_the_first_submit(rig: Rig) -> asyncio.Event:
+    """Make the first submit's audit wait for the returned event: that task stays in flight."""
+    release = asyncio.Event()
+
+    async def holding(record: CallRecord) -> None:
+        rig.audited.append(record)
+        if record.endpoint == "POST /image/generate" and not release.is_set():
+            await asyncio.wait_for(release.wait(), 10)
+
+    rig.audit = holding  # type: ignore[method-assign]
+    return release
+
+
+async def _followed(rig: Rig, flights: Flights, *runs: str) -> list[Any]:
+    """Task `t<i>` of each run, seed 3, all at once; the later ones wait for the first."""
+    release = await _hold_the_first_submit(rig)
+    key = (prompt_hash(PROMPT), 3, bria_model_id(rig.settings, DEFAULT_NEGATIVE_PROMPT))
+    tasks = [
+        asyncio.create_task(rig.generate(f"t{i}", 3, run, flights)) for i, run in enumerate(runs)
+    ]
+    async with asyncio.timeout(5):
+        while flights.followers(key) < len(runs) - 1:
+            await asyncio.sleep(0)  # a bare yield to the loop, not a wait on time
+    release.set()
+    return await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), 10)
+
+
+async def test_identical_generations_in_flight_pay_bria_once(rig: Rig) -> None:
+    await rig.store.create_run(RunRecord(run_id="r2"))
+    led, followed = await _followed(rig, Flights(), "r1", "r2")
+
+    assert rig.fake.submits == 1
+    assert (led.status, followed.status) == ("completed", "cached")
+    assert followed.result.cached_artifact_id == "t0-image"
+    assert followed.result.sha256 == led.result.sha256
+    assert followed.result.cost_usd == 0.0
+    assert led.result.cost_usd == pytest.approx(0.04)
+    run = await rig.store.get_run("r2")
+    assert run is not None
+    assert run.costs == {}  # nothing reserved for the follower
+
+
+async def test_a_refusal_of_the_leader_is_the_followers(rig: Rig) -> None:
+    rig.fake.script["submit"] = ["422"]
+    await rig.store.create_run(RunRecord(run_id="r2"))
+    outcomes = await _followed(rig, Flights(), "r1", "r2")
+
+    assert [type(o) for o in outcomes] == [ContentRejected, ContentRejected]
+    assert rig.fake.submits == 0
+    assert _posts(rig.fake) == 1
+
+
+async def test_a_leader_out_of_budget_leaves_the_follower_to_pay_for_itself(rig: Rig) -> None:
+    await rig.store.create_run(RunRecord(run_id="poor", options={"budget_usd": 0.0}))
+    await rig.store.create_run(RunRecord(run_id="r2"))
+    flights = Flights()
+    key = (prompt_hash(PROMPT), 3, bria_model_id(rig.settings, DEFAULT_NEGATIVE_PROMPT))
+    release = asyncio.Event()
+    reserve = bria_backend.costs.reserve
+
+    async def reserve_when_released(*args: Any, **kwargs: Any) -> Any:
+        await asyncio.wait_for(release.wait(), 10)  # the poor run's task, still in flight
+        return await reserve(*args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(bria_backend.costs, "reserve", reserve_when_released)
+        poor = asyncio.create_task(rig.generate("t0", 3, "poor", flights))
+        rich = asyncio.create_task(rig.generate("t1", 3, "r2", flights))
+        async with asyncio.timeout(5):
+            while flights.followers(key) < 1:
+                await asyncio.sleep(0)  # a bare yield to the loop, not a wait on time
+        release.set()
+        outcomes = await asyncio.wait_for(asyncio.gather(poor, rich, return_exceptions=True), 10)
+
+    assert isinstance(outcomes[0], BudgetExhausted)
+    assert outcomes[1].status == "completed"
+    assert rig.fake.submits == 1
+    assert (await _entry(rig, "t1", "r2"))["state"] == "charged"
 
 
 async def _die_on_the_first_poll(rig: Rig, task_id: str) -> None:

@@ -4,13 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from prolight.contracts.tasks import (
-    EvaluateResult,
-    ExportResult,
-    GenerateResult,
-    LightingFindings,
-    RenderReport,
-)
+from prolight.contracts.tasks import EvaluateResult, ExportResult, GenerateResult, LightingFindings
+from prolight.domain.render_report import RenderReport
 
 SHA = "a" * 64
 

@@ -15,6 +15,9 @@ to `<home>/logs/<service>.log`.
   and `prolight up` exits 0. The children run in their own process group, so a terminal's
   Ctrl-C reaches only the supervisor, which stops them in order; on Linux each child also gets
   SIGTERM if the supervisor itself dies.
+
+One module over 400 lines on purpose: all of `prolight up` (ports, processes, health, logs,
+shutdown) is here, stdlib only, so the Makefile can import it before anything is installed.
 """
 
 from __future__ import annotations

@@ -22,11 +22,10 @@ from prolight.contracts.tasks import (
     GenerateResult,
     LightingFindings,
     Ranked,
-    RenderReport,
     ReportTimings,
 )
 from prolight.domain.presets import get_preset
-from prolight.domain.render import RenderReport as RendererReport
+from prolight.domain.render_report import RenderReport
 from prolight.domain.schema import FiboPrompt
 
 PROMPT = FiboPrompt(scene=get_preset("rembrandt").setup)
@@ -132,13 +131,6 @@ def test_findings_keep_the_evaluators_json_keys() -> None:
     dumped = LightingFindings.model_validate(LIGHTING).model_dump(mode="json")
     assert dumped["exposure"]["pass"] is True
     assert "passed" not in dumped["exposure"]
-
-
-def test_the_render_report_travels_with_every_field_of_the_renderers() -> None:
-    assert list(RenderReport.model_fields) == list(RendererReport.model_fields)
-    timings = RenderReport.model_fields["timings"].annotation
-    renderer_timings = RendererReport.model_fields["timings"].annotation
-    assert list(timings.model_fields) == list(renderer_timings.model_fields)  # type: ignore[union-attr]
 
 
 def test_a_local_and_a_bria_report_are_told_apart() -> None:

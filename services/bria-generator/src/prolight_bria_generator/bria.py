@@ -23,6 +23,9 @@ results three days, so the image is downloaded as soon as it is COMPLETED.
   BRIA offers no idempotency key or job listing to find it: `SubmitUnconfirmed`, not sent
   again (docs/decisions/bria-submit-retries.md). Status polls and downloads are reads and
   are retried on any transient failure; a 404 on a status is `JobNotFound`.
+
+One module over 400 lines on purpose: submit, poll and download share the retry, rate-limit
+and token rules above, which read best side by side.
 """
 
 from __future__ import annotations

@@ -7,14 +7,19 @@
    PROLIGHT_BRIA_NEGATIVE_PROMPT gives one; a bug raises `BriaRequestError` before any
    money is reserved or anything is sent;
 1. the prompt cache `(prompt_hash, seed, model)`: a hit calls BRIA not at all and costs 0;
+   so does waiting for an identical generation already in flight in this process (the
+   follower of `generate.share`: a paid call made once, reported `cached` by the others;
+   a budget refusal or an unconfirmed submit is the leader's own, and a follower then tries
+   itself);
 2. `costs.reserve`: refuses with `BudgetExhausted` when the run's budget cannot pay one more
    image; on a redelivered task it returns the entry already there;
 3. the entry's `request_id` (a redelivery) resumes that job, and a 404 NOT_FOUND for it (BRIA
    forgot it, e.g. expired while the generator was down) submits anew; an entry without one
    that is not new means an earlier attempt may have reached BRIA: `SubmitUnconfirmed`, no
    second submit; otherwise submit, and remember the request id on the run at once;
-4. poll until COMPLETED, download at once, convert to PNG if BRIA sent another format, and
-   store the bytes under their SHA-256 like any other artifact;
+4. poll until COMPLETED, download at once, convert to PNG if BRIA sent another format,
+   store the bytes under their SHA-256 like any other artifact, and write the prompt-cache
+   entry (`generate.remember`) before the task completes;
 5. the entry becomes `charged`; when BRIA made no image (refused, ERROR, gave up) it is
    `released`: nothing was billed; when the submit's outcome is unknown it is `unconfirmed`
    (counted, see docs/decisions/bria-submit-retries.md).
@@ -54,7 +59,15 @@ from prolight_bria_generator.bria import (
     JobNotFound,
     SubmitUnconfirmed,
 )
-from prolight_bria_generator.generate import Generated, cached, completed
+from prolight_bria_generator.costs import BudgetExhausted
+from prolight_bria_generator.generate import (
+    Flights,
+    Generated,
+    cached,
+    completed,
+    remember,
+    share,
+)
 from prolight_bria_generator.settings import GeneratorSettings
 
 __all__ = ["BACKEND", "bria_model_id", "bria_request", "generate_with_bria", "to_png"]
@@ -162,8 +175,10 @@ async def generate_with_bria(
     client: BriaClient,
     settings: GeneratorSettings,
     audit: Audit,
+    flights: Flights | None = None,
 ) -> Generated:
-    """Make (or find) the image of `prompt` under `seed` with BRIA (module doc).
+    """Make (or find) the image of `prompt` under `seed` with BRIA (module doc); identical
+    generations in `flights` at the same time call BRIA once.
 
     Raises `costs.BudgetExhausted`, an `ExternalError` whose message is the user-facing
     reason (`SubmitUnconfirmed` when the submit's outcome is unknown), `BriaRequestError`
@@ -173,8 +188,51 @@ async def generate_with_bria(
     request = bria_request(prompt, seed, settings)
     digest = prompt_hash(prompt)
     model = bria_model_id(settings, request.negative_prompt)
-    if (hit := await cached(store, blobs, digest, seed, model)) is not None:
-        return Generated("cached", hit.result.model_copy(update={"cost_usd": 0.0}))
+
+    async def make() -> Generated:
+        if (hit := await cached(store, blobs, digest, seed, model, task_id=task_id)) is not None:
+            return hit
+        return await _call_bria(
+            request,
+            digest,
+            model,
+            seed,
+            run_id=run_id,
+            task_id=task_id,
+            store=store,
+            blobs=blobs,
+            client=client,
+            settings=settings,
+            audit=audit,
+        )
+
+    generated = await share(
+        flights,
+        (digest, seed, model),
+        task_id,
+        make,
+        own_failures=(BudgetExhausted, SubmitUnconfirmed),
+    )
+    if generated.status == "cached":  # nobody was paid for this task
+        return Generated("cached", generated.result.model_copy(update={"cost_usd": 0.0}))
+    return generated
+
+
+async def _call_bria(
+    request: GenerateRequest,
+    digest: str,
+    model: str,
+    seed: int,
+    *,
+    run_id: str,
+    task_id: str,
+    store: RunStore,
+    blobs: ArtifactStore,
+    client: BriaClient,
+    settings: GeneratorSettings,
+    audit: Audit,
+) -> Generated:
+    """Steps 2–5 of the module doc for a prompt the cache does not know."""
     price = settings.bria_price_usd()
     entry, fresh = await costs.reserve(store, run_id, task_id, usd=price, backend=BACKEND)
     clock = time.perf_counter()
@@ -209,7 +267,7 @@ async def generate_with_bria(
         warning=image.warning,
         timings=ReportTimings(total_ms=(time.perf_counter() - clock) * 1000),
     )
-    return completed(
+    made = completed(
         info,
         (width, height),
         seed=report.seed,
@@ -219,3 +277,5 @@ async def generate_with_bria(
         requested_seed=seed,
         cost_usd=price,
     )
+    await remember(store, made, seed=seed, task_id=task_id)
+    return made

@@ -3,8 +3,10 @@ inside the shared task lifecycle.
 
 For one `task.requested.generate` delivery, `prolight.platform.task_worker.TaskWorker` drops a task
 whose run is no longer live, re-reports a task that already finished under the same event id,
-else marks it started and calls `work`: the prompt cache, then the backend. The task ends
-completed (a fresh image) or cached (a cache hit).
+else marks it started and calls `work`: the prompt cache, then the backend, which writes the
+cache entry of a fresh image before the task completes. The task ends completed (a fresh
+image) or cached (a cache hit, or an identical generation this process had in flight at the
+same time: the worker's one `Flights` makes those render, or call BRIA, once).
 
 These fail the task (`TaskRejected`, `retryable=False`) with a reason shown to the user: a
 prompt the renderer cannot draw; BRIA refusing the token ("BRIA rejected the API token"),
@@ -40,7 +42,7 @@ from prolight.platform.task_worker import TaskOutcome, TaskRejected, TaskWorker
 from prolight_bria_generator.bria import BriaClient, BriaRequestError
 from prolight_bria_generator.bria_backend import BACKEND, generate_with_bria
 from prolight_bria_generator.costs import BudgetExhausted
-from prolight_bria_generator.generate import Generated, Renderer, generate
+from prolight_bria_generator.generate import Flights, Generated, Renderer, generate
 from prolight_bria_generator.settings import GeneratorSettings
 
 __all__ = ["EVENT_NAMESPACE", "GenerateWorker"]
@@ -68,6 +70,7 @@ class GenerateWorker(TaskWorker):
         self.settings = settings
         self.renderer = renderer
         self.bria = bria
+        self.flights = Flights()
         token = settings.bria_api_token
         self._secrets = [token.get_secret_value()] if token is not None else []
 
@@ -84,11 +87,13 @@ class GenerateWorker(TaskWorker):
                 generated = await generate(
                     prompt,
                     seed,
+                    task_id=request.task_id,
                     store=self.store,
                     blobs=self.blobs,
                     max_width=self.settings.generator_max_width,
                     max_height=self.settings.generator_max_height,
                     renderer=self.renderer,
+                    flights=self.flights,
                 )
         except (InvalidInput, RenderError) as exc:
             raise TaskRejected(_reason(exc)) from exc
@@ -129,6 +134,7 @@ class GenerateWorker(TaskWorker):
                 client=self.bria,
                 settings=self.settings,
                 audit=audit,
+                flights=self.flights,
             )
         except ExternalError as exc:
             outcome = "error" if exc.retryable else "rejected"

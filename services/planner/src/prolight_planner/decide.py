@@ -50,11 +50,11 @@ from prolight.contracts.tasks import (
     IterationDeltas,
     Ranked,
     RefineDelta,
-    RenderReport,
     StopReason,
     TaskParams,
 )
 from prolight.domain.errors import describe_errors
+from prolight.domain.render_report import RenderReport
 from prolight.domain.schema import FiboPrompt
 from prolight.platform.store import (
     ArtifactRecord,

@@ -1,11 +1,12 @@
 """The storage handlers: register generated images, and write run bundles on export.
 
 `on_generated` (events stream, `task.completed` of every run; other tools are acked and
-ignored): the image of a generate task becomes the artifact `<task_id>-image` (size, sha256,
-pixels, seed, prompt hash, model, render report; the size comes from the blob store, so the
-image is not read back; thumbnails are the gateway's, made on demand), the prompt-cache entry
-is written (insert-if-absent; a cached result reuses the bytes and points at the original in
-`meta.cached_from`), then `artifact.ready`.
+ignored): the image of a generate task becomes the artifact `<task_id>-image`
+(`image_artifact_id`: size, sha256, pixels, seed, prompt hash, model, render report; the size
+comes from the blob store, so the image is not read back; thumbnails are the gateway's, made
+on demand; a cached result reuses the bytes and points at the original in
+`meta.cached_from`), then `artifact.ready`. The prompt cache is the bria-generator's alone:
+it wrote the entry before the task completed.
 
 `on_task` (`task.requested.export`): the task lifecycle of
 `prolight.platform.task_worker.TaskWorker`
@@ -28,7 +29,12 @@ from uuid import UUID
 
 from prolight.contracts.events import ArtifactReady, Event, TaskCompleted, TaskRequested
 from prolight.contracts.subjects import Tool
-from prolight.contracts.tasks import ExportParams, ExportResult, GenerateResult
+from prolight.contracts.tasks import (
+    ExportParams,
+    ExportResult,
+    GenerateResult,
+    image_artifact_id,
+)
 from prolight.domain.render import contact_sheet, diagram
 from prolight.domain.schema import FiboPrompt
 from prolight.platform.blobs import ArtifactStore, BlobInfo
@@ -44,14 +50,9 @@ from prolight_storage.bundle import (
 )
 from prolight_storage.settings import StorageSettings
 
-__all__ = ["EVENT_NAMESPACE", "StorageWorker", "image_artifact_id"]
+__all__ = ["EVENT_NAMESPACE", "StorageWorker"]
 
 EVENT_NAMESPACE = UUID("8e3f1c2a-0b9d-4e57-a6c4-51d2f7b3e901")
-
-
-def image_artifact_id(task_id: str) -> str:
-    """The artifact id of the image a generate task made: one per task, ever."""
-    return f"{task_id}-image"
 
 
 def _ready(artifact: ArtifactRecord) -> Event:
@@ -101,10 +102,6 @@ class StorageWorker(TaskWorker):
         if artifact is None:
             artifact = await self.store.put_artifact(
                 await self._image_record(artifact_id, event.run_id, event.task_id, done)
-            )
-        if done.status == "completed" and artifact.prompt_hash and artifact.model:
-            await self.store.cache_artifact(
-                artifact.prompt_hash, artifact.seed or 0, artifact.model, artifact_id
             )
         await self.bus.publish(_ready(artifact))
         self.log.info("artifact %s ready (%s)", artifact_id, done.status)

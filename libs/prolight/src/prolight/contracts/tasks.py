@@ -25,7 +25,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from prolight.contracts.subjects import Tool
-from prolight.domain.schema import FiboPrompt, SubjectKind
+from prolight.domain.render_report import RenderReport
+from prolight.domain.schema import FiboPrompt
 
 __all__ = [
     "PARAMS",
@@ -46,14 +47,13 @@ __all__ = [
     "Ranked",
     "RatioFinding",
     "RefineDelta",
-    "RenderReport",
-    "RenderTimings",
     "ReportTimings",
     "SaturationFinding",
     "StopReason",
     "TaskParams",
     "TaskResult",
     "check_tool",
+    "image_artifact_id",
     "typed_by_tool",
 ]
 
@@ -175,40 +175,6 @@ class ReportTimings(_Contract):
     total_ms: float
 
 
-class RenderTimings(_Contract):
-    """Milliseconds the local renderer spent in each stage (`domain.render.RenderTimings`)."""
-
-    scene_ms: float
-    geometry_ms: float
-    shadows_ms: float
-    backdrop_ms: float
-    shading_ms: float
-    tonemap_ms: float
-    encode_ms: float
-    total_ms: float
-
-
-class RenderReport(_Contract):
-    """What the local renderer measured about its image: `domain.render.RenderReport` as it
-    travels (the contracts do not import the renderer; a test keeps the two in step)."""
-
-    width: int
-    height: int
-    seed: int
-    subject: SubjectKind
-    measured_ratio_stops: float | None = Field(description="The face meter, in stops.")
-    predicted_ratio_stops: float | None
-    lit_cheek_value: float | None
-    shadow_cheek_value: float | None
-    lit_probe_pixels: int
-    shadow_probe_pixels: int
-    clipped_highlights_pct: float
-    crushed_shadows_pct: float
-    subject_pixels_pct: float
-    exposure_lux: float
-    timings: RenderTimings
-
-
 class BriaReport(_Contract):
     """What BRIA said about an image it made (the local renderer's is a `RenderReport`)."""
 
@@ -301,6 +267,14 @@ class GenerateResult(_Result):
     cached_artifact_id: str | None = Field(None, description="On a cache hit, the original.")
     requested_seed: int | None = Field(None, description="BRIA only: the seed asked for.")
     cost_usd: float | None = Field(None, ge=0, description="BRIA only: the estimated price.")
+
+
+def image_artifact_id(task_id: str) -> str:
+    """The artifact id of the image generate task `task_id` made: one per task, ever.
+
+    Storage registers the image under it; the bria-generator names it in the prompt-cache
+    entry it writes before the task completes, so both must agree."""
+    return f"{task_id}-image"
 
 
 class EvaluateResult(_Result):

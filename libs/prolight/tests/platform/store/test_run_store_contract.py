@@ -9,12 +9,15 @@ import pytest
 
 from prolight.contracts.subjects import Tool
 from prolight.contracts.tasks import (
+    BriaReport,
     Candidate,
     ExportParams,
     ExportResult,
+    GenerateResult,
     LightingFindings,
     Ranked,
     RatioFinding,
+    ReportTimings,
 )
 from prolight.domain.presets import get_preset
 from prolight.domain.schema import FiboPrompt
@@ -289,6 +292,36 @@ async def test_the_prompt_cache_keeps_the_first_writer(store: RunStore) -> None:
     assert await store.cached_artifact("h", 1, "local") == first
     assert await store.cached_artifact("h", 2, "local") is None
     assert await store.cached_artifact("h", 1, "bria") is None
+
+
+async def test_a_cache_entry_keeps_the_result_a_hit_needs(store: RunStore) -> None:
+    result = GenerateResult(
+        artifact_key="ab" * 32,
+        sha256="ab" * 32,
+        url="file:///blobs/ab",
+        width=512,
+        height=640,
+        seed=11,
+        prompt_hash="h",
+        model="bria-fibo@steps50-cfg5",
+        render_report=BriaReport(
+            request_id="req-1",
+            seed=11,
+            structured_prompt={"lighting": {"conditions": "soft key"}},
+            timings=ReportTimings(total_ms=812.5),
+        ),
+        requested_seed=3,
+        cost_usd=0.04,
+    )
+    stored = await store.cache_artifact("h", 3, result.model, "t1-image", result=result)
+    assert stored.result == result
+    later = await store.cache_artifact("h", 3, result.model, "t2-image", result=None)
+    assert later == stored  # the first writer's result too, not only its artifact
+    read = await store.cached_artifact("h", 3, result.model)
+    assert read is not None
+    assert read.result == result
+    assert isinstance(read.result.render_report, BriaReport)
+    assert read == stored
 
 
 async def test_racing_cache_writers_all_see_one_winner(store: RunStore) -> None:

@@ -16,6 +16,9 @@ clipped lookup outside the grid reads "empty"; a portrait's bottom row is the to
 repeats it downwards (the body continues to the floor); a product's bottom row is empty.
 
 The geometry never depends on the seed, so a relief is built once per process and cached.
+
+One module over 400 lines on purpose: both reliefs are built on the one grid and ray march
+they share; issue #17 replaces the reliefs with a mesh subject.
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from prolight.domain.errors import FieldError, InvalidInput, RenderError
 from prolight.domain.physics.face import face_light
@@ -43,8 +43,9 @@ from prolight.domain.render.shading import (
     shade_subject,
     surface_albedo,
 )
-from prolight.domain.render.tonemap import CLIP_LEVEL, CRUSH_LEVEL, encode_png, to_srgb8
+from prolight.domain.render.tonemap import encode_png, to_srgb8
 from prolight.domain.render.upsample import refine
+from prolight.domain.render_report import CLIP_LEVEL, CRUSH_LEVEL, RenderReport, RenderTimings
 from prolight.domain.schema import MAX_RESOLUTION, FiboPrompt, SubjectKind
 
 __all__ = [
@@ -74,54 +75,6 @@ BACKDROP_SCALE = 4
 HALF_RES_LIGHTING = True
 """Light the subject on a half-resolution grid and interpolate it (`upsample.py`); False shades
 every subject sample (the benchmark's reference, and tests comparing the two)."""
-
-
-class RenderTimings(BaseModel):
-    """Wall-clock milliseconds spent in each stage of one render."""
-
-    model_config = ConfigDict(frozen=True)
-
-    scene_ms: float
-    geometry_ms: float
-    shadows_ms: float
-    backdrop_ms: float
-    shading_ms: float
-    tonemap_ms: float
-    encode_ms: float
-    total_ms: float
-
-
-class RenderReport(BaseModel):
-    """What a render measured about its own image (see `measure.py` for the face meter)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    width: int
-    height: int
-    seed: int
-    subject: SubjectKind
-    measured_ratio_stops: float | None = Field(
-        description="Lit cheek against shadow cheek, diffuse luminance, in stops (log2); "
-        "None when the shadow cheek gets no light at all."
-    )
-    predicted_ratio_stops: float | None = Field(
-        description="physics.face.face_light(setup).face_contrast in stops, for comparison."
-    )
-    lit_cheek_value: float | None = Field(description="Median scene value on the lit cheek.")
-    shadow_cheek_value: float | None = Field(description="Median scene value on the shadow cheek.")
-    lit_probe_pixels: int
-    shadow_probe_pixels: int
-    clipped_highlights_pct: float = Field(
-        description=f"Percent of pixels with a channel at or above {CLIP_LEVEL}/255."
-    )
-    crushed_shadows_pct: float = Field(
-        description=f"Percent of pixels with every channel at or below {CRUSH_LEVEL}/255."
-    )
-    subject_pixels_pct: float = Field(description="Percent of the frame the subject fills.")
-    exposure_lux: float = Field(
-        description="Illuminance the camera's aperture/ISO/shutter expose for (N²·C/(S·t))."
-    )
-    timings: RenderTimings
 
 
 class RenderResult(BaseModel):

@@ -19,8 +19,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 __all__ = [
-    "CLIP_LEVEL",
-    "CRUSH_LEVEL",
     "GRAIN_SIGMA",
     "PNG_LEVEL",
     "encode_png",
@@ -33,11 +31,6 @@ F32 = NDArray[np.float32]
 GRAIN_SIGMA = 1.6
 """Standard deviation of the film grain in 8-bit code values at mid-grey."""
 
-CLIP_LEVEL = 254
-"""An 8-bit channel at or above this is a clipped highlight."""
-
-CRUSH_LEVEL = 3
-"""A pixel whose every 8-bit channel is at or below this is a crushed shadow."""
 
 _A, _B, _C, _D, _E = 2.51, 0.03, 2.43, 0.59, 0.14
 

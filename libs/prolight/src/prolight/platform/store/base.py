@@ -20,7 +20,7 @@ from abc import abstractmethod
 from collections.abc import Mapping
 from typing import Any
 
-from prolight.contracts.tasks import TaskResult
+from prolight.contracts.tasks import GenerateResult, TaskResult
 from prolight.platform.closing import AsyncClosing
 from prolight.platform.store.errors import InvalidTransitionError
 from prolight.platform.store.records import (
@@ -202,9 +202,16 @@ class RunStore(AsyncClosing):
 
     @abstractmethod
     async def cache_artifact(
-        self, prompt_hash: str, seed: int, model: str, artifact_id: str
+        self,
+        prompt_hash: str,
+        seed: int,
+        model: str,
+        artifact_id: str,
+        *,
+        result: GenerateResult | None = None,
     ) -> PromptCacheEntry:
-        """Remember that (prompt_hash, seed, model) made `artifact_id`, unless already known.
+        """Remember that (prompt_hash, seed, model) made `artifact_id`, answered as `result`,
+        unless already known.
 
         Returns the stored entry: the first writer wins, so compare its `artifact_id`.
         """

@@ -20,7 +20,7 @@ from pymongo import ASCENDING, DESCENDING, AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import ConnectionFailure, DuplicateKeyError, PyMongoError
 
-from prolight.contracts.tasks import TaskResult
+from prolight.contracts.tasks import GenerateResult, TaskResult
 from prolight.platform.store.base import (
     DEFAULT_PAGE_SIZE,
     RunStore,
@@ -258,10 +258,16 @@ class MongoRunStore(RunStore):
         return await self._list(self._artifacts, {"run_id": run_id}, sort, 0, ArtifactRecord)
 
     async def cache_artifact(
-        self, prompt_hash: str, seed: int, model: str, artifact_id: str
+        self,
+        prompt_hash: str,
+        seed: int,
+        model: str,
+        artifact_id: str,
+        *,
+        result: GenerateResult | None = None,
     ) -> PromptCacheEntry:
         entry = PromptCacheEntry(
-            prompt_hash=prompt_hash, seed=seed, model=model, artifact_id=artifact_id
+            prompt_hash=prompt_hash, seed=seed, model=model, artifact_id=artifact_id, result=result
         )
         doc = _doc(entry, _cache_key(prompt_hash, seed, model))
         return await self._insert_if_absent(self._cache, doc, PromptCacheEntry)

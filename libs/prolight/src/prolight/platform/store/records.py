@@ -20,16 +20,17 @@ from prolight.contracts.tasks import (
     RESULTS,
     BriaReport,
     Candidate,
+    GenerateResult,
     LightingFindings,
     Ranked,
     RefineDelta,
-    RenderReport,
     StopReason,
     TaskParams,
     TaskResult,
     check_tool,
     typed_by_tool,
 )
+from prolight.domain.render_report import RenderReport
 from prolight.platform.store.errors import InvalidCursorError
 
 __all__ = [
@@ -267,12 +268,19 @@ class ArtifactRecord(_Record):
 
 
 class PromptCacheEntry(_Record):
-    """`(prompt_hash, seed, model)` already produced `artifact_id`."""
+    """`(prompt_hash, seed, model)` already produced `artifact_id`, whose generate task
+    answered `result`.
+
+    `seed` is the seed asked for (BRIA may report another in `result.seed`). `result` is what
+    a cache hit needs without the artifact record (the bria-generator writes the entry before
+    storage registers the image); entries written before it existed have None.
+    """
 
     prompt_hash: str
     seed: int
     model: str
     artifact_id: str
+    result: GenerateResult | None = None
     created_at: datetime = Field(default_factory=utc_now)
 
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import aiosqlite
 
-from prolight.contracts.tasks import TaskResult
+from prolight.contracts.tasks import GenerateResult, TaskResult
 from prolight.platform.store.base import (
     DEFAULT_PAGE_SIZE,
     RunStore,
@@ -318,10 +318,16 @@ class SqliteRunStore(RunStore):
         return [ArtifactRecord.model_validate_json(d) for d in docs]
 
     async def cache_artifact(
-        self, prompt_hash: str, seed: int, model: str, artifact_id: str
+        self,
+        prompt_hash: str,
+        seed: int,
+        model: str,
+        artifact_id: str,
+        *,
+        result: GenerateResult | None = None,
     ) -> PromptCacheEntry:
         entry = PromptCacheEntry(
-            prompt_hash=prompt_hash, seed=seed, model=model, artifact_id=artifact_id
+            prompt_hash=prompt_hash, seed=seed, model=model, artifact_id=artifact_id, result=result
         )
         row = (prompt_hash, seed, model, entry.model_dump_json())
         doc = await self._insert_if_absent(

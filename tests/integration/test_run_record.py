@@ -46,8 +46,8 @@ async def test_the_planner_records_a_published_run_as_its_event_describes_it(
     ]
     assert run is not None
     assert run.status in (RunStatus.PLANNING, RunStatus.RUNNING)  # moved on once its tasks went
-    assert run.options == created.options.model_dump(mode="json")
-    assert run.prompt == created.prompt.model_dump(mode="json")
+    assert run.options == created.options
+    assert run.prompt == created.prompt
     assert abs((run.created_at - event.occurred_at).total_seconds()) < 0.001
 
 

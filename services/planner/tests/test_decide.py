@@ -204,11 +204,11 @@ def test_a_cancelled_run_is_announced_and_then_ignores_everything() -> None:
     assert world.settle() == []
 
 
-def test_an_invalid_stored_prompt_fails_the_run_instead_of_crashing() -> None:
-    run = new_run().model_copy(update={"prompt": {"scene": {"lighting": "nope"}}})
+def test_a_run_without_a_prompt_fails_instead_of_crashing() -> None:
+    run = new_run().model_copy(update={"prompt": None})
     world = World(run)
     assert world.settle() == ["fail the run", "announce run.failed"]
-    assert "invalid" in (world.run.error or "")
+    assert "no prompt" in (world.run.error or "")
 
 
 def test_rank_breaks_ties_by_index() -> None:

@@ -116,7 +116,8 @@ def test_the_manifest_lists_every_candidate_with_prompt_seed_model_score_and_tim
     assert (second["seed"], second["rank"], second["score"]) == (11, 1, 0.8)
     assert first["model"] == "m"
     assert first["prompt_hash"] == "h"
-    assert first["prompt"] == run.prompt
+    assert run.prompt is not None
+    assert first["prompt"] == run.prompt.model_dump(mode="json")
     assert first["generate_status"] == "cached"
     assert first["timings_ms"] == {"generate": 5.0, "render": 4.0, "evaluate": 2.0}
     assert first["lighting"]["weights"] == {"exposure": 1.0}

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from prolight.contracts.events import RunOptions
 from prolight.domain.errors import ProLightError
 from prolight.platform.store import (
     ConcurrencyConflict,
@@ -90,7 +89,7 @@ async def reserve(
         found = entry is not None and entry.state in LIVE_ENTRY
         if found:
             return None
-        budget = RunOptions.model_validate(run.options).budget_usd
+        budget = run.options.budget_usd
         spent = run.cost_usd
         if budget is not None and spent + usd > budget + 1e-9:
             raise BudgetExhausted(

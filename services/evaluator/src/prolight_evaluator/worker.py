@@ -26,7 +26,6 @@ from pydantic import ValidationError
 
 from prolight.contracts.events import TaskRequested
 from prolight.contracts.tasks import EvaluateParams, EvaluateResult
-from prolight.domain.schema import FiboPrompt
 from prolight.platform.blobs import ArtifactStore, BlobNotFoundError
 from prolight.platform.bus import Bus
 from prolight.platform.store import RunRecord, RunStore
@@ -68,7 +67,9 @@ async def evaluate(
     Raises `TaskRejected` for a prompt or image that cannot be read.
     """
     try:
-        requested = FiboPrompt.model_validate(run.prompt).scene
+        if run.prompt is None:
+            raise TaskRejected("the run has no prompt to evaluate against")
+        requested = run.prompt.scene
         png = await blobs.get(params.sha256)
         ref_key = await _reference_key(params, store)
         reference = None if ref_key is None else await blobs.get(ref_key)

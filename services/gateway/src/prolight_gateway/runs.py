@@ -199,7 +199,7 @@ def progress(run: RunRecord, tasks: list[TaskRecord]) -> float:
     finished = sum(1 for t in tasks if t.status in FINISHED_TASK)
     return run_progress(
         finished=finished,
-        planned=planned_tasks(RunOptions.model_validate(run.options), len(tasks)),
+        planned=planned_tasks(run.options, len(tasks)),
         completed=run.status == RunStatus.COMPLETED,
     )
 
@@ -264,7 +264,7 @@ async def run_status(
         error=run.error,
         result=run.result.model_dump(mode="json") if run.result else None,
         cost_usd=run.cost_usd,
-        prompt=run.prompt or None,
+        prompt=run.prompt.model_dump(mode="json") if run.prompt else None,
         created_at=run.created_at,
         updated_at=run.updated_at,
         stream_token=token,

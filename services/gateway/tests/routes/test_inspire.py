@@ -37,8 +37,8 @@ async def test_an_upload_is_measured_and_its_variations_queued(gateway: Any) -> 
     assert measured["key_direction"]["value"]["azimuth"] > 20  # camera-right, as in rembrandt
     assert body["parent_run_id"] is None
     run = await accepted_run(gateway.resources, body["run_id"])
-    assert run.options["num_results"] == 3
-    assert FiboPrompt.model_validate(run.prompt) == FiboPrompt.model_validate(body["prompt"])
+    assert run.options.num_results == 3
+    assert run.prompt == FiboPrompt.model_validate(body["prompt"])
 
 
 async def test_a_stored_artifact_is_inspired_from_and_becomes_the_parent(gateway: Any) -> None:

@@ -70,9 +70,9 @@ async def test_an_instruction_starts_a_child_run_changing_only_what_it_addresses
     ]
     child = await accepted_run(gateway.resources, body["run_id"])
     assert child.parent_run_id == "run_parent"
-    assert child.options["seed"] == 42
-    assert child.options["num_results"] == 1
-    prompt = FiboPrompt.model_validate(child.prompt)
+    assert child.options.seed == 42
+    assert child.options.num_results == 1
+    prompt = child.prompt
     assert prompt.metadata.seed == 42
     assert prompt.scene.lighting[Role.KEY] == chosen.scene.lighting[Role.KEY]
     status = await gateway.client.get(f"/api/status/{body['run_id']}")

@@ -29,8 +29,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import ValidationError
-
 from prolight.contracts.events import (
     Event,
     RunCancelled,
@@ -53,9 +51,7 @@ from prolight.contracts.tasks import (
     StopReason,
     TaskParams,
 )
-from prolight.domain.errors import describe_errors
 from prolight.domain.render_report import RenderReport
-from prolight.domain.schema import FiboPrompt
 from prolight.platform.store import (
     ArtifactRecord,
     EvaluatedCandidate,
@@ -180,13 +176,9 @@ def _fail(reason: str) -> Step:
 
 
 def _plan(run: RunRecord) -> Step:
-    try:
-        prompt = FiboPrompt.model_validate(run.prompt)
-        options = RunOptions.model_validate(run.options)
-    except ValidationError as exc:
-        problems = "; ".join(str(e) for e in describe_errors(exc))
-        return _fail(f"the run's prompt or options are invalid: {problems}")
-    plan = build_plan(run.run_id, prompt, options)
+    if run.prompt is None:
+        return _fail("the run has no prompt")
+    plan = build_plan(run.run_id, run.prompt, run.options)
     return Step("plan", {"status": RunStatus.PLANNING, "plan": plan})
 
 
@@ -239,7 +231,7 @@ def _evaluate_requests(
     tasks: Mapping[str, TaskRecord],
     images: Mapping[str, ArtifactRecord],
 ) -> Step:
-    reference = RunOptions.model_validate(run.options).reference_artifact_id
+    reference = run.options.reference_artifact_id
     specs: list[tuple[str, TaskParams]] = []
     for c in plan.candidates:
         image = images[c.generate_task_id]
@@ -332,12 +324,13 @@ def _after_evaluation(
     run: RunRecord, plan: Plan, tasks: Mapping[str, TaskRecord], planner: RefinePlanner
 ) -> Step:
     plan = plan.model_copy(update={"history": [*plan.history, _finished(plan, tasks)]})
-    options = RunOptions.model_validate(run.options)
     best = _best_so_far(plan)
-    reason = stop_reason(best.score if best else None, options, plan.iteration, spent_usd(tasks))
+    reason = stop_reason(
+        best.score if best else None, run.options, plan.iteration, spent_usd(tasks)
+    )
     if reason is not None:
         return _export_request(run, plan, reason)
-    return _refine(run, plan, options, planner)
+    return _refine(run, plan, run.options, planner)
 
 
 def _complete(run: RunRecord, plan: Plan, export: TaskRecord) -> Step:

@@ -36,7 +36,6 @@ from prolight.contracts.tasks import (
     image_artifact_id,
 )
 from prolight.domain.render import contact_sheet, diagram
-from prolight.domain.schema import FiboPrompt
 from prolight.platform.blobs import ArtifactStore, BlobInfo
 from prolight.platform.bus import Bus, Delivery
 from prolight.platform.store import ArtifactMeta, ArtifactRecord, RunRecord, RunStore
@@ -153,7 +152,9 @@ class StorageWorker(TaskWorker):
             )
         )
         manifest = build_manifest(run, tasks, images, params)
-        prompt = FiboPrompt.model_validate(run.prompt)
+        prompt = run.prompt
+        if prompt is None:
+            raise TaskRejected("the run has no prompt to export")
         sheet, plan = await asyncio.gather(
             asyncio.to_thread(contact_sheet, sheet_items(params.ranking, images, pngs)),
             asyncio.to_thread(diagram, prompt.scene),

@@ -77,7 +77,11 @@ def plan() -> Plan:
 
 
 async def test_a_run_reads_back_equal(store: RunStore) -> None:
-    created = await store.create_run(run("r1", prompt={"scene": {"k": 1.5}}, owner="ana"))
+    prompt = FiboPrompt(scene=get_preset("loop").setup)
+    created = await store.create_run(
+        run("r1", prompt=prompt, options={"num_results": 2}, owner="ana")
+    )
+    assert created.prompt == prompt
     assert await store.get_run("r1") == created
     assert await store.get_run("nope") is None
 
@@ -369,3 +373,8 @@ async def test_the_interface_has_no_way_to_change_the_audit_log(store: RunStore)
 
 async def test_ping(store: RunStore) -> None:
     await store.ping()
+
+
+async def test_a_run_stored_before_prompts_were_typed_reads_back(store: RunStore) -> None:
+    """Older documents kept an empty dict for "no prompt yet"."""
+    assert RunRecord.model_validate({"run_id": "r0", "prompt": {}, "options": {}}).prompt is None

@@ -12,7 +12,7 @@ from typing import Any, Generic, Literal, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from prolight.contracts.events import Event, RunCreated
+from prolight.contracts.events import Event, RunCreated, RunOptions
 from prolight.contracts.status import TASK_TRANSITIONS, RunStatus, TaskStatus
 from prolight.contracts.subjects import Tool
 from prolight.contracts.tasks import (
@@ -31,6 +31,7 @@ from prolight.contracts.tasks import (
     typed_by_tool,
 )
 from prolight.domain.render_report import RenderReport
+from prolight.domain.schema import FiboPrompt
 from prolight.platform.store.errors import InvalidCursorError
 
 __all__ = [
@@ -171,8 +172,10 @@ class RunRecord(_Record):
     status: RunStatus = RunStatus.CREATED
     owner: str = "anonymous"
     parent_run_id: str | None = None
-    prompt: dict[str, Any] = Field(default_factory=dict)
-    options: dict[str, Any] = Field(default_factory=dict)
+    prompt: FiboPrompt | None = Field(
+        None, description="None only for a run stored before its request."
+    )
+    options: RunOptions = Field(default_factory=RunOptions)
     plan: Plan | None = None
     result: RunResult | None = None
     error: str | None = None
@@ -188,9 +191,11 @@ class RunRecord(_Record):
 
     @model_validator(mode="before")
     @classmethod
-    def _announced_off_the_plan(cls, data: Any) -> Any:
+    def _from_older_documents(cls, data: Any) -> Any:
         # Runs stored before plans were typed keep `announced` in the plan, and a run that
         # ended before it was planned has a plan of that key alone.
+        if isinstance(data, dict) and data.get("prompt") == {}:
+            data = {**data, "prompt": None}  # how runs stored before prompts were typed say "none"
         plan = data.get("plan") if isinstance(data, dict) else None
         if not isinstance(plan, dict) or "announced" not in plan:
             return data
@@ -214,8 +219,8 @@ def created_run(event: Event) -> RunRecord:
         run_id=event.run_id,
         owner=created.owner,
         parent_run_id=created.parent_run_id,
-        prompt=created.prompt.model_dump(mode="json"),
-        options=created.options.model_dump(mode="json"),
+        prompt=created.prompt,
+        options=created.options,
         created_at=event.occurred_at,
         updated_at=event.occurred_at,
     )

@@ -9,10 +9,7 @@ it always describes the endpoints as built.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-from prolight.contracts.schema_export import as_text, drifted_documents, write_documents
+from prolight.contracts.schema_export import as_text, documents_main
 from prolight_gateway.app import create_app
 
 __all__ = ["main", "openapi_documents"]
@@ -25,21 +22,7 @@ def openapi_documents() -> dict[str, str]:
 
 def main(argv: list[str] | None = None) -> int:
     """Command line: `DIR [--check]`; returns the exit status."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    check = "--check" in args
-    args = [a for a in args if a != "--check"]
-    if len(args) != 1:
-        print("usage: python -m prolight_gateway.openapi DIR [--check]", file=sys.stderr)
-        return 2
-    folder = Path(args[0])
-    if check:
-        stale = drifted_documents(folder, openapi_documents())
-        for name in stale:
-            print(f"{folder / name} is out of date; run `make schemas`", file=sys.stderr)
-        return 1 if stale else 0
-    for path in write_documents(folder, openapi_documents()):
-        print(path)
-    return 0
+    return documents_main(argv, "prolight_gateway.openapi", openapi_documents)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -97,23 +98,31 @@ def drifted(folder: Path) -> list[str]:
     return drifted_documents(folder, render_schemas())
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Command line: `DIR [--check]`; returns the exit status."""
+def documents_main(
+    argv: list[str] | None, prog: str, documents: Callable[[], dict[str, str]]
+) -> int:
+    """The command line of a module that writes generated documents: `DIR [--check]` writes
+    `documents()` into DIR, or with --check exits 1 naming those that drifted."""
     args = list(sys.argv[1:] if argv is None else argv)
     check = "--check" in args
     args = [a for a in args if a != "--check"]
     if len(args) != 1:
-        print("usage: python -m prolight.contracts.schema_export DIR [--check]", file=sys.stderr)
+        print(f"usage: python -m {prog} DIR [--check]", file=sys.stderr)
         return 2
     folder = Path(args[0])
     if check:
-        stale = drifted(folder)
+        stale = drifted_documents(folder, documents())
         for name in stale:
             print(f"{folder / name} is out of date; run `make schemas`", file=sys.stderr)
         return 1 if stale else 0
-    for path in write_schemas(folder):
+    for path in write_documents(folder, documents()):
         print(path)
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: `DIR [--check]`; returns the exit status."""
+    return documents_main(argv, "prolight.contracts.schema_export", render_schemas)
 
 
 if __name__ == "__main__":

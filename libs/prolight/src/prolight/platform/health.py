@@ -25,7 +25,7 @@ from typing import Self
 
 from prolight.platform import metrics
 
-__all__ = ["CHECK_TIMEOUT_S", "HealthCheck", "HealthServer"]
+__all__ = ["CHECK_TIMEOUT_S", "HealthCheck", "HealthServer", "probe"]
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,17 @@ CHECK_TIMEOUT_S = 2.0
 """Seconds one readiness check may take before it counts as failed."""
 
 _REASONS = {200: "OK", 404: "Not Found", 405: "Method Not Allowed", 503: "Service Unavailable"}
+
+
+async def probe(check: HealthCheck) -> str:
+    """ "ok", or why `check` failed or gave no answer within `CHECK_TIMEOUT_S` (never raises)."""
+    try:
+        await asyncio.wait_for(check(), CHECK_TIMEOUT_S)
+    except TimeoutError:
+        return f"no answer within {CHECK_TIMEOUT_S} s"
+    except Exception as exc:  # a probe reports every failure, it never raises
+        return str(exc) or type(exc).__name__
+    return "ok"
 
 
 class HealthServer:
@@ -88,17 +99,8 @@ class HealthServer:
     async def readiness(self) -> tuple[bool, dict[str, str]]:
         """(all ready, check name → "ok" or the reason it failed)."""
 
-        async def one(check: HealthCheck) -> str:
-            try:
-                await asyncio.wait_for(check(), CHECK_TIMEOUT_S)
-            except TimeoutError:
-                return f"no answer within {CHECK_TIMEOUT_S} s"
-            except Exception as exc:  # a probe reports every failure, it never raises
-                return str(exc) or type(exc).__name__
-            return "ok"
-
         names = list(self._checks)
-        results = await asyncio.gather(*(one(self._checks[n]) for n in names))
+        results = await asyncio.gather(*(probe(self._checks[n]) for n in names))
         report = dict(zip(names, results, strict=True))
         return all(r == "ok" for r in results), report
 

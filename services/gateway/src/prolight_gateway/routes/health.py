@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from prolight.contracts.api import Health, Readiness
+from prolight.platform.health import probe
 from prolight_gateway.deps import BusDep, StoreDep
 
-__all__ = ["CHECK_TIMEOUT_S", "router"]
-
-CHECK_TIMEOUT_S = 2.0
-"""Seconds one readiness check may take before it counts as failed."""
+__all__ = ["router"]
 
 router = APIRouter(tags=["health"])
 
@@ -23,16 +20,6 @@ router = APIRouter(tags=["health"])
 async def healthz() -> Health:
     """200 while the process serves requests."""
     return Health()
-
-
-async def _check(probe: Callable[[], Awaitable[object]]) -> str:
-    try:
-        await asyncio.wait_for(probe(), CHECK_TIMEOUT_S)
-    except TimeoutError:
-        return f"no answer within {CHECK_TIMEOUT_S} s"
-    except Exception as exc:  # a probe reports every failure, it never raises
-        return str(exc) or type(exc).__name__
-    return "ok"
 
 
 @router.get(
@@ -49,7 +36,7 @@ async def readyz(bus: BusDep, store: StoreDep) -> JSONResponse:
             raise ConnectionError("not connected (reconnecting)")
         await bus.ping()
 
-    results = await asyncio.gather(_check(nats), _check(store.ping))
+    results = await asyncio.gather(probe(nats), probe(store.ping))
     checks = dict(zip(("nats", "store"), results, strict=True))
     ready = all(r == "ok" for r in results)
     body = Readiness(status="ready" if ready else "not_ready", checks=checks)

@@ -72,6 +72,7 @@ __all__ = [
     "DONE_TASK",
     "Step",
     "cancelled_result",
+    "finish",
     "next_step",
     "rank",
     "spent_usd",
@@ -150,6 +151,17 @@ def cancelled_result(run: RunRecord) -> RunResult:
         best_score=best.score if best else None,
         iterations=len(run.plan.history) if run.plan else 0,
     )
+
+
+def finish(run: RunRecord, status: RunStatus, reason: str) -> Step | None:
+    """The step that ends `run` as failed or cancelled for `reason` (a cancel request, a dead
+    letter, a task nobody could record); None once the run is final. `next_step` announces it."""
+    if run.status.is_final:
+        return None
+    changes: dict[str, Any] = {"status": status, "error": reason}
+    if status == RunStatus.CANCELLED:
+        changes["result"] = cancelled_result(run)
+    return Step(f"{status.value}: {reason}", changes)
 
 
 def _announcement(run: RunRecord) -> Step:

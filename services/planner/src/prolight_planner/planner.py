@@ -43,7 +43,7 @@ from prolight.platform.store import (
     TaskStatus,
     created_run,
 )
-from prolight_planner.decide import DEFAULT_PLANNER, cancelled_result, next_step
+from prolight_planner.decide import DEFAULT_PLANNER, finish, next_step
 from prolight_planner.deltas import RefinePlanner
 
 __all__ = ["MAX_STEPS", "Planner"]
@@ -141,16 +141,14 @@ class Planner:
     async def _finish(self, run_id: str, status: RunStatus, reason: str) -> None:
         for _ in range(MAX_STEPS):
             run = await self.store.get_run(run_id)
-            if run is None or run.status.is_final:
+            step = None if run is None else finish(run, status, reason)
+            if run is None or step is None:
                 return
-            changes: dict[str, object] = {"status": status, "error": reason}
-            if status == RunStatus.CANCELLED:
-                changes["result"] = cancelled_result(run)
             try:
-                await self.store.update_run(run_id, run.version, changes)
+                await self.store.update_run(run_id, run.version, step.changes)
             except ConcurrencyConflict:
                 continue
-            log.info("%s: %s", status.value, reason, extra={"run_id": run_id})
+            log.info("step %r", step.what, extra={"run_id": run_id})
             return
 
     async def _record(self, created: Event) -> None:

@@ -253,7 +253,7 @@ async def run_status(
                 id=t.task_id,
                 tool=t.tool,
                 status=t.status,
-                result=t.result.model_dump(mode="json") if t.result else None,
+                result=t.result,
                 error=t.error,
                 attempts=t.attempts,
             )
@@ -262,7 +262,7 @@ async def run_status(
         artifacts=[_artifact(settings, a, scores.get(a.artifact_id)) for a in artifacts],
         parent_run_id=run.parent_run_id,
         error=run.error,
-        result=run.result.model_dump(mode="json") if run.result else None,
+        result=run.result,
         cost_usd=run.cost_usd,
         prompt=run.prompt.model_dump(mode="json") if run.prompt else None,
         created_at=run.created_at,

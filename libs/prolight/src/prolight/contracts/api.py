@@ -34,6 +34,7 @@ from prolight.contracts.events import RunOptions
 from prolight.contracts.examples import seed_example
 from prolight.contracts.status import RunStatus, TaskStatus
 from prolight.contracts.subjects import Tool
+from prolight.contracts.tasks import RunResult, TaskResult
 from prolight.domain.schema import (
     Background,
     Camera,
@@ -417,7 +418,7 @@ class StepOut(BaseModel):
     id: str
     tool: Tool
     status: TaskStatus
-    result: dict[str, Any] | None = None
+    result: TaskResult | None = None
     error: str | None = None
     attempts: int = 0
 
@@ -441,7 +442,7 @@ class ArtifactOut(BaseModel):
     seed: int | None = None
     width: int | None = Field(None, description="Pixels.")
     height: int | None = Field(None, description="Pixels.")
-    scores: dict[str, Any] | None = Field(None, description="The evaluator's scores, 0–1.")
+    scores: dict[str, float] | None = Field(None, description="The evaluator's scores, 0–1.")
 
 
 class RunStatusOut(BaseModel):
@@ -458,7 +459,7 @@ class RunStatusOut(BaseModel):
         None, description="The structured prompt (fibo_v1) the run was started with."
     )
     error: str | None = None
-    result: dict[str, Any] | None = None
+    result: RunResult | None = None
     cost_usd: float = Field(
         0.0, ge=0, description="Estimated spend on paid backends so far (BRIA), US dollars."
     )

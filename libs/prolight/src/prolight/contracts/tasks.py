@@ -48,6 +48,7 @@ __all__ = [
     "RatioFinding",
     "RefineDelta",
     "ReportTimings",
+    "RunResult",
     "SaturationFinding",
     "StopReason",
     "TaskParams",
@@ -305,6 +306,20 @@ class ExportResult(_Result):
     diagram_artifact_id: str
     chosen_artifact_id: str
     files: list[str]
+
+
+class RunResult(_Contract):
+    """What a finished run produced; a cancelled run records the best so far, if any."""
+
+    best_artifact_id: str | None = None
+    best_score: float | None = None
+    artifact_ids: list[str] = Field(default_factory=list, description="Ranked, best first.")
+    bundle_artifact_id: str | None = None
+    contact_sheet_artifact_id: str | None = None
+    diagram_artifact_id: str | None = None
+    stop_reason: StopReason | None = None
+    iterations: int = Field(0, ge=0, description="Iterations finished.")
+    ranking: list[Ranked] = Field(default_factory=list)
 
 
 TaskResult = GenerateResult | EvaluateResult | ExportResult

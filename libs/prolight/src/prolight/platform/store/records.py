@@ -24,6 +24,7 @@ from prolight.contracts.tasks import (
     LightingFindings,
     Ranked,
     RefineDelta,
+    RunResult,
     StopReason,
     TaskParams,
     TaskResult,
@@ -128,20 +129,6 @@ class Plan(_Part):
         default_factory=list, description="Every iteration's, best first."
     )
     stop_reason: StopReason | None = None
-
-
-class RunResult(_Part):
-    """What a finished run produced; a cancelled run records the best so far, if any."""
-
-    best_artifact_id: str | None = None
-    best_score: float | None = None
-    artifact_ids: list[str] = Field(default_factory=list, description="Ranked, best first.")
-    bundle_artifact_id: str | None = None
-    contact_sheet_artifact_id: str | None = None
-    diagram_artifact_id: str | None = None
-    stop_reason: StopReason | None = None
-    iterations: int = Field(0, ge=0, description="Iterations finished.")
-    ranking: list[Ranked] = Field(default_factory=list)
 
 
 CostState = Literal["reserved", "submitted", "charged", "released", "unconfirmed"]

@@ -12,6 +12,7 @@ import pytest
 from prolight.platform.store import (
     ConcurrencyConflict,
     RunRecord,
+    RunStatus,
     SqliteRunStore,
     StoreUnavailableError,
     open_store,
@@ -111,3 +112,18 @@ async def test_a_lock_held_past_busy_timeout_fails_the_write(tmp_path: Path) -> 
             other.execute("ROLLBACK")
             other.close()
         await store.create_run(RunRecord(run_id="r1"))  # and it works again once free
+
+
+async def test_an_unchanged_document_is_decoded_once_and_a_changed_one_again(
+    tmp_path: Path,
+) -> None:
+    """Reads share the decoded record of the same stored text (the planner re-reads a run at
+    every step); an update is a new text, so the next read sees it."""
+    async with await SqliteRunStore.open(tmp_path / "runs.db") as store:
+        await store.create_run(RunRecord(run_id="r1"))
+        first, again = await store.get_run("r1"), await store.get_run("r1")
+        assert first is again
+        await store.update_run("r1", 1, {"status": RunStatus.PLANNING})
+        updated = await store.get_run("r1")
+        assert updated is not None
+        assert (updated.version, updated.status) == (2, RunStatus.PLANNING)

@@ -13,14 +13,16 @@ to the columns it is queried by. Triggers make the audit table append-only.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import aiosqlite
+from pydantic import BaseModel
 
 from prolight.contracts.tasks import GenerateResult, TaskResult
 from prolight.platform.store.base import (
@@ -100,6 +102,22 @@ _SELECT_ARTIFACT = "SELECT doc FROM artifacts WHERE artifact_id = ?"
 _INSERT_CACHE = "INSERT OR IGNORE INTO prompt_cache VALUES (?, ?, ?, ?) RETURNING doc"
 _SELECT_CACHE = "SELECT doc FROM prompt_cache WHERE prompt_hash = ? AND seed = ? AND model = ?"
 _INSERT_AUDIT = "INSERT INTO audit VALUES (?, ?, ?)"
+
+
+_Record = TypeVar("_Record", bound=BaseModel)
+
+
+@functools.lru_cache(maxsize=4096)
+def _decode(model: type[BaseModel], doc: str) -> BaseModel:
+    return model.model_validate_json(doc)
+
+
+def _decoded(model: type[_Record], doc: str) -> _Record:
+    """The record a stored document holds. Records are frozen and a document's text fixes its
+    content, so one decoded record serves every read of the same text: the planner reads a
+    run's tasks again at every step, and decoding their prompts each time cost it about a
+    third of its CPU under bench/bench_e2e.py (py-spy)."""
+    return cast(_Record, _decode(model, doc))
 
 
 class SqliteRunStore(RunStore):
@@ -189,7 +207,7 @@ class SqliteRunStore(RunStore):
 
     async def get_run(self, run_id: str) -> RunRecord | None:
         doc = await self._one(_SELECT_RUN, run_id)
-        return None if doc is None else RunRecord.model_validate_json(doc)
+        return None if doc is None else _decoded(RunRecord, doc)
 
     async def update_run(
         self, run_id: str, expected_version: int, changes: Mapping[str, Any]
@@ -197,7 +215,7 @@ class SqliteRunStore(RunStore):
         doc = await self._one(_SELECT_RUN, run_id)
         if doc is None:
             raise RecordNotFoundError(f"no run {run_id}")
-        current = RunRecord.model_validate_json(doc)
+        current = _decoded(RunRecord, doc)
         if current.version != expected_version:
             raise ConcurrencyConflict(run_id, expected_version, current.version)
         new = apply_run_changes(current, changes)
@@ -212,7 +230,7 @@ class SqliteRunStore(RunStore):
         )
         if not changed:  # another writer updated it between our read and our write
             now = await self._one(_SELECT_RUN, run_id)
-            actual = RunRecord.model_validate_json(now).version if now else expected_version + 1
+            actual = _decoded(RunRecord, now).version if now else expected_version + 1
             raise ConcurrencyConflict(run_id, expected_version, actual)
         return new
 
@@ -244,7 +262,7 @@ class SqliteRunStore(RunStore):
         sql += " ORDER BY created_at DESC, run_id DESC LIMIT ?"
 
         docs = await self._docs(sql, *args, n + 1)
-        runs = [RunRecord.model_validate_json(d) for d in docs]
+        runs = [_decoded(RunRecord, d) for d in docs]
         more = len(runs) > n
         runs = runs[:n]
         next_cursor = encode_cursor(runs[-1].created_at, runs[-1].run_id) if more else None
@@ -261,16 +279,16 @@ class SqliteRunStore(RunStore):
             task.model_dump_json(),
         )
         doc = await self._insert_if_absent(_INSERT_TASK, row, _SELECT_TASK, task.task_id)
-        return TaskRecord.model_validate_json(doc)
+        return _decoded(TaskRecord, doc)
 
     async def get_task(self, task_id: str) -> TaskRecord | None:
         doc = await self._one(_SELECT_TASK, task_id)
-        return None if doc is None else TaskRecord.model_validate_json(doc)
+        return None if doc is None else _decoded(TaskRecord, doc)
 
     async def list_tasks(self, run_id: str) -> list[TaskRecord]:
         sql = "SELECT doc FROM tasks WHERE run_id = ? ORDER BY created_at, task_id"
         docs = await self._docs(sql, run_id)
-        return [TaskRecord.model_validate_json(d) for d in docs]
+        return [_decoded(TaskRecord, d) for d in docs]
 
     async def set_task_status(
         self,
@@ -285,7 +303,7 @@ class SqliteRunStore(RunStore):
             doc = await self._one(_SELECT_TASK, task_id)
             if doc is None:
                 raise RecordNotFoundError(f"no task {task_id}")
-            current = TaskRecord.model_validate_json(doc)
+            current = _decoded(TaskRecord, doc)
             new = advance_task(current, target, result=result, error=error)
             if new is None:
                 return current
@@ -306,16 +324,16 @@ class SqliteRunStore(RunStore):
         doc = await self._insert_if_absent(
             _INSERT_ARTIFACT, row, _SELECT_ARTIFACT, artifact.artifact_id
         )
-        return ArtifactRecord.model_validate_json(doc)
+        return _decoded(ArtifactRecord, doc)
 
     async def get_artifact(self, artifact_id: str) -> ArtifactRecord | None:
         doc = await self._one(_SELECT_ARTIFACT, artifact_id)
-        return None if doc is None else ArtifactRecord.model_validate_json(doc)
+        return None if doc is None else _decoded(ArtifactRecord, doc)
 
     async def list_artifacts(self, run_id: str) -> list[ArtifactRecord]:
         sql = "SELECT doc FROM artifacts WHERE run_id = ? ORDER BY created_at, artifact_id"
         docs = await self._docs(sql, run_id)
-        return [ArtifactRecord.model_validate_json(d) for d in docs]
+        return [_decoded(ArtifactRecord, d) for d in docs]
 
     async def cache_artifact(
         self,
@@ -333,13 +351,13 @@ class SqliteRunStore(RunStore):
         doc = await self._insert_if_absent(
             _INSERT_CACHE, row, _SELECT_CACHE, prompt_hash, seed, model
         )
-        return PromptCacheEntry.model_validate_json(doc)
+        return _decoded(PromptCacheEntry, doc)
 
     async def cached_artifact(
         self, prompt_hash: str, seed: int, model: str
     ) -> PromptCacheEntry | None:
         doc = await self._one(_SELECT_CACHE, prompt_hash, seed, model)
-        return None if doc is None else PromptCacheEntry.model_validate_json(doc)
+        return None if doc is None else _decoded(PromptCacheEntry, doc)
 
     # -- audit ---------------------------------------------------------------------------
 
@@ -364,7 +382,7 @@ class SqliteRunStore(RunStore):
             sql = "SELECT doc FROM audit WHERE run_id = ? ORDER BY entry_id LIMIT ?"
             args = [run_id, n]
         docs = await self._docs(sql, *args)
-        return [AuditEntry.model_validate_json(d) for d in docs]
+        return [_decoded(AuditEntry, d) for d in docs]
 
     # -- lifecycle -----------------------------------------------------------------------
 

@@ -264,7 +264,7 @@ async def run_status(
         error=run.error,
         result=run.result,
         cost_usd=run.cost_usd,
-        prompt=run.prompt.model_dump(mode="json") if run.prompt else None,
+        prompt=run.prompt,
         created_at=run.created_at,
         updated_at=run.updated_at,
         stream_token=token,

@@ -455,7 +455,7 @@ class RunStatusOut(BaseModel):
     steps: list[StepOut]
     artifacts: list[ArtifactOut]
     parent_run_id: str | None = None
-    prompt: dict[str, Any] | None = Field(
+    prompt: FiboPrompt | None = Field(
         None, description="The structured prompt (fibo_v1) the run was started with."
     )
     error: str | None = None

@@ -20,7 +20,7 @@ from prolight.contracts.events import TaskFailed
 from prolight.contracts.subjects import EventType, Tool
 from prolight.domain.bria_fibo import DEFAULT_NEGATIVE_PROMPT
 from prolight.domain.render import render
-from prolight.platform.store import TaskStatus
+from prolight.platform.store import CallDetails, TaskStatus
 from prolight_gateway.app import create_app
 from prolight_gateway.settings import GatewaySettings
 from prolight_testing.fakes import FakeBria, serve
@@ -96,7 +96,7 @@ async def test_a_bria_run_completes_and_its_images_carry_brias_seed_and_prompt(
     run = await pipeline.store.get_run("run-bria")
     assert run.cost_usd == pytest.approx(0.08)
     audit = await pipeline.store.list_audit(run_id="run-bria")
-    endpoints = [e.details["endpoint"] for e in audit if e.action == "bria.call"]
+    endpoints = [e.details.endpoint for e in audit if isinstance(e.details, CallDetails)]
     assert endpoints.count("POST /image/generate") == 2
     assert endpoints.count("GET image_url") == 2
     assert endpoints.count("GET /status/{request_id}") == 6

@@ -210,7 +210,9 @@ async def test_a_completed_job_is_downloaded_and_carries_brias_seed_and_prompt(r
         "IN_PROGRESS",
         "COMPLETED",
     ]
-    assert "sig=" not in json.dumps([r.details() for r in rig.audited])  # pre-signed query cut
+    assert "sig=" not in json.dumps(
+        [r.details().model_dump(mode="json") for r in rig.audited]
+    )  # pre-signed query cut
 
     run = await rig.store.get_run("r1")
     assert run is not None
@@ -379,7 +381,9 @@ async def test_a_refused_token_fails_at_once_and_never_shows_the_token(rig: Rig)
         await rig.generate()
     assert str(caught.value) == "BRIA rejected the API token"
     assert len(rig.fake.requests) == 1  # no retry
-    assert TOKEN not in json.dumps([r.details([TOKEN]) for r in rig.audited])
+    assert TOKEN not in json.dumps(
+        [r.details([TOKEN]).model_dump(mode="json") for r in rig.audited]
+    )
     run = await rig.store.get_run("r1")
     assert run is not None
     assert run.costs["t1"].state == "released"

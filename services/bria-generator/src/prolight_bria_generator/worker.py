@@ -37,7 +37,7 @@ from prolight.platform.blobs import ArtifactStore
 from prolight.platform.bus import Bus
 from prolight.platform.external import CallRecord, ExternalError, scrub
 from prolight.platform.metrics import record_generator_call
-from prolight.platform.store import RunRecord, RunStore
+from prolight.platform.store import BudgetDetails, RunRecord, RunStore
 from prolight.platform.task_worker import TaskOutcome, TaskRejected, TaskWorker
 from prolight_bria_generator.bria import BriaClient, BriaRequestError
 from prolight_bria_generator.bria_backend import BACKEND, generate_with_bria
@@ -117,7 +117,7 @@ class GenerateWorker(TaskWorker):
         actor = f"bria-generator {self.worker_id}"
 
         async def audit(record: CallRecord) -> None:
-            details = {**record.details(self._secrets), "task_id": task_id}
+            details = record.details(self._secrets, task_id=task_id)
             await self.store.append_audit(
                 f"{record.provider.lower()}.call", actor=actor, run_id=run.run_id, details=details
             )
@@ -145,7 +145,7 @@ class GenerateWorker(TaskWorker):
                 "budget.exhausted",
                 actor=actor,
                 run_id=run.run_id,
-                details={"task_id": task_id, "reason": str(exc)},
+                details=BudgetDetails(task_id=task_id, reason=str(exc)),
             )
             raise
         if generated.status == "completed":  # a cache hit called nobody

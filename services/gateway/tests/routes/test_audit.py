@@ -11,7 +11,7 @@ import pytest
 from gateway_utils.app import gateway_settings
 
 from prolight.platform.api_keys import add_key
-from prolight.platform.store import RunRecord
+from prolight.platform.store import CallDetails, RunRecord
 from prolight_gateway.app import create_app
 
 pytestmark = pytest.mark.integration
@@ -48,15 +48,17 @@ async def _seed(store: Any) -> None:
         "bria.call",
         actor="bria-generator g1",
         run_id="run-a",
-        details={
-            "endpoint": "POST /image/generate",
-            "request_id": "req-1",
-            "status": 202,
-            "cost_usd": 0.04,
-            "api_token": "never-shown",
-        },
+        details=CallDetails(
+            provider="BRIA",
+            endpoint="POST /image/generate",
+            request_id="req-1",
+            status=202,
+            cost_usd=0.04,
+            request={"api_token": "never-shown"},
+        ),
     )
-    await store.append_audit("bria.call", run_id="run-other", details={"endpoint": "x"})
+    other = CallDetails(provider="BRIA", endpoint="x")
+    await store.append_audit("bria.call", run_id="run-other", details=other)
 
 
 async def test_the_owner_sees_the_runs_calls_and_cost(keyed: Any) -> None:
@@ -72,7 +74,7 @@ async def test_the_owner_sees_the_runs_calls_and_cost(keyed: Any) -> None:
     assert [e["action"] for e in body["items"]] == ["bria.call"]
     details = body["items"][0]["details"]
     assert details["request_id"] == "req-1"
-    assert details["api_token"] == "[redacted]"
+    assert details["request"]["api_token"] == "[redacted]"
     assert "never-shown" not in r.text
 
 

@@ -124,5 +124,5 @@ def test_scrub_and_summaries_keep_secrets_out() -> None:
     )
     details = record.details([KEY])
     assert KEY not in repr(details)
-    assert details["request"]["api_token"] == "[redacted]"
-    assert details["response"]["Authorization"] == "[redacted]"
+    assert details.request["api_token"] == "[redacted]"
+    assert details.response["Authorization"] == "[redacted]"

@@ -24,6 +24,7 @@ from prolight.domain.schema import FiboPrompt
 from prolight.platform.store import (
     AlreadyExistsError,
     ArtifactRecord,
+    CallDetails,
     ConcurrencyConflict,
     EvaluatedCandidate,
     InvalidCursorError,
@@ -343,20 +344,25 @@ async def test_the_audit_log_strips_secrets_and_keeps_order(store: RunStore) -> 
         "run.create",
         actor="key:ana",
         run_id="r1",
-        details={
-            "api_key": "sk-123",
-            "headers": {"Authorization": "Bearer abc"},
-            "store": "mongodb://u:hunter2@db/prolight",
-            "note": "auth was Bearer xyz.1",
-            "seeds": [1, 2],
-        },
+        details=CallDetails(
+            provider="BRIA",
+            endpoint="POST /image/generate",
+            request={
+                "api_key": "sk-123",
+                "headers": {"Authorization": "Bearer abc"},
+                "store": "mongodb://u:hunter2@db/prolight",
+                "note": "auth was Bearer xyz.1",
+                "seeds": [1, 2],
+            },
+        ),
     )
     for i in range(3):
         await store.append_audit(f"step {i}", run_id="r1")
     await store.append_audit("other", run_id="r2")
     entries = await store.list_audit(run_id="r1")
     assert [e.action for e in entries] == ["run.create", "step 0", "step 1", "step 2"]
-    details = entries[0].details
+    assert isinstance(entries[0].details, CallDetails)
+    details = entries[0].details.request
     assert details["api_key"] == "[redacted]"
     assert details["headers"] == {"Authorization": "[redacted]"}
     assert details["store"] == "mongodb://u:***@db/prolight"

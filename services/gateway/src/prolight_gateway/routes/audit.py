@@ -8,13 +8,13 @@ received. Secrets were stripped before the entries were written; nothing here ca
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from prolight.platform.http_errors import ServiceUnavailable
-from prolight.platform.store import MAX_PAGE_SIZE, StoreError
+from prolight.platform.store import MAX_PAGE_SIZE, BudgetDetails, CallDetails, StoreError
 from prolight_gateway.deps import BusDep, CallerDep, StoreDep
 from prolight_gateway.routes.responses import errors
 from prolight_gateway.runs import owned_run
@@ -31,9 +31,9 @@ class AuditEntryOut(BaseModel):
     at: datetime
     action: str = Field(description="bria.call, gemini.call, budget.exhausted, …")
     actor: str = Field(description="The service instance (or caller) that made the call.")
-    details: dict[str, Any] = Field(
-        description="provider, endpoint, request_id, status, outcome, latency_ms, cost_usd, "
-        "request and response summaries."
+    details: CallDetails | BudgetDetails | None = Field(
+        description="An external call (provider, endpoint, request_id, status, outcome, "
+        "latency_ms, cost_usd, request and response summaries) or a budget refusal."
     )
 
 

@@ -28,6 +28,7 @@ from prolight.platform.external.errors import (
     Unreachable,
 )
 from prolight.platform.external.retry import parse_retry_after
+from prolight.platform.store.records import CallDetails
 from prolight.platform.store.redact import REDACTED, strip_secrets
 
 __all__ = [
@@ -168,7 +169,9 @@ class CallRecord:
             self.status = error.status
         return self
 
-    def details(self, secrets: Iterable[str | None] = ()) -> dict[str, Any]:
+    def details(
+        self, secrets: Iterable[str | None] = (), task_id: str | None = None
+    ) -> CallDetails:
         """The audit entry's details, secrets stripped by key and scrubbed by value."""
         secrets = list(secrets)
         raw = {
@@ -181,9 +184,9 @@ class CallRecord:
             "cost_usd": self.cost_usd,
             "request": self.request,
             "response": self.response,
+            "task_id": task_id,
         }
-        cleaned: dict[str, Any] = _scrub_all(strip_secrets(raw), secrets)
-        return cleaned
+        return CallDetails.model_validate(_scrub_all(strip_secrets(raw), secrets))
 
 
 def _scrub_all(value: Any, secrets: list[str | None]) -> Any:

@@ -26,6 +26,7 @@ from prolight.platform.store.errors import InvalidTransitionError
 from prolight.platform.store.records import (
     TASK_TRANSITIONS,
     ArtifactRecord,
+    AuditDetails,
     AuditEntry,
     Page,
     PromptCacheEntry,
@@ -103,7 +104,7 @@ _counter = itertools.count()
 
 
 def audit_entry(
-    action: str, *, actor: str, run_id: str | None, details: Mapping[str, Any] | None
+    action: str, *, actor: str, run_id: str | None, details: AuditDetails | None
 ) -> AuditEntry:
     """A new audit entry with secrets stripped and a time-ordered id."""
     entry_id = f"{time.time_ns():020d}-{os.getpid() % 100000:05d}-{next(_counter) % 10**6:06d}"
@@ -113,7 +114,9 @@ def audit_entry(
         action=action,
         actor=actor,
         run_id=run_id,
-        details=strip_secrets(dict(details or {})),
+        details=None
+        if details is None
+        else type(details).model_validate(strip_secrets(details.model_dump(mode="json"))),
     )
 
 
@@ -231,7 +234,7 @@ class RunStore(AsyncClosing):
         *,
         actor: str = "system",
         run_id: str | None = None,
-        details: Mapping[str, Any] | None = None,
+        details: AuditDetails | None = None,
     ) -> AuditEntry:
         """Append one entry (secrets in `details` stripped); there is no update or delete."""
 

@@ -39,6 +39,7 @@ from prolight.platform.store.errors import (
 )
 from prolight.platform.store.records import (
     ArtifactRecord,
+    AuditDetails,
     AuditEntry,
     Page,
     PromptCacheEntry,
@@ -286,7 +287,7 @@ class MongoRunStore(RunStore):
         *,
         actor: str = "system",
         run_id: str | None = None,
-        details: Mapping[str, Any] | None = None,
+        details: AuditDetails | None = None,
     ) -> AuditEntry:
         entry = audit_entry(action, actor=actor, run_id=run_id, details=details)
         async with self._errors("append audit"):

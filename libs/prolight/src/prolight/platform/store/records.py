@@ -10,7 +10,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, Literal, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator, model_validator
 
 from prolight.contracts.events import Event, RunCreated, RunOptions
 from prolight.contracts.status import TASK_TRANSITIONS, RunStatus, TaskStatus
@@ -40,7 +40,10 @@ __all__ = [
     "TASK_TRANSITIONS",
     "ArtifactMeta",
     "ArtifactRecord",
+    "AuditDetails",
     "AuditEntry",
+    "BudgetDetails",
+    "CallDetails",
     "CostEntry",
     "CostState",
     "EvaluatedCandidate",
@@ -276,6 +279,33 @@ class PromptCacheEntry(_Record):
     created_at: datetime = Field(default_factory=utc_now)
 
 
+class CallDetails(_Part):
+    """An external call (BRIA, Gemini) as the audit log keeps it: who, what, how it went, and
+    the request and response bodies as the provider's JSON (secrets stripped, text summarised)."""
+
+    provider: str
+    endpoint: str
+    status: int | None = Field(None, description="HTTP status, when there was an answer.")
+    outcome: str = Field("ok", description="ok, or the error's name and message.")
+    latency_ms: float = Field(0.0, ge=0, description="Milliseconds.")
+    request_id: str | None = None
+    cost_usd: float = Field(0.0, ge=0, description="Estimated USD.")
+    request: dict[str, JsonValue] = Field(default_factory=dict)
+    response: dict[str, JsonValue] = Field(default_factory=dict)
+    task_id: str | None = Field(None, description="The task the call was made for, if any.")
+
+
+class BudgetDetails(_Part):
+    """A paid call refused because the run's budget cannot pay it."""
+
+    task_id: str
+    reason: str
+
+
+AuditDetails = CallDetails | BudgetDetails
+"""What an audit entry records: an external call, or a budget refusal."""
+
+
 class AuditEntry(_Record):
     """One line of the append-only audit log; `details` has secrets stripped.
 
@@ -287,7 +317,12 @@ class AuditEntry(_Record):
     action: str
     actor: str = "system"
     run_id: str | None = None
-    details: dict[str, Any] = Field(default_factory=dict)
+    details: AuditDetails | None = None
+
+    @field_validator("details", mode="before")
+    @classmethod
+    def _none_for_empty(cls, v: Any) -> Any:
+        return None if v == {} else v  # entries stored before details were typed
 
 
 T = TypeVar("T")

@@ -43,6 +43,7 @@ from prolight.platform.store.errors import (
 )
 from prolight.platform.store.records import (
     ArtifactRecord,
+    AuditDetails,
     AuditEntry,
     Page,
     PromptCacheEntry,
@@ -367,7 +368,7 @@ class SqliteRunStore(RunStore):
         *,
         actor: str = "system",
         run_id: str | None = None,
-        details: Mapping[str, Any] | None = None,
+        details: AuditDetails | None = None,
     ) -> AuditEntry:
         entry = audit_entry(action, actor=actor, run_id=run_id, details=details)
         row = (entry.entry_id, entry.run_id, entry.model_dump_json())

@@ -93,7 +93,7 @@ async def test_a_structured_answer_becomes_a_validated_setup(rig: Rig) -> None:
     assert (call.status, call.outcome) == (200, "ok")
     assert call.cost_usd == pytest.approx((420 * 0.30 + 180 * 2.50) / 1e6)
     assert call.request["description_chars"] == 50
-    assert "moody" not in json.dumps(call.details())  # a summary, not the text
+    assert "moody" not in call.details().model_dump_json()  # a summary, not the text
 
 
 async def test_out_of_range_numbers_are_clamped_with_a_note(rig: Rig) -> None:
@@ -164,7 +164,9 @@ async def test_a_failed_call_falls_back_to_the_rules(
     assert "translated by rules instead" in translation.notes[0]
     assert translation.preset == "butterfly"
     assert len(records) == calls
-    assert KEY not in json.dumps(translation.notes) + json.dumps([r.details() for r in records])
+    assert KEY not in json.dumps(translation.notes) + "".join(
+        r.details().model_dump_json() for r in records
+    )
 
 
 async def test_a_transient_failure_is_retried_once(rig: Rig) -> None:

@@ -99,6 +99,64 @@ def nats_server(tmp_path: Path) -> Iterator[NatsServer]:
             proc.wait(timeout=5)
 
 
+@dataclass
+class NatsCluster:
+    """Three nats-server nodes on loopback, joined by cluster routes, each with JetStream:
+    `url` lists all three; `kill(name)` SIGKILLs one node (by its server name)."""
+
+    url: str
+    processes: dict[str, subprocess.Popen[bytes]]
+
+    def kill(self, name: str) -> None:
+        proc = self.processes[name]
+        proc.kill()
+        proc.wait(timeout=5)
+
+
+@pytest.fixture
+def nats_cluster(tmp_path: Path) -> Iterator[NatsCluster]:
+    """A 3-node JetStream cluster on free loopback ports (nodes n1, n2, n3), killed at teardown."""
+    if not Path(NATS_SERVER_BINARY).exists():
+        pytest.skip(f"no nats-server at {NATS_SERVER_BINARY} (set PROLIGHT_TEST_NATS_SERVER)")
+    names = ("n1", "n2", "n3")
+    ports = {n: free_port() for n in names}
+    routes = {n: free_port() for n in names}
+    all_routes = ",".join(f"nats://127.0.0.1:{routes[n]}" for n in names)
+    processes: dict[str, subprocess.Popen[bytes]] = {}
+    try:
+        for name in names:
+            processes[name] = subprocess.Popen(
+                [
+                    NATS_SERVER_BINARY,
+                    "-js",
+                    "-n", name,
+                    "-a", "127.0.0.1",
+                    "-p", str(ports[name]),
+                    "-sd", str(tmp_path / name),
+                    "-l", str(tmp_path / f"{name}.log"),
+                    "--cluster_name", "prolight-test",
+                    "-cluster", f"nats://127.0.0.1:{routes[name]}",
+                    "-routes", all_routes,
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+        for name in names:
+            wait_for_port(ports[name], timeout=10, proc=processes[name])
+        url = ",".join(f"nats://127.0.0.1:{ports[n]}" for n in names)
+        yield NatsCluster(url, processes)
+    finally:
+        for proc in processes.values():
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in processes.values():
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=5)
+
+
 @pytest.fixture(scope="session")
 def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """http://127.0.0.1:<port> of a moto server process, for the whole session."""

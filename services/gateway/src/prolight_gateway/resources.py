@@ -47,7 +47,7 @@ async def open_resources(settings: GatewaySettings) -> AsyncIterator[Resources]:
     async with AsyncExitStack() as stack:
         bus = await Bus.connect(settings.nats_url, name=f"gateway-{settings.instance_id}")
         stack.push_async_callback(bus.close)
-        await bus.ensure_streams()
+        await bus.ensure_streams(replicas=settings.nats_replicas)
         store = await open_store(settings.store_url)
         stack.push_async_callback(store.close)
         blobs = await open_blobs(settings.blob_url)

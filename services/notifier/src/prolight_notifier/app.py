@@ -25,7 +25,7 @@ def create_app(settings: NotifierSettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         bus = await Bus.connect(settings.nats_url, name=f"notifier-{settings.instance_id}")
-        await bus.ensure_streams()
+        await bus.ensure_streams(replicas=settings.nats_replicas)
         hub = _MeteredHub(
             bus,
             gateway_url=settings.gateway_public_url,

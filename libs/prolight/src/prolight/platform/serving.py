@@ -54,7 +54,7 @@ async def connect(settings: ServiceSettings, service: str) -> AsyncIterator[tupl
         await Bus.connect(settings.nats_url, name=f"{service} {settings.instance_id}") as bus,
         await open_store(settings.store_url) as store,
     ):
-        await bus.ensure_streams()
+        await bus.ensure_streams(replicas=settings.nats_replicas)
         yield bus, store
 
 

@@ -133,6 +133,12 @@ class ServiceSettings(BaseSettings):
         "nats://127.0.0.1:4222",
         description="NATS server(s) with JetStream; comma-separated for a cluster.",
     )
+    nats_replicas: int = Field(
+        1,
+        ge=1,
+        le=5,
+        description="Servers each stream is kept on: 1 for one nats-server, 3 in a cluster.",
+    )
     store_url: str = Field(
         "sqlite:///.prolight/prolight.db",
         description="Run store: sqlite:///relative/or//absolute/path or mongodb://…/dbname.",

@@ -161,12 +161,15 @@ class Bus(AsyncClosing):
 
     # -- declaration ---------------------------------------------------------------------
 
-    async def ensure_streams(self, configs: tuple[StreamConfig, ...] | None = None) -> None:
-        """Create the pipeline streams, or update them to this configuration; idempotent.
+    async def ensure_streams(
+        self, configs: tuple[StreamConfig, ...] | None = None, *, replicas: int = 1
+    ) -> None:
+        """Create the pipeline streams (on `replicas` servers), or update them to this
+        configuration; idempotent.
 
         Every service calls it at start-up, so whichever starts first declares them.
         """
-        for config in configs or stream_configs():
+        for config in configs or stream_configs(replicas):
             await self._ensure_stream(config)
 
     async def _ensure_stream(self, config: StreamConfig) -> None:

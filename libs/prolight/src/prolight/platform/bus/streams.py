@@ -60,9 +60,16 @@ PIPELINE_STREAMS: tuple[StreamConfig, ...] = (
 )
 
 
-def stream_configs() -> tuple[StreamConfig, ...]:
-    """The pipeline's stream configurations (fresh copies, safe to modify)."""
-    return tuple(StreamConfig.from_response(c.as_dict()) for c in PIPELINE_STREAMS)
+def stream_configs(replicas: int = 1) -> tuple[StreamConfig, ...]:
+    """The pipeline's stream configurations (fresh copies, safe to modify), each kept on
+    `replicas` servers of a JetStream cluster (1: one server; 3 survives losing one). Durable
+    consumers take their stream's replicas."""
+    if replicas < 1:
+        raise ValueError("replicas is at least 1")
+    configs = tuple(StreamConfig.from_response(c.as_dict()) for c in PIPELINE_STREAMS)
+    for config in configs:
+        config.num_replicas = replicas
+    return configs
 
 
 @dataclass(frozen=True)

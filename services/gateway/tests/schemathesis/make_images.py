@@ -2,7 +2,7 @@
 
     .venv/bin/python services/gateway/tests/schemathesis/make_images.py
 
-Each is checked to be an image Inspire can measure (`prolight.domain.inspire.measure`), as the
+Each is checked to be an image Inspire can measure (`inspire.measuring.measure`), as the
 schemathesis run needs: no JSON Schema can say "a PNG with a subject to measure".
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
-from prolight.domain.inspire import measure, read_image
+from prolight.domain.inspire.measuring import measure, read_image
 from prolight.domain.presets import get_preset
 from prolight.domain.render import render
 from prolight.domain.schema import FiboPrompt

@@ -18,13 +18,3 @@ def test_importing_the_estimate_imports_no_imaging(module: str) -> None:
         "assert not heavy, heavy\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
-
-
-def test_the_measuring_names_resolve_from_the_package() -> None:
-    from prolight.domain import inspire
-    from prolight.domain.inspire.measuring import measure, read_image
-
-    assert inspire.measure is measure
-    assert inspire.read_image is read_image
-    with pytest.raises(AttributeError):
-        _ = inspire.nothing_here  # type: ignore[attr-defined]

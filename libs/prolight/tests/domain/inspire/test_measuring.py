@@ -11,7 +11,8 @@ import pytest
 from PIL import Image
 
 from prolight.domain.errors import InvalidInput
-from prolight.domain.inspire import MAX_IMAGE_BYTES, RATIO_CAP_STOPS, Reading, measure, read_image
+from prolight.domain.inspire import MAX_IMAGE_BYTES, RATIO_CAP_STOPS, Reading
+from prolight.domain.inspire.measuring import measure, read_image
 from prolight.domain.physics.face import face_light
 from prolight.domain.physics.meter import expose_for_key
 from prolight.domain.presets import PRESETS

@@ -2,7 +2,7 @@
 
 `inspire_run` is the use case without HTTP: the image's bytes (a stored image artifact the
 caller may see, or the upload itself, base64; a URL is never fetched), the setup measured on it
-(`prolight.domain.inspire.measure`, off the event loop), the optional instruction applied to that
+(`inspire.measuring.measure`, off the event loop), the optional instruction applied to that
 setup (`prolight.domain.refine.apply_instruction`), then a run of `num_results` variations. An
 artifact's run becomes the new run's parent.
 """
@@ -17,7 +17,7 @@ from fastapi import APIRouter, Response
 
 from prolight.contracts.api_modes import InspireAccepted, InspireRequest
 from prolight.domain.errors import InvalidInput
-from prolight.domain.inspire import measure, read_image
+from prolight.domain.inspire.measuring import measure, read_image
 from prolight.domain.refine import apply_instruction
 from prolight.domain.schema import FiboPrompt
 from prolight.platform.blobs import ArtifactStore

@@ -1,8 +1,8 @@
 """Inspire mode: a lighting setup measured from an image, with a confidence for each field.
 
-`read_image(data)` accepts PNG, JPEG and WebP bytes only (`prolight.domain.imaging`: by
+`measuring.read_image(data)` accepts PNG, JPEG and WebP bytes only (`prolight.domain.imaging`: by
 signature, then by decoding), at most `MAX_IMAGE_BYTES` bytes; nothing is ever fetched from a
-URL. `measure(image)` reads the lighting off the pixels:
+URL. `measuring.measure(image)` reads the lighting off the pixels:
 
 1. **Framing.** The subject's geometry comes from the local renderer's own sitter (or
    product): for each candidate framing (`FRAMINGS`: shot type, head turn, subject kind) the
@@ -48,34 +48,8 @@ Units: degrees (azimuth positive camera-right, elevation positive up), stops, ke
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING
-
 from prolight.domain.inspire.estimate import MAX_IMAGE_BYTES, RATIO_CAP_STOPS, Estimate, Reading
 
-if TYPE_CHECKING:
-    from prolight.domain.inspire.framing import FRAMINGS, Framing
-    from prolight.domain.inspire.measuring import measure, read_image
-
-__all__ = [
-    "FRAMINGS",
-    "MAX_IMAGE_BYTES",
-    "RATIO_CAP_STOPS",
-    "Estimate",
-    "Framing",
-    "Reading",
-    "measure",
-    "read_image",
-]
-
-_MEASURING = {"FRAMINGS": "framing", "Framing": "framing", "measure": "measuring",
-              "read_image": "measuring"}  # fmt: skip
-
-
-def __getattr__(name: str) -> object:
-    # The measuring half needs numpy, Pillow and scipy, imported on first use: the contracts
-    # import this package for `Estimate` and `MAX_IMAGE_BYTES` and must stay free of them.
-    module = _MEASURING.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+# Only the numpy-free half is re-exported: the contracts import this package for `Estimate`
+# and `MAX_IMAGE_BYTES`; `measure` and `read_image` come from `inspire.measuring`.
+__all__ = ["MAX_IMAGE_BYTES", "RATIO_CAP_STOPS", "Estimate", "Reading"]

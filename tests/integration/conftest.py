@@ -20,8 +20,8 @@ import pytest
 
 from prolight.contracts.events import Event, RunCancelRequested, RunCreated, RunOptions
 from prolight.contracts.subjects import EventType
+from prolight.domain.photoreal import render
 from prolight.domain.presets import get_preset
-from prolight.domain.render import render
 from prolight.domain.schema import FiboPrompt
 from prolight.platform.blobs import ArtifactStore, open_blobs
 from prolight.platform.bus import Bus

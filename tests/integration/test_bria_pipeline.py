@@ -19,7 +19,7 @@ from prometheus_client import REGISTRY
 from prolight.contracts.events import TaskFailed
 from prolight.contracts.subjects import EventType, Tool
 from prolight.domain.bria_fibo import DEFAULT_NEGATIVE_PROMPT
-from prolight.domain.render import render
+from prolight.domain.photoreal import render
 from prolight.platform.store import CallDetails, TaskStatus
 from prolight_gateway.app import create_app
 from prolight_gateway.settings import GatewaySettings

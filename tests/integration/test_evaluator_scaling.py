@@ -15,8 +15,8 @@ import pytest
 
 from prolight.contracts.events import Event, TaskRequested
 from prolight.contracts.subjects import EventType, Tool
+from prolight.domain.photoreal import render
 from prolight.domain.presets import get_preset
-from prolight.domain.render import render
 from prolight.domain.schema import FiboPrompt
 from prolight.platform.bus import Bus
 from prolight.platform.store import RunRecord, RunStatus

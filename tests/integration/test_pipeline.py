@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from prolight.contracts.subjects import TASKS_STREAM, EventType, Tool
-from prolight.domain.render import RenderResult, render
+from prolight.domain.photoreal import render
+from prolight.domain.render import RenderResult
 from prolight.domain.schema import FiboPrompt
 from prolight.platform.store import RunStatus, TaskStatus
 from prolight_bria_generator.worker import GenerateWorker

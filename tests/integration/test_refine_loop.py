@@ -12,9 +12,9 @@ import pytest
 
 from prolight.contracts.events import RunCompleted
 from prolight.contracts.subjects import EventType, Tool
+from prolight.domain.photoreal import render
 from prolight.domain.presets import get_preset
 from prolight.domain.refine import changed_paths, is_locked
-from prolight.domain.render import render
 from prolight.domain.schema import FiboPrompt
 from prolight.platform.store import RunStatus, TaskRecord
 

@@ -20,8 +20,8 @@ from PIL import Image
 from prolight.domain.bria_fibo import DEFAULT_NEGATIVE_PROMPT, FiboStructuredPrompt
 from prolight.domain.bria_prompt import to_bria_structured_prompt, to_fibo_prompt
 from prolight.domain.hashing import prompt_hash
+from prolight.domain.photoreal import render
 from prolight.domain.presets import get_preset
-from prolight.domain.render import render
 from prolight.domain.schema import FiboPrompt
 from prolight.platform.blobs import LocalArtifactStore
 from prolight.platform.external import (

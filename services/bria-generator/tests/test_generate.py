@@ -13,8 +13,9 @@ import pytest
 from prolight.contracts.tasks import image_artifact_id
 from prolight.domain.errors import RenderError
 from prolight.domain.hashing import prompt_hash
+from prolight.domain.photoreal import render
 from prolight.domain.presets import get_preset
-from prolight.domain.render import RenderResult, render
+from prolight.domain.render import RenderResult
 from prolight.domain.schema import FiboPrompt
 from prolight.platform.blobs import LocalArtifactStore
 from prolight.platform.settings import ConfigurationError
@@ -44,9 +45,10 @@ def test_render_size_fits_the_cap_keeping_the_aspect(
     assert render_size(asked, *cap) == expected
 
 
-def test_the_cap_is_part_of_the_model_name() -> None:
-    assert model_id(512, 640) == "prolight-local-v1@512x640"
-    assert model_id(512, 640) != model_id(96, 120)
+def test_the_quality_the_variant_and_the_cap_are_part_of_the_model_name() -> None:
+    assert model_id("draft", 512, 640) == "prolight-photoreal-v1:llvm_ad_rgb:draft@512x640"
+    assert model_id("draft", 512, 640) != model_id("draft", 96, 120)
+    assert model_id("final", 512, 640) != model_id("draft", 512, 640)
 
 
 class Counting:
@@ -196,7 +198,7 @@ async def test_identical_generations_in_flight_render_once(
     await asyncio.wait_for(asyncio.to_thread(counting.entered.wait, 5), 10)
     follower = asyncio.create_task(_generate(store, blobs, counting, "t2", flights=flights))
     other = asyncio.create_task(_generate(store, blobs, counting, "t3", seed=4, flights=flights))
-    key = (prompt_hash(PROMPT), 3, model_id(96, 120))
+    key = (prompt_hash(PROMPT), 3, model_id("draft", 96, 120))
     await until(lambda: flights.followers(key) == 1)
     counting.release.set()
 
@@ -221,7 +223,7 @@ async def test_the_leaders_failure_is_the_followers(
     leader = asyncio.create_task(_generate(store, blobs, counting, "t1", flights=flights))
     await asyncio.wait_for(asyncio.to_thread(counting.entered.wait, 5), 10)
     follower = asyncio.create_task(_generate(store, blobs, counting, "t2", flights=flights))
-    key = (prompt_hash(PROMPT), 3, model_id(96, 120))
+    key = (prompt_hash(PROMPT), 3, model_id("draft", 96, 120))
     await until(lambda: flights.followers(key) == 1)
     counting.release.set()
 

@@ -15,8 +15,9 @@ from prolight.contracts.subjects import Tool
 from prolight.contracts.tasks import GenerateParams, GenerateResult
 from prolight.domain.errors import RenderError
 from prolight.domain.hashing import prompt_hash
+from prolight.domain.photoreal import render
 from prolight.domain.presets import get_preset
-from prolight.domain.render import RenderResult, render
+from prolight.domain.render import RenderResult
 from prolight.domain.schema import FiboPrompt
 from prolight.platform.blobs import LocalArtifactStore
 from prolight.platform.bus import Delivery
@@ -26,7 +27,7 @@ from prolight_bria_generator.settings import GeneratorSettings
 from prolight_bria_generator.worker import GenerateWorker
 
 PROMPT = FiboPrompt(scene=get_preset("loop").setup)
-KEY = (prompt_hash(PROMPT), 5, model_id(96, 120))
+KEY = (prompt_hash(PROMPT), 5, model_id("draft", 96, 120))
 
 
 class RecordingBus:

@@ -22,8 +22,8 @@ from evaluator_testkit import (
     upload,
 )
 
+from prolight.domain.photoreal import render
 from prolight.domain.presets import get_preset
-from prolight.domain.render import render
 from prolight.domain.schema import FiboPrompt
 from prolight_evaluator.ensemble import LPIPS_SCALE, metric_score
 from prolight_evaluator.models import Models, load_models

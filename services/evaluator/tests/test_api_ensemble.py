@@ -12,8 +12,8 @@ import pytest
 from evaluator_testkit import GATEWAY, Harness, harness_for, noise, png, upload
 
 from prolight.contracts.tasks import EvaluateParams
+from prolight.domain.photoreal import render
 from prolight.domain.presets import get_preset
-from prolight.domain.render import render
 from prolight.domain.schema import FiboPrompt
 from prolight.platform.store import RunRecord
 from prolight_evaluator.ensemble import CLIP_SCALE, LPIPS_SCALE

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from prolight.domain.photoreal import render
 from prolight.domain.presets import get_preset
-from prolight.domain.render import render
 from prolight.domain.schema import FiboPrompt, LightingSetup, Role
 from prolight_evaluator.metrics import (
     PASS_SCORE,

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from evaluator_testkit import TinyWeights, noise, png
 
+from prolight.domain.photoreal import render
 from prolight.domain.presets import get_preset
-from prolight.domain.render import render
 from prolight.domain.schema import FiboPrompt
 from prolight_evaluator.caption import caption
 from prolight_evaluator.metrics import lighting_metrics

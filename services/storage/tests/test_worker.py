@@ -13,8 +13,8 @@ import pytest
 from prolight.contracts.events import ArtifactReady, Event, TaskCompleted
 from prolight.contracts.subjects import Tool
 from prolight.contracts.tasks import GenerateResult
+from prolight.domain.photoreal import render
 from prolight.domain.presets import get_preset
-from prolight.domain.render import render
 from prolight.domain.schema import FiboPrompt
 from prolight.platform.blobs import LocalArtifactStore
 from prolight.platform.bus import Delivery

@@ -20,7 +20,8 @@ from typing import Literal
 
 from prolight.contracts.tasks import BriaReport, GenerateResult, image_artifact_id
 from prolight.domain.hashing import prompt_hash
-from prolight.domain.render import MIN_SIDE, RenderResult, render
+from prolight.domain.photoreal import Quality, model_name, render
+from prolight.domain.render import MIN_SIDE, RenderResult
 from prolight.domain.render_report import RenderReport
 from prolight.domain.schema import FiboPrompt
 from prolight.platform.blobs import ArtifactStore, BlobInfo
@@ -28,7 +29,6 @@ from prolight.platform.store import ArtifactRecord, PromptCacheEntry, RunStore
 from prolight_bria_generator.flights import SingleFlight
 
 __all__ = [
-    "LOCAL_MODEL",
     "Flights",
     "Generated",
     "Renderer",
@@ -40,9 +40,6 @@ __all__ = [
     "render_size",
     "share",
 ]
-
-LOCAL_MODEL = "prolight-local-v1"
-"""Name of the local renderer in prompt-cache keys and artifact records."""
 
 Renderer = Callable[[FiboPrompt, int, int, int], RenderResult]
 """`render(prompt, seed, width, height)`; tests swap in one that fails on purpose."""
@@ -68,10 +65,11 @@ def render_size(resolution: tuple[int, int], max_width: int, max_height: int) ->
     return max(MIN_SIDE, round(width * scale)), max(MIN_SIDE, round(height * scale))
 
 
-def model_id(max_width: int, max_height: int) -> str:
-    """The model name of the local renderer under a size cap: the cap changes the pixels, so it
-    is part of the prompt-cache key (`prolight-local-v1@512x640`)."""
-    return f"{LOCAL_MODEL}@{max_width}x{max_height}"
+def model_id(quality: Quality, max_width: int, max_height: int) -> str:
+    """The model name of the local renderer (its Mitsuba variant and the quality) under a size
+    cap, which changes the pixels too: the prompt-cache key's model,
+    `prolight-photoreal-v1:llvm_ad_rgb:draft@512x640`."""
+    return f"{model_name(quality)}@{max_width}x{max_height}"
 
 
 def _from_artifact(artifact: ArtifactRecord, digest: str, seed: int, model: str) -> GenerateResult:
@@ -206,13 +204,14 @@ async def generate(
     not help) and the stores' errors when they are down (retrying may).
     """
     digest = prompt_hash(prompt)
-    model = model_id(max_width, max_height)
+    model = model_id(prompt.output.quality, max_width, max_height)
 
     async def make() -> Generated:
         if (hit := await cached(store, blobs, digest, seed, model, task_id=task_id)) is not None:
             return hit
         width, height = render_size(prompt.output.resolution, max_width, max_height)
-        # CPU-bound for ~0.1–0.5 s: off the loop, so in-progress acks and other events go on.
+        # CPU-bound (draft ~0.5 s, final a few s): off the loop, so in-progress acks and other
+        # events go on.
         rendered = await asyncio.to_thread(renderer, prompt, seed, width, height)
         info = await blobs.put(rendered.png, "image/png")
         made = completed(

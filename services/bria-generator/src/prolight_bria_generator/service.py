@@ -17,7 +17,7 @@ from contextlib import asynccontextmanager
 import httpx
 
 from prolight.contracts.subjects import Tool
-from prolight.domain.render import render
+from prolight.domain.photoreal import render
 from prolight.platform.blobs import open_blobs
 from prolight.platform.external import CircuitBreaker, RetryPolicy
 from prolight.platform.health import HealthServer

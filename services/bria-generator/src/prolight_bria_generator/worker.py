@@ -31,7 +31,7 @@ from uuid import UUID
 from prolight.contracts.events import TaskRequested
 from prolight.contracts.tasks import GenerateParams
 from prolight.domain.errors import InvalidInput, RenderError, describe_errors
-from prolight.domain.render import render
+from prolight.domain.photoreal import render
 from prolight.domain.schema import FiboPrompt
 from prolight.platform.blobs import ArtifactStore
 from prolight.platform.bus import Bus

@@ -10,8 +10,8 @@ import pytest
 from gateway_utils.runs import accepted_run
 from PIL import Image
 
+from prolight.domain.photoreal import render
 from prolight.domain.presets import get_preset
-from prolight.domain.render import render
 from prolight.domain.schema import FiboPrompt
 from prolight.platform.store import ArtifactRecord, RunRecord
 

@@ -12,8 +12,8 @@ import base64
 from pathlib import Path
 
 from prolight.domain.inspire.measuring import measure, read_image
+from prolight.domain.photoreal import render
 from prolight.domain.presets import get_preset
-from prolight.domain.render import render
 from prolight.domain.schema import FiboPrompt
 
 PRESETS = ("rembrandt", "butterfly")

@@ -1,8 +1,10 @@
 """Commands that draw: render, diagram, gallery.
 
-`prolight render (FILE|--preset NAME) [--seed N] [--size 512x640] -o out.png [--report]`
+`prolight render (FILE|--preset NAME) [--seed N] [--size 512x640] [--quality draft|final]
+-o out.png [--report]`
 `prolight diagram (FILE|--preset NAME) -o diagram.png` (or `.svg`)
-`prolight gallery DIR` — every preset rendered, with its diagram and a contact sheet.
+`prolight gallery DIR [--quality draft|final]` — every preset rendered in each quality (both
+unless one is named), with its diagram, a contact sheet per quality, and the ratio table.
 
 FILE is a path or `-` for stdin holding any shape `load_prompt` reads. Bad input (no or two
 sources, an unknown preset, an unreadable file, a bad size, a set the renderer cannot draw)
@@ -20,8 +22,9 @@ from typing import Annotated, NoReturn
 import typer
 
 from prolight.domain.errors import FieldError, InvalidInput, ProLightError, describe_errors
+from prolight.domain.photoreal import Quality, render
 from prolight.domain.presets import PRESETS, get_preset
-from prolight.domain.render import SheetItem, contact_sheet, diagram, diagram_svg, render
+from prolight.domain.render import SheetItem, contact_sheet, diagram, diagram_svg
 from prolight.domain.schema import FiboPrompt, Metadata, load_prompt
 from prolight_tools.cli.app import app
 
@@ -40,6 +43,7 @@ SourceArgument = Annotated[
 PresetOption = Annotated[
     str | None, typer.Option("--preset", "-p", help="A preset name instead of FILE.")
 ]
+QUALITIES: tuple[Quality, ...] = ("draft", "final")
 
 
 def _fail(errors: list[FieldError]) -> NoReturn:
@@ -66,6 +70,15 @@ def _prompt(source: str | None, preset: str | None, seed: int | None) -> FiboPro
         _fail([FieldError("FILE", f"cannot read {source}: {exc}")])
     except json.JSONDecodeError as exc:
         _fail([FieldError("FILE", f"not valid JSON: {exc.msg} (line {exc.lineno})")])
+
+
+def _with_quality(prompt: FiboPrompt, quality: str | None) -> FiboPrompt:
+    if quality is None:
+        return prompt
+    if quality not in QUALITIES:
+        _fail([FieldError("quality", f"quality is draft or final; got {quality!r}")])
+    output = prompt.output.model_copy(update={"quality": quality})
+    return prompt.model_copy(update={"output": output})
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -96,9 +109,16 @@ def render_command(
     seed: Annotated[int | None, typer.Option(help="Seed (default: the prompt's).")] = None,
     size: Annotated[str, typer.Option(help="WIDTHxHEIGHT in pixels.")] = DEFAULT_SIZE,
     report: Annotated[bool, typer.Option("--report", help="Print the render report JSON.")] = False,
+    quality: Annotated[
+        str | None,
+        typer.Option(
+            help="draft (about half a second) or final (path traced, a few seconds); "
+            "default: the prompt's output.quality, else draft."
+        ),
+    ] = None,
 ) -> None:
-    """Render a setup with the local physically based preview renderer."""
-    prompt = _prompt(source, preset, seed)
+    """Render a setup with the local physically based renderer."""
+    prompt = _with_quality(_prompt(source, preset, seed), quality)
     width, height = _size(size)
     try:
         result = render(prompt, prompt.metadata.seed, width, height)
@@ -140,25 +160,56 @@ def gallery_command(
     directory: Annotated[Path, typer.Argument(help="Directory to fill (created if missing).")],
     seed: Annotated[int, typer.Option(help="Seed for every render.")] = 0,
     size: Annotated[str, typer.Option(help="WIDTHxHEIGHT in pixels.")] = DEFAULT_SIZE,
+    quality: Annotated[
+        str | None, typer.Option(help="Only this quality (draft or final); default both.")
+    ] = None,
 ) -> None:
-    """Render every preset with its diagram into DIRECTORY, plus a contact sheet of all."""
+    """Render every preset with its diagram into DIRECTORY/<quality>/, a contact sheet per
+    quality, and ratios.md: the analysis's key:fill prediction against each quality's meter."""
     width, height = _size(size)
-    items = []
+    if quality is not None and quality not in QUALITIES:
+        _fail([FieldError("quality", f"quality is draft or final; got {quality!r}")])
+    qualities = QUALITIES if quality is None else (quality,)
+    measured: dict[str, dict[str, float | None]] = {name: {} for name in PRESETS}
+    for q in qualities:
+        items = []
+        for name, preset in PRESETS.items():
+            prompt = _with_quality(FiboPrompt(scene=preset.setup), q)
+            try:
+                result = render(prompt, seed, width, height)
+            except ProLightError as exc:
+                _fail([FieldError(f"preset {name}", str(exc))])
+            folder = directory / q
+            _write(folder / f"{name}.png", result.png)
+            _write(folder / f"{name}_report.json", result.report.model_dump_json(indent=2))
+            r = result.report
+            measured[name]["predicted"] = r.predicted_ratio_stops
+            measured[name][q] = r.measured_ratio_stops
+            scores = {"clip%": r.clipped_highlights_pct, "crush%": r.crushed_shadows_pct}
+            if r.measured_ratio_stops is not None:
+                scores["ratio"] = r.measured_ratio_stops
+            items.append(SheetItem(png=result.png, seed=seed, scores=scores, label=preset.title))
+            typer.echo(f"{q} {name}: {r.timings.total_ms:.0f} ms")
+        _write(directory / f"contact_sheet_{q}.png", contact_sheet(items, columns=4))
     for name, preset in PRESETS.items():
-        prompt = FiboPrompt(scene=preset.setup)
-        try:
-            result = render(prompt, seed, width, height)
-        except ProLightError as exc:
-            _fail([FieldError(f"preset {name}", str(exc))])
-        _write(directory / f"{name}.png", result.png)
         _write(directory / f"{name}_diagram.png", diagram(preset.setup))
         _write(directory / f"{name}_diagram.svg", diagram_svg(preset.setup))
-        _write(directory / f"{name}_report.json", result.report.model_dump_json(indent=2))
-        r = result.report
-        scores = {"clip%": r.clipped_highlights_pct, "crush%": r.crushed_shadows_pct}
-        if r.measured_ratio_stops is not None:
-            scores["ratio"] = r.measured_ratio_stops
-        items.append(SheetItem(png=result.png, seed=seed, scores=scores, label=preset.title))
-        typer.echo(f"{name}: {r.timings.total_ms:.0f} ms")
-    _write(directory / "contact_sheet.png", contact_sheet(items, columns=4))
-    typer.echo(f"wrote {len(items)} presets to {directory}")
+    _write(directory / "ratios.md", _ratio_table(measured, qualities))
+    typer.echo(f"wrote {len(PRESETS)} presets × {len(qualities)} qualities to {directory}")
+
+
+def _ratio_table(measured: dict[str, dict[str, float | None]], qualities: tuple[str, ...]) -> str:
+    """Markdown: per preset, the predicted key:fill ratio and each quality's, in stops."""
+
+    def cell(value: float | None) -> str:
+        return "—" if value is None else f"{value:.2f}"
+
+    head = "| preset | predicted | " + " | ".join(qualities) + " |"
+    rule = "|---|---:|" + "---:|" * len(qualities)
+    rows = [
+        f"| {name} | {cell(m.get('predicted'))} | "
+        + " | ".join(cell(m.get(q)) for q in qualities)
+        + " |"
+        for name, m in measured.items()
+    ]
+    return "\n".join([head, rule, *rows]) + "\n"

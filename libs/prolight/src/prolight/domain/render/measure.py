@@ -24,7 +24,13 @@ from prolight.domain.render.relief import LABEL_BOTTOM_Y, LABEL_TOP_Y, Material
 from prolight.domain.render.scene import Scene, rotate_y
 from prolight.domain.schema import LightingSetup, SubjectKind
 
-__all__ = ["MIN_PROBE_PIXELS", "PROBE_TOLERANCE_DEG", "CheekReading", "measure_cheeks"]
+__all__ = [
+    "MIN_PROBE_PIXELS",
+    "PROBE_TOLERANCE_DEG",
+    "CheekReading",
+    "measure_cheeks",
+    "read_probes",
+]
 
 F32 = NDArray[np.float32]
 
@@ -121,13 +127,25 @@ def measure_cheeks(
     diffuse_luminance: F32,
 ) -> CheekReading:
     """Read the two probes on the rendered subject (inputs per hit, subject frame)."""
+    zone = _zone(scene, points, material, back)
+    return read_probes(setup, scene, normals, zone, diffuse_luminance)
+
+
+def read_probes(
+    setup: LightingSetup,
+    scene: Scene,
+    normals: F32,
+    zone: NDArray[np.bool_],
+    values: F32,
+) -> CheekReading:
+    """Read the two cheek probes from `values` (luminance per sample) of the samples in
+    `zone`; `normals` per sample, subject frame."""
     lit_side = face_light(setup).lit_side
     lit_n, shadow_n = cheek_normals(lit_side, setup.subject.head_turn_deg)
-    zone = _zone(scene, points, material, back)
     lit_s = rotate_y(np.asarray(lit_n, np.float64), -scene.subject_yaw_deg).astype(np.float32)
     shadow_s = rotate_y(np.asarray(shadow_n, np.float64), -scene.subject_yaw_deg).astype(np.float32)
-    lit, n_lit = _probe_value(normals, diffuse_luminance, zone, lit_s)
-    shadow, n_shadow = _probe_value(normals, diffuse_luminance, zone, shadow_s)
+    lit, n_lit = _probe_value(normals, values, zone, lit_s)
+    shadow, n_shadow = _probe_value(normals, values, zone, shadow_s)
     stops = None
     if lit is not None and shadow is not None and lit > 0 and shadow > 1e-6 * max(lit, 1e-12):
         stops = math.log2(lit / shadow)

@@ -42,6 +42,7 @@ __all__ = [
     "PRODUCT_STEP_M",
     "Material",
     "Relief",
+    "bottle_radius",
     "portrait_relief",
     "product_relief",
 ]
@@ -289,7 +290,7 @@ def portrait_relief() -> Relief:
     return _finish(x, y, step, front, back, mf, mb, column_below=True)
 
 
-def _bottle_radius(y: F32) -> F32:
+def bottle_radius(y: F32) -> F32:
     """Radius (metres) of the bottle at height y: body, rounded shoulder, neck, lip, cap."""
     body = 0.044
     r = np.full(y.shape, body, np.float32)
@@ -312,7 +313,7 @@ def product_relief() -> Relief:
     `LABEL_BOTTOM_Y` to `LABEL_TOP_Y`), standing on the tabletop at `PRODUCT_BASE_Y`."""
     step = PRODUCT_STEP_M
     x, y = _grid(-0.06, 0.06, PRODUCT_BASE_Y, 0.152, step)
-    r = _bottle_radius(y)
+    r = bottle_radius(y)
     q = r * r - x * x
     inside = q > 0
     h = np.sqrt(np.clip(q, 0.0, None))

@@ -57,6 +57,7 @@ __all__ = [
     "RenderReport",
     "RenderResult",
     "RenderTimings",
+    "check_size",
     "render",
     "render_with_buffers",
 ]
@@ -86,7 +87,7 @@ class RenderResult(BaseModel):
     report: RenderReport
 
 
-def _check_size(width: int, height: int, seed: int) -> None:
+def check_size(width: int, height: int, seed: int) -> None:
     errors = []
     for name, side in (("width", width), ("height", height)):
         if isinstance(side, bool) or not isinstance(side, int):
@@ -181,7 +182,7 @@ def render_with_buffers(
 def _render(
     prompt: FiboPrompt, seed: int, width: int, height: int, *, buffers: bool
 ) -> tuple[RenderResult, RenderBuffers | None]:
-    _check_size(width, height, seed)
+    check_size(width, height, seed)
     setup = prompt.scene
     clock = time.perf_counter
     t0 = clock()

@@ -146,6 +146,11 @@ class Output(StrictModel):
         json_schema_extra=_sides_in_range,
     )
     format: Literal["png"] = "png"
+    quality: Literal["draft", "final"] = Field(
+        "draft",
+        description="The local renderer's quality: draft (direct light, interactive, a run's "
+        "candidates) or final (path traced and denoised, a few seconds). BRIA ignores it.",
+    )
 
     @model_validator(mode="after")
     def _one_shape(self) -> Output:

@@ -79,12 +79,35 @@ def test_diagram_writes_png_and_svg(tmp_path: Path) -> None:
     assert (tmp_path / "d.svg").read_text().startswith("<svg")
 
 
-def test_gallery_renders_every_preset_with_its_diagram(tmp_path: Path) -> None:
+def test_render_quality_final_is_another_picture_and_a_bad_quality_exits_2(
+    tmp_path: Path,
+) -> None:
+    made = {}
+    for quality in ("draft", "final"):
+        out = tmp_path / f"{quality}.png"
+        args = ["render", "--preset", "loop", "--size", "64x80", "--quality", quality]
+        result = runner.invoke(app, [*args, "-o", str(out)])
+        assert result.exit_code == 0, result.output
+        made[quality] = out.read_bytes()
+    assert made["draft"] != made["final"]
+    bad = runner.invoke(app, ["render", "--preset", "loop", "--quality", "best", "-o", "x.png"])
+    assert bad.exit_code == 2
+    assert "quality is draft or final" in bad.stderr
+
+
+def test_gallery_renders_every_preset_in_both_qualities_with_the_ratio_table(
+    tmp_path: Path,
+) -> None:
     result = runner.invoke(app, ["gallery", str(tmp_path), "--size", "64x80"])
     assert result.exit_code == 0, result.output
     from prolight.domain.presets import PRESETS
 
     for name in PRESETS:
-        assert (tmp_path / f"{name}.png").exists()
+        for quality in ("draft", "final"):
+            assert (tmp_path / quality / f"{name}.png").exists()
         assert (tmp_path / f"{name}_diagram.png").exists()
-    assert (tmp_path / "contact_sheet.png").exists()
+    for quality in ("draft", "final"):
+        assert (tmp_path / f"contact_sheet_{quality}.png").exists()
+    table = (tmp_path / "ratios.md").read_text().splitlines()
+    assert table[0] == "| preset | predicted | draft | final |"
+    assert len(table) == 2 + len(PRESETS)

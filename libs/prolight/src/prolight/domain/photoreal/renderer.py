@@ -1,0 +1,226 @@
+"""`render(prompt, seed, width, height, quality)`: the sitter or the bottle, physically lit.
+
+1. `render.scene.build_scene` — the camera, lights, exposure and backdrop the mannequin
+   renderer uses too, and the seed's declared variation (pose, skin tone, grain);
+2. `studio.studio` — the Mitsuba scene: the MakeHuman sitter (`human.py`), true area lights of
+   each modifier's shape, the paper sweep, the room's ambient;
+3. Mitsuba renders it with the quality's integrator, and the same pass writes the normal,
+   position and shape of every pixel (an `aov` integrator around it);
+4. final quality only: Intel Open Image Denoise, guided by the albedo and normal;
+5. the cheek meter (`render.measure.read_probes`) on the skin pixels; the shared tone curve,
+   grain and PNG encoder (`render.tonemap`).
+
+Same prompt + seed + size + quality ⇒ the same bytes on the same machine and variant: the
+sampler is seeded, Mitsuba's LLVM kernels compute each pixel independently of thread timing,
+and OIDN is deterministic on a given CPU.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from prolight.domain.errors import RenderError
+from prolight.domain.photoreal.engine import VARIANT, mi
+from prolight.domain.photoreal.integrator import NAME as STUDIO_DIRECT
+from prolight.domain.photoreal.integrator import shape_id
+from prolight.domain.photoreal.studio import SKIN_SHAPE, studio
+from prolight.domain.physics.face import face_light
+from prolight.domain.render.measure import read_probes
+from prolight.domain.render.renderer import RenderResult, check_size
+from prolight.domain.render.scene import build_scene, rotate_y
+from prolight.domain.render.shading import LUMA
+from prolight.domain.render.tonemap import encode_png, to_srgb8
+from prolight.domain.render_report import CLIP_LEVEL, CRUSH_LEVEL, RenderReport, RenderTimings
+from prolight.domain.schema import FiboPrompt, Role, SubjectKind
+from prolight.domain.sitter.appearance import sitter
+
+__all__ = ["QUALITIES", "Buffers", "Quality", "model_name", "render", "render_with_buffers"]
+
+F32 = NDArray[np.float32]
+
+Quality = Literal["draft", "final"]
+"""`Output.quality`."""
+
+
+@dataclass(frozen=True)
+class _Settings:
+    portrait: dict[str, Any]  # the integrator for the sitter
+    product: dict[str, Any]  # for the bottle: glass needs paths that refract
+    spp: int
+    denoise: bool
+
+
+QUALITIES: dict[str, _Settings] = {
+    # Direct light only (each light's shadow and falloff exact; no bounce), 4 stratified
+    # samples a pixel, each sampling every light once and the BSDF once: the interactive
+    # preview and a run's candidates (bench/bench_render.py). The bottle's glass is drawn
+    # with short paths.
+    "draft": _Settings(
+        {"type": STUDIO_DIRECT, "emitter_samples": 1, "bsdf_samples": 1},
+        {"type": "volpath", "max_depth": 8},
+        4,
+        False,
+    ),
+    # Path traced (bounce light from the sweep and the body), 16 samples, denoised; `volpath`
+    # because it walks through the lights' null surfaces.
+    "final": _Settings(
+        {"type": "volpath", "max_depth": 6}, {"type": "volpath", "max_depth": 10}, 16, True
+    ),
+}
+
+
+@cache
+def _aov_integrator() -> Any:
+    """What the meter and the denoiser read per pixel (integrator.AOV_NAMES), from one sample
+    at its centre, past the lights as the picture sees past them: a pass of its own (wrapped
+    round the lighting integrator, Mitsuba's `aov` doubles its cost)."""
+    return mi.load_dict({"type": STUDIO_DIRECT, "aovs": True})
+
+
+def model_name(quality: Quality) -> str:
+    """The renderer, its Mitsuba variant and quality, as the prompt cache's model names it."""
+    return f"prolight-photoreal-v1:{VARIANT}:{quality}"
+
+
+def _denoise(rgb: F32, albedo: F32, normal: F32) -> F32:
+    import pyoidn  # only the final quality needs it
+
+    out: F32 = pyoidn.denoise(
+        np.ascontiguousarray(rgb),
+        np.ascontiguousarray(np.clip(albedo, 0.0, 1.0)),
+        np.ascontiguousarray(normal),
+        hdr=True,
+        quality="balanced",
+    ).astype(np.float32)
+    return out
+
+
+@dataclass(frozen=True)
+class Buffers:
+    """What a render knows per pixel (height, width), for tests and tools that measure it:
+    linear luminance after exposure (before the tone curve), the surface point and normal in
+    the subject frame (metres; `render/scene.py`), and the name of the shape seen (`""` for
+    none; `skin`, `eyes`, `backdrop`; `glass`, `label`, `cap`)."""
+
+    luminance: F32
+    point: F32
+    normal: F32
+    shape: NDArray[np.str_]
+
+
+def render(prompt: FiboPrompt, seed: int, width: int, height: int) -> RenderResult:
+    """Render `prompt`'s scene at `width`×`height` pixels under `seed`, in the quality its
+    `output.quality` asks for.
+
+    Raises InvalidInput for a size outside `MIN_SIDE`–`MAX_SIDE` or a bad seed, and
+    RenderError for a set it cannot draw (no light reaching it, a camera, light or backdrop
+    inside the subject) — never a black image.
+    """
+    return render_with_buffers(prompt, seed, width, height)[0]
+
+
+def render_with_buffers(
+    prompt: FiboPrompt, seed: int, width: int, height: int
+) -> tuple[RenderResult, Buffers]:
+    """`render`, also returning its per-pixel `Buffers`."""
+    check_size(width, height, seed)
+    settings = QUALITIES[prompt.output.quality]
+    setup = prompt.scene
+    clock = time.perf_counter
+    t0 = clock()
+    scene = build_scene(setup, seed, width, height)
+    who = sitter(setup.subject)
+    lights = setup.enabled_lights()
+    shapes = {
+        role.value: (light.spec.shape, light.spec.beam_deg)
+        for role, light in lights.items()
+        if role != Role.AMBIENT
+    }
+    mscene = studio(
+        scene,
+        shapes,
+        appearance=who.appearance,
+        skin_rgb=who.skin_rgb,
+        integrator=settings.portrait
+        if setup.subject.kind == SubjectKind.PORTRAIT
+        else settings.product,
+        width=width,
+        height=height,
+        spp=settings.spp,
+    )
+    t1 = clock()
+    rgb = np.array(mi.render(mscene, seed=mi.UInt32(seed)), dtype=np.float32)[:, :, :3]
+    rgb *= np.float32(math.pi / scene.meter_lux)  # the camera's exposure
+    aov = np.array(
+        mi.render(mscene, integrator=_aov_integrator(), seed=mi.UInt32(seed), spp=1), np.float32
+    )
+    normal, position = aov[:, :, 3:6], aov[:, :, 6:9]
+    ids = np.rint(aov[:, :, 9]).astype(np.int64)
+    albedo = aov[:, :, 10:13]
+    if settings.denoise:
+        rgb = _denoise(rgb, albedo, normal)
+    t3 = clock()
+    if not np.isfinite(rgb).all():  # a NaN would be a renderer bug: never ship it as black
+        raise RenderError("the render produced non-finite values; please report this setup")
+
+    known = sorted((shape_id(shape), shape.id()) for shape in mscene.shapes())
+    keys = np.array([k for k, _ in known])
+    slot = np.clip(np.searchsorted(keys, ids), 0, len(keys) - 1)
+    shape = np.where(keys[slot] == ids, np.array([n for _, n in known])[slot], "")
+    on_skin = shape == (SKIN_SHAPE if scene.kind == SubjectKind.PORTRAIT else "label")
+    yaw = scene.subject_yaw_deg
+    normal_s = rotate_y(normal.astype(np.float64), -yaw).astype(np.float32)
+    normal_s /= np.maximum(np.linalg.norm(normal_s, axis=2, keepdims=True), np.float32(1e-6))
+    point_s = rotate_y(position.astype(np.float64), -yaw).astype(np.float32)
+    luminance = rgb @ np.array(LUMA, np.float32)
+    p_skin = point_s[on_skin]
+    reading = read_probes(
+        setup, scene, normal_s[on_skin], who.meter_zone(p_skin), luminance[on_skin]
+    )
+    t4 = clock()
+
+    pixels = to_srgb8(rgb, seed)
+    t5 = clock()
+    png = encode_png(pixels)
+    t6 = clock()
+    r, g, b = pixels[:, :, 0], pixels[:, :, 1], pixels[:, :, 2]
+    clipped = 100.0 * np.count_nonzero(np.maximum(np.maximum(r, g), b) >= CLIP_LEVEL) / r.size
+    crushed = 100.0 * np.count_nonzero(np.minimum(np.minimum(r, g), b) <= CRUSH_LEVEL) / r.size
+    on_subject = (shape != "") & (shape != "backdrop")
+    predicted = face_light(setup).face_contrast
+    ms = 1000.0
+    report = RenderReport(
+        width=width,
+        height=height,
+        seed=seed,
+        subject=scene.kind,
+        measured_ratio_stops=reading.stops,
+        predicted_ratio_stops=predicted.stops if predicted is not None else None,
+        lit_cheek_value=reading.lit,
+        shadow_cheek_value=reading.shadow,
+        lit_probe_pixels=reading.lit_pixels,
+        shadow_probe_pixels=reading.shadow_pixels,
+        clipped_highlights_pct=clipped,
+        crushed_shadows_pct=crushed,
+        subject_pixels_pct=100.0 * float(on_subject.mean()),
+        exposure_lux=scene.meter_lux,
+        timings=RenderTimings(
+            scene_ms=(t1 - t0) * ms,
+            geometry_ms=0.0,
+            shadows_ms=0.0,
+            backdrop_ms=0.0,
+            shading_ms=(t3 - t1) * ms,
+            tonemap_ms=(t5 - t4) * ms,
+            encode_ms=(t6 - t5) * ms,
+            total_ms=(t6 - t0) * ms,
+        ),
+    )
+    buffers = Buffers(luminance, point_s, normal_s, shape)
+    return RenderResult(png=png, report=report), buffers

@@ -2,14 +2,14 @@
 
 Starts the stack as `prolight up` does (its own nats-server, the six services as separate
 processes, temporary SQLite store and blob directory, free ports), then submits N runs one
-after another — 4 candidates each, the Rembrandt preset, the local renderer at its default
+after another — 4 candidates each, the Rembrandt preset, the photoreal draft at its default
 512×640 cap, a fresh seed per run so nothing comes from the prompt cache — and times
 `POST /api/generate/lighting-setup` → `run.completed` on the notifier's WebSocket. One warm-up
 run is not counted.
 
 Baseline, in the same run: rendering the same 4 candidates directly in this process with
-`prolight.domain.render.render` at the same size, one after another — the floor the pipeline
-(queueing, storage, evaluation, export, events) adds its overhead to.
+`prolight.domain.photoreal.render` (draft) at the same size, one after another: the floor the
+pipeline (queueing, storage, evaluation, export, events) adds its overhead to.
 
 Target: p50 ≤ 2 s on this machine (2 cores).
 Run: .venv/bin/python bench/bench_e2e.py [--runs 10]
@@ -32,7 +32,7 @@ import httpx
 import websockets
 
 from prolight.domain.presets import get_preset
-from prolight.domain.render import render
+from prolight.domain.photoreal import render
 from prolight.domain.schema import FiboPrompt
 from prolight_testing.fakes import free_port
 from prolight_tools.stack import SERVICE_PORTS, Stack

@@ -58,14 +58,14 @@ class _Settings:
 
 
 QUALITIES: dict[str, _Settings] = {
-    # Direct light only (each light's shadow and falloff exact; no bounce), 4 stratified
-    # samples a pixel, each sampling every light once and the BSDF once: the interactive
-    # preview and a run's candidates (bench/bench_render.py). The bottle's glass is drawn
-    # with short paths.
+    # Direct light only (each light's shadow and falloff exact; no bounce), 2 samples a
+    # pixel, each sampling every light once and the BSDF once: the interactive preview and a
+    # run's candidates, ~0.3 s at 512×640 so a 4-candidate run stays under 2 s end to end
+    # (bench/bench_render.py, bench/bench_e2e.py). The bottle's glass needs short paths.
     "draft": _Settings(
         {"type": STUDIO_DIRECT, "emitter_samples": 1, "bsdf_samples": 1},
         {"type": "volpath", "max_depth": 8},
-        4,
+        2,
         False,
     ),
     # Path traced (bounce light from the sweep and the body), 16 samples, denoised; `volpath`

@@ -362,7 +362,10 @@ def studio(
                 "rfilter": {"type": "box"},
                 "pixel_format": "rgb",
             },
-            "sampler": {"type": "stratified", "sample_count": spp, "jitter": True},
+            # Correlated multi-jittered samples: the least noise per sample of Mitsuba's
+            # samplers at 2 and 16 a pixel on these scenes (bench/bench_render.py), and any
+            # count (the stratified sampler rounds up to a square).
+            "sampler": {"type": "multijitter", "sample_count": spp},
         },
     }
     if scene.kind == SubjectKind.PORTRAIT:

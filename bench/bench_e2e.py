@@ -31,8 +31,8 @@ from typing import Any
 import httpx
 import websockets
 
-from prolight.domain.presets import get_preset
 from prolight.domain.photoreal import render
+from prolight.domain.presets import get_preset
 from prolight.domain.schema import FiboPrompt
 from prolight_testing.fakes import free_port
 from prolight_tools.stack import SERVICE_PORTS, Stack

@@ -86,6 +86,13 @@ export async function request<T>(method: string, path: string, body?: unknown): 
   return (await response.json()) as T;
 }
 
+/** A binary resource's bytes (the sitter's glTF), with the API key when one is set. */
+export async function fetchBytes(path: string): Promise<ArrayBuffer> {
+  const response = await fetch(path, { headers: headers() });
+  if (!response.ok) throw await failure(response);
+  return response.arrayBuffer();
+}
+
 /** An artifact's bytes as an object URL (used when an API key must travel in a header). */
 export async function artifactBlobUrl(url: string): Promise<string> {
   const response = await fetch(url, { headers: headers() });

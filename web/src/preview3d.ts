@@ -1,16 +1,25 @@
-// The live 3D set (three.js, bundled): floor, backdrop, a head-and-shoulders subject (or a
-// product box), each light as its modifier turned to the subject with a faint beam, and the
-// camera. Lit by one spot light per studio light, so moving a light moves the shading.
+// The live 3D set (three.js, bundled): floor, backdrop, the sitter the renderer draws (the
+// gateway's /api/sitter.glb for the subject's description; a simple stand-in until it has
+// loaded) or a product box, each light as its modifier turned to the subject with a faint
+// beam, and the camera. Lit by one shadow-casting spot light per studio light, its penumbra
+// and shadow blur widened with the light's softness (an area light's look), so moving a light
+// moves the shading and the shadows. The camera's view frames the shot as the renderer does.
 // Renders on demand (a change or an orbit), not every frame.
 
 import * as THREE from "three";
 import { OrbitControls } from "three/addons/controls/OrbitControls.js";
+import { GLTFLoader } from "three/addons/loaders/GLTFLoader.js";
+import { fetchBytes } from "./api";
 import { byId, h } from "./dom";
 import { effectiveKelvin, kelvinToLinear } from "./kelvin";
 import { MODIFIER_SPECS, cameraDistance, type Light, type Role, type Setup } from "./model";
 import type { Store } from "./store";
 
 const EYE_HEIGHT = 1.5; // metres above the floor: a seated or standing sitter's eyes
+// The renderer's framing (render/scene.py): the eye line, the top of the hair, the headroom.
+const EYE_Y = 0.018;
+const HEAD_TOP_Y = 0.145;
+const HEADROOM = 0.07;
 // The overview: high and a little camera-left, looking down over the lights (most keys stand
 // camera-right, and from up here no light in front hides the subject).
 const SET_VIEW: [number, number, number] = [-1.2, 3.2, 3.2];
@@ -64,6 +73,9 @@ export class Preview3D {
   private mode: "set" | "camera" = "set";
   /** Frames drawn: the browser tests read it to see the preview follow the controls. */
   frames = 0;
+  /** The description whose sitter (glTF) is on the set, once loaded; the tests read it. */
+  sitterShown: string | null = null;
+  private readonly sitters = new Map<string, THREE.Group | null>();
 
   constructor(private readonly host: HTMLElement, private readonly store: Store) {
     host.setAttribute("role", "img");
@@ -114,10 +126,16 @@ export class Preview3D {
     if (kind === "camera") {
       const distance = cameraDistance(camera);
       const up = ({ eye_level: 0, high_angle: 20, low_angle: -15, overhead: 60 }[camera.camera_angle] ?? 0) * Math.PI / 180;
-      this.camera.position.set(0, Math.sin(up) * distance, Math.cos(up) * distance);
       // Vertical field of view of a 4:5 portrait frame on full frame (36 mm wide, 45 mm tall).
-      this.camera.fov = (2 * Math.atan(45 / (2 * camera.focal_length_mm)) * 180) / Math.PI;
-      this.controls.target.set(0, 0, 0);
+      const tanHalf = 45 / (2 * camera.focal_length_mm);
+      this.camera.fov = (2 * Math.atan(tanHalf) * 180) / Math.PI;
+      // As the renderer frames a sitter: from the top of the head down, a little headroom.
+      const portrait = this.store.setup.subject.kind === "portrait" && camera.shot_type !== "product";
+      const frameHeight = 2 * distance * tanHalf;
+      const targetY = portrait ? Math.min(0, Math.max(-1, HEAD_TOP_Y - (0.5 - HEADROOM) * frameHeight)) : 0.015;
+      const eyeY = portrait ? EYE_Y : targetY;
+      this.camera.position.set(0, eyeY + Math.sin(up) * distance, Math.cos(up) * distance);
+      this.controls.target.set(0, targetY, 0);
     } else {
       this.camera.position.set(...SET_VIEW);
       this.camera.fov = 45;
@@ -244,6 +262,22 @@ export class Preview3D {
       this.subject.add(box, table);
       return;
     }
+    const turn = (setup.subject.head_turn_deg * Math.PI) / 180;
+    // Below the renderer's sitter (cut at the hips): a stool to the floor.
+    const stool = new THREE.Mesh(new THREE.CylinderGeometry(0.17, 0.2, EYE_HEIGHT - 1.0, 20), cloth);
+    stool.position.y = -1.0 - (EYE_HEIGHT - 1.0) / 2;
+    stool.castShadow = stool.receiveShadow = true;
+    this.subject.add(stool);
+    const description = setup.subject.description;
+    const sitter = this.sitters.get(description);
+    if (sitter) {
+      const copy = sitter.clone();
+      copy.rotation.y = turn;
+      this.subject.add(copy);
+      this.sitterShown = description;
+      return;
+    }
+    if (!this.sitters.has(description)) this.loadSitter(description);
     const head = new THREE.Mesh(new THREE.SphereGeometry(0.1, 32, 24), skin);
     head.scale.set(0.85, 1.15, 0.95);
     const nose = new THREE.Mesh(new THREE.ConeGeometry(0.018, 0.05, 12).rotateX(Math.PI / 2), skin);
@@ -253,12 +287,29 @@ export class Preview3D {
     const torso = new THREE.Mesh(new THREE.CapsuleGeometry(0.17, 0.5, 8, 16).rotateZ(Math.PI / 2), cloth);
     torso.scale.set(1, 1, 0.55);
     torso.position.y = -0.32;
-    const body = new THREE.Mesh(new THREE.CylinderGeometry(0.17, 0.14, 1.05, 20), cloth);
-    body.position.y = -0.85;
     const face = new THREE.Group();
     face.add(head, nose);
-    face.rotation.y = (setup.subject.head_turn_deg * Math.PI) / 180;
-    for (const mesh of [head, nose, neck, torso, body]) mesh.castShadow = mesh.receiveShadow = true;
-    this.subject.add(face, neck, torso, body);
+    face.rotation.y = turn;
+    for (const mesh of [head, nose, neck, torso]) mesh.castShadow = mesh.receiveShadow = true;
+    this.subject.add(face, neck, torso);
+  }
+
+  /** Fetch the renderer's sitter for `description`; the set is redrawn when it arrives (the
+   * stand-in stays if the gateway cannot serve it). */
+  private loadSitter(description: string): void {
+    this.sitters.set(description, null);
+    fetchBytes(`/api/sitter.glb?description=${encodeURIComponent(description)}`)
+      .then((bytes) => new GLTFLoader().parseAsync(bytes, ""))
+      .then((gltf) => {
+        gltf.scene.traverse((o) => {
+          const mesh = o as THREE.Mesh;
+          if (mesh.isMesh) mesh.castShadow = mesh.receiveShadow = true;
+        });
+        const group = new THREE.Group();
+        group.add(gltf.scene);
+        this.sitters.set(description, group);
+        this.request();
+      })
+      .catch(() => { /* keep the stand-in */ });
   }
 }

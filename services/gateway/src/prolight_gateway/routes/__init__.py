@@ -11,6 +11,7 @@ from prolight_gateway.routes import (
     presets,
     refine,
     runs,
+    sitter,
     translate,
 )
 
@@ -26,6 +27,7 @@ ROUTERS = (
     audit.router,
     artifacts.router,
     presets.router,
+    sitter.router,
     health.router,
     metrics.router,
 )

@@ -32,7 +32,7 @@ from prolight.domain.render.relief import (
 )
 from prolight.domain.render.scene import Scene, SceneLight, rotate_y
 from prolight.domain.schema import Role, SubjectKind
-from prolight.domain.sitter.body import Appearance, Part, human
+from prolight.domain.sitter.body import Appearance, Part, body_colour, human, vertex_normals
 
 __all__ = ["SKIN_SHAPE", "emitter_radiance", "studio"]
 
@@ -42,21 +42,6 @@ SPOT_BEAM_DEG = 60.0
 """Modifiers whose beam is this narrow or narrower (grids, snoots, fresnels) are spots."""
 
 SKIN_SHAPE = "skin"
-
-
-def _vertex_normals(
-    positions: NDArray[np.float32], faces: NDArray[np.int32]
-) -> NDArray[np.float32]:
-    """Area-weighted vertex normals, summed in a fixed order. (Mitsuba's own
-    `recompute_vertex_normals` sums with atomic adds across threads, whose order, and so the
-    last bits, vary from run to run: a render would not be byte-identical.)"""
-    p = positions.astype(np.float64)
-    face_n = np.cross(p[faces[:, 1]] - p[faces[:, 0]], p[faces[:, 2]] - p[faces[:, 0]])
-    n = np.zeros_like(p)
-    for k in range(3):
-        np.add.at(n, faces[:, k], face_n)
-    n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-20)
-    return n.astype(np.float32)
 
 
 def _mesh(
@@ -84,7 +69,7 @@ def _mesh(
     params = mi.traverse(mesh)
     params["vertex_positions"] = mi.Float(positions.ravel())
     params["faces"] = mi.UInt32(part.faces.astype(np.uint32).ravel())
-    params["vertex_normals"] = mi.Float(_vertex_normals(positions, part.faces).ravel())
+    params["vertex_normals"] = mi.Float(vertex_normals(positions, part.faces).ravel())
     if uvs is not None:
         params["vertex_texcoords"] = mi.Float(uvs.ravel())
     params.update()
@@ -113,8 +98,6 @@ EYE_BSDF: dict[str, Any] = {
 GLASS_BSDF: dict[str, Any] = {"type": "dielectric", "int_ior": 1.5}
 METAL_BSDF: dict[str, Any] = {"type": "roughconductor", "material": "Al", "alpha": 0.15}
 
-CLOTH_RGB = np.array([0.045, 0.05, 0.06])
-HAIR_RGB = np.array([0.05, 0.032, 0.02])
 LABEL_RGB = np.array([0.75, 0.68, 0.52])
 
 
@@ -257,19 +240,8 @@ def light_shapes(light: SceneLight, modifier_shape: str, beam_deg: float) -> dic
 
 
 @cache
-def _body_colour(appearance: Appearance, skin_rgb: tuple[float, float, float]) -> Any:
-    """The body's colour texture (linear RGB): skin, with brows, lips, the cropped hair and
-    the top painted from the sitter's masks."""
-    maps = human(appearance).maps
-    skin = np.array(skin_rgb, np.float32)
-    rgb = np.broadcast_to(skin, (*maps["hair"].shape, 3)).copy()
-    rgb *= 1 - 0.75 * maps["brows"][:, :, None]
-    rgb *= 1 - maps["lips"][:, :, None] * np.array([0.05, 0.38, 0.33], np.float32)
-    hair = maps["hair"][:, :, None]
-    rgb = (1 - hair) * rgb + hair * HAIR_RGB.astype(np.float32)
-    cloth = maps["cloth"][:, :, None]
-    rgb = (1 - cloth) * rgb + cloth * CLOTH_RGB.astype(np.float32)
-    return mi.Bitmap(np.ascontiguousarray(rgb, dtype=np.float32))
+def _body_bitmap(appearance: Appearance, skin_rgb: tuple[float, float, float]) -> Any:
+    return mi.Bitmap(body_colour(appearance, skin_rgb))
 
 
 def _portrait(scene: Scene, appearance: Appearance, skin_rgb: F64) -> dict[str, Any]:
@@ -277,7 +249,9 @@ def _portrait(scene: Scene, appearance: Appearance, skin_rgb: F64) -> dict[str, 
     yaw = scene.subject_yaw_deg
     texture = {
         "type": "bitmap",
-        "bitmap": _body_colour(appearance, tuple(float(c) for c in skin_rgb)),
+        "bitmap": _body_bitmap(
+            appearance, (float(skin_rgb[0]), float(skin_rgb[1]), float(skin_rgb[2]))
+        ),
         "raw": True,  # linear values already
         "filter_type": "bilinear",
     }

@@ -24,7 +24,18 @@ from numpy.typing import NDArray
 
 from prolight.domain.errors import RenderError
 
-__all__ = ["EYE_Y", "Appearance", "Human", "Part", "data_dir", "human"]
+__all__ = [
+    "CLOTH_RGB",
+    "EYE_Y",
+    "HAIR_RGB",
+    "Appearance",
+    "Human",
+    "Part",
+    "body_colour",
+    "data_dir",
+    "human",
+    "vertex_normals",
+]
 
 F32 = NDArray[np.float32]
 F64 = NDArray[np.float64]
@@ -331,6 +342,42 @@ def human(appearance: Appearance = Appearance()) -> Human:
         eyes=Part(eye_v.astype(np.float32), eye_f, eye_t.astype(np.float32)),
         eye_centres=eyes,
     )
+
+
+CLOTH_RGB = np.array([0.045, 0.05, 0.06], np.float32)
+"""Linear RGB of the top's fabric (a dark blue-grey)."""
+
+HAIR_RGB = np.array([0.05, 0.032, 0.02], np.float32)
+"""Linear RGB of the hair (dark brown)."""
+
+
+@cache
+def body_colour(appearance: Appearance, skin_rgb: tuple[float, float, float]) -> F32:
+    """The body's colour texture (MAP_SIZE square, linear RGB): skin of `skin_rgb`, with
+    brows, lips, the cropped hair and the top painted from the masks."""
+    maps = human(appearance).maps
+    rgb = np.broadcast_to(np.array(skin_rgb, np.float32), (*maps["hair"].shape, 3)).copy()
+    rgb *= 1 - 0.75 * maps["brows"][:, :, None]
+    rgb *= 1 - maps["lips"][:, :, None] * np.array([0.05, 0.38, 0.33], np.float32)
+    hair = maps["hair"][:, :, None]
+    rgb = (1 - hair) * rgb + hair * HAIR_RGB
+    cloth = maps["cloth"][:, :, None]
+    out: F32 = np.ascontiguousarray((1 - cloth) * rgb + cloth * CLOTH_RGB, dtype=np.float32)
+    return out
+
+
+def vertex_normals(positions: F32, faces: I32) -> F32:
+    """Area-weighted vertex normals, summed in a fixed order (so every process gets the same
+    bits; Mitsuba's `recompute_vertex_normals` sums with atomic adds across threads, whose
+    order varies)."""
+    p = positions.astype(np.float64)
+    face_n = np.cross(p[faces[:, 1]] - p[faces[:, 0]], p[faces[:, 2]] - p[faces[:, 0]])
+    n = np.zeros_like(p)
+    for k in range(3):
+        np.add.at(n, faces[:, k], face_n)
+    n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-20)
+    out: F32 = n.astype(np.float32)
+    return out
 
 
 def _bake(uv: F64, values: F64, size: int) -> F64:

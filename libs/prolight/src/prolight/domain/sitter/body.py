@@ -82,8 +82,7 @@ class Appearance:
 @dataclass(frozen=True)
 class Part:
     """One material's triangles: vertex positions (n, 3) metres, faces (m, 3), and per-vertex
-    RGB multipliers of the material's colour (eyebrows and lips darken and redden the skin;
-    the iris darkens the eye)."""
+    RGB multipliers of the material's colour (the eyes: sclera, iris and pupil)."""
 
     positions: F32
     faces: I32
@@ -96,7 +95,8 @@ class Human:
     the eyes.
 
     `maps` are the body's texture-space masks, `MAP_SIZE` square, 0–1 each: the top's fabric
-    (`cloth`), the cropped hair painted on the scalp (`hair`), `brows` and `lips`. They are
+    (`cloth`), the cropped hair painted on the scalp (`hair`) and its strands' shade
+    (`strands`, around 1), `brows` and `lips`. They are
     drawn from each texel's own point on the body, so the neckline and the hairline are as
     smooth as the texture, not the mesh.
     """
@@ -264,6 +264,37 @@ def _smoothstep(edge0: float, edge1: float, x: F64) -> F64:
     return out
 
 
+def _brows(p: F64, eyes: F64) -> F64:
+    """0–1 per point: the eyebrows, an arc over each eye on the brow ridge, thick at the
+    inner end and tapering out. (MakeHuman's eyebrow targets move the whole forehead: their
+    region is no drawing of a brow.)"""
+    out = np.zeros(len(p))
+    for centre in eyes:
+        side = np.sign(centre[0])
+        u = (side * p[:, 0] - 0.006) / 0.046  # 0 at the brow's inner end, 1 at its outer end
+        arc = EYE_Y + 0.0125 + 0.0045 * np.sin(np.pi * np.clip(u, 0.0, 1.0) ** 0.8)
+        half = 0.0042 * (1.0 - 0.55 * np.clip(u, 0.0, 1.0))
+        across = _smoothstep(half + 0.0018, half - 0.0018, np.abs(p[:, 1] - arc))
+        along = _smoothstep(-0.05, 0.08, u) * _smoothstep(1.04, 0.9, u)
+        front = p[:, 2] > centre[2] - 0.03
+        out = np.maximum(out, across * along * front)
+    return out
+
+
+def _strands(p: F64) -> F64:
+    """0.6–1.3 per point: the hair's sheen broken into strands combed back from the
+    hairline (streaks along the bearing round the skull, finer near the crown)."""
+    bearing = np.arctan2(p[:, 0], p[:, 2] - SKULL_CENTRE_Z)
+    rng = np.random.default_rng(17)
+    phases = rng.uniform(0.0, 2 * np.pi, 6)
+    wave = sum(
+        np.sin(bearing * f + p[:, 1] * g + ph)
+        for f, g, ph in zip((90, 151, 233, 317, 401, 523), (3, -5, 7, -11, 13, -17), phases)
+    )
+    shade: F64 = 0.95 + 0.35 * np.tanh(wave / 2.5)
+    return shade
+
+
 def _neckline(p: F64) -> F64:
     """0–1 per point: how much the top covers it. A scoop neck: lowest at the middle, rising
     over the collarbones to cover the shoulders."""
@@ -303,7 +334,6 @@ def human(appearance: Appearance = Appearance()) -> Human:
     centres = centres - origin
 
     count = len(v)
-    brows = _weights_of(("eyebrows/eyebrows-trans-up.target.gz",), count)
     lips = _weights_of(
         (
             "mouth/mouth-upperlip-volume-incr.target.gz",
@@ -312,7 +342,10 @@ def human(appearance: Appearance = Appearance()) -> Human:
         count,
     )
     # Below the hands nothing is ever in frame or in a light's path to the face: leave it out.
-    keep = v[q["body"]].mean(axis=1)[:, 1] > LOWEST_Y
+    # Cut on the unshaped mesh, so every appearance has the same vertices and faces.
+    neutral = base.vertices * 0.1
+    neutral_eyes = neutral[np.unique(np.concatenate([q["helper-l-eye"], q["helper-r-eye"]]))]
+    keep = neutral[q["body"]].mean(axis=1)[:, 1] - neutral_eyes[:, 1].mean() > LOWEST_Y
     quads, uv_quads = q["body"][keep], base.uv_quads["body"][keep]
     # One render vertex per (point, texture coordinate) pair: vertices split along UV seams.
     pairs, corner = np.unique(
@@ -320,17 +353,18 @@ def human(appearance: Appearance = Appearance()) -> Human:
     )
     point, uv = v[pairs[:, 0]], base.uvs[pairs[:, 1]]
     faces = _triangles(corner.reshape(-1, 4).astype(np.int32))
-    baked = _bake(uv, np.column_stack([point, brows[pairs[:, 0]], lips[pairs[:, 0]]]), MAP_SIZE)
+    # The helper spheres sit a little high in the lids: lowered, the iris shows whole below
+    # the upper lid, and so do the catchlights of a raised key.
+    eyes = centres - np.array([0.0, EYE_DROP_M, 0.0])
+    baked = _bake(uv, np.column_stack([point, lips[pairs[:, 0]]]), MAP_SIZE)
     texel_point = baked[:, :, :3].reshape(-1, 3)
     maps = {
         "cloth": _neckline(texel_point),
         "hair": _hairline(texel_point, appearance.gender),
-        "brows": np.clip(baked[:, :, 3].ravel() * 1.6 - 0.3, 0.0, 1.0),
-        "lips": np.clip(baked[:, :, 4].ravel() * 1.4 - 0.35, 0.0, 1.0),
+        "strands": _strands(texel_point),
+        "brows": _brows(texel_point, eyes),
+        "lips": np.clip(baked[:, :, 3].ravel() * 1.4 - 0.35, 0.0, 1.0),
     }
-    # The helper spheres sit a little high in the lids: lowered, the iris shows whole below
-    # the upper lid, and so do the catchlights of a raised key.
-    eyes = centres - np.array([0.0, EYE_DROP_M, 0.0])
     eye_parts = [_eye(c, eye_radius) for c in eyes]
     eye_v = np.concatenate([p[0] for p in eye_parts])
     eye_f = np.concatenate([eye_parts[0][1], eye_parts[1][1] + len(eye_parts[0][0])])
@@ -357,10 +391,11 @@ def body_colour(appearance: Appearance, skin_rgb: tuple[float, float, float]) ->
     brows, lips, the cropped hair and the top painted from the masks."""
     maps = human(appearance).maps
     rgb = np.broadcast_to(np.array(skin_rgb, np.float32), (*maps["hair"].shape, 3)).copy()
-    rgb *= 1 - 0.75 * maps["brows"][:, :, None]
+    brows = 0.8 * maps["brows"][:, :, None]
+    rgb = (1 - brows) * rgb + brows * HAIR_RGB
     rgb *= 1 - maps["lips"][:, :, None] * np.array([0.05, 0.38, 0.33], np.float32)
     hair = maps["hair"][:, :, None]
-    rgb = (1 - hair) * rgb + hair * HAIR_RGB
+    rgb = (1 - hair) * rgb + hair * HAIR_RGB * maps["strands"][:, :, None]
     cloth = maps["cloth"][:, :, None]
     out: F32 = np.ascontiguousarray((1 - cloth) * rgb + cloth * CLOTH_RGB, dtype=np.float32)
     return out

@@ -289,7 +289,9 @@ def _strands(p: F64) -> F64:
     phases = rng.uniform(0.0, 2 * np.pi, 6)
     wave = sum(
         np.sin(bearing * f + p[:, 1] * g + ph)
-        for f, g, ph in zip((90, 151, 233, 317, 401, 523), (3, -5, 7, -11, 13, -17), phases)
+        for f, g, ph in zip(
+            (90, 151, 233, 317, 401, 523), (3, -5, 7, -11, 13, -17), phases, strict=True
+        )
     )
     shade: F64 = 0.95 + 0.35 * np.tanh(wave / 2.5)
     return shade

@@ -20,6 +20,7 @@ from prolight.domain.presets import PRESETS
 from prolight.domain.render import MAX_SIDE
 from prolight.domain.schema import FiboPrompt, LightingSetup, Role
 from prolight.domain.sitter.body import human
+from prolight_testing.setups import unchecked
 
 W, H = 128, 160
 RATIO_TOLERANCE_STOPS = 0.3
@@ -251,20 +252,11 @@ def test_a_negative_seed_is_invalid_input() -> None:
         render(_prompt("loop"), -1, W, H)
 
 
-def _unchecked(setup: LightingSetup, **lights: dict[str, float]) -> LightingSetup:
-    """`setup` with light fields changed by model_copy, which skips the schema's checks."""
-    lighting = {
-        role: light.model_copy(update=lights.get(role.value, {}))
-        for role, light in setup.lighting.items()
-    }
-    return setup.model_copy(update={"lighting": lighting})
-
-
 @pytest.mark.parametrize(
     ("setup", "message"),
     [
         pytest.param(
-            _unchecked(
+            unchecked(
                 PRESETS["loop"].setup,
                 key={"intensity": 0.0},
                 fill={"intensity": 0.0},
@@ -285,7 +277,7 @@ def _unchecked(setup: LightingSetup, **lights: dict[str, float]) -> LightingSetu
             id="backdrop-in-subject",
         ),
         pytest.param(
-            _unchecked(PRESETS["loop"].setup, key={"distance": 0.1}), "inside", id="light-in-head"
+            unchecked(PRESETS["loop"].setup, key={"distance": 0.1}), "inside", id="light-in-head"
         ),
     ],
 )

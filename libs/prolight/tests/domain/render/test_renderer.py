@@ -16,6 +16,7 @@ from prolight.domain.presets import PRESETS
 from prolight.domain.render import MAX_SIDE, render
 from prolight.domain.render.renderer import render_with_buffers
 from prolight.domain.schema import FiboPrompt, LightingSetup
+from prolight_testing.setups import unchecked
 
 W, H = 128, 160
 RATIO_TOLERANCE_STOPS = 0.3
@@ -186,20 +187,11 @@ def _setup(**changes: object) -> LightingSetup:
     return LightingSetup.model_validate(data)
 
 
-def _unchecked(setup: LightingSetup, **lights: dict[str, float]) -> LightingSetup:
-    """`setup` with light fields changed by model_copy, which skips the schema's checks."""
-    lighting = {
-        role: light.model_copy(update=lights.get(role.value, {}))
-        for role, light in setup.lighting.items()
-    }
-    return setup.model_copy(update={"lighting": lighting})
-
-
 @pytest.mark.parametrize(
     ("setup", "message"),
     [
         pytest.param(
-            _unchecked(
+            unchecked(
                 _setup(),
                 key={"intensity": 0.0},
                 fill={"intensity": 0.0},
@@ -215,7 +207,7 @@ def _unchecked(setup: LightingSetup, **lights: dict[str, float]) -> LightingSetu
             "cut through",
             id="backdrop-in-subject",
         ),
-        pytest.param(_unchecked(_setup(), key={"distance": 0.1}), "inside", id="light-in-head"),
+        pytest.param(unchecked(_setup(), key={"distance": 0.1}), "inside", id="light-in-head"),
     ],
 )
 def test_sets_it_cannot_draw_raise_render_error(setup: LightingSetup, message: str) -> None:

@@ -31,13 +31,12 @@ from prolight.domain.photoreal.engine import VARIANT, mi
 from prolight.domain.photoreal.integrator import NAME as STUDIO_DIRECT
 from prolight.domain.photoreal.integrator import shape_id
 from prolight.domain.photoreal.studio import SKIN_SHAPE, studio
-from prolight.domain.physics.face import face_light
-from prolight.domain.render.measure import read_probes
+from prolight.domain.render.measure import read_probes, report
 from prolight.domain.render.renderer import RenderResult, check_size
 from prolight.domain.render.scene import build_scene, rotate_y
 from prolight.domain.render.shading import LUMA
 from prolight.domain.render.tonemap import encode_png, to_srgb8
-from prolight.domain.render_report import CLIP_LEVEL, CRUSH_LEVEL, RenderReport, RenderTimings
+from prolight.domain.render_report import RenderTimings
 from prolight.domain.schema import FiboPrompt, Role, SubjectKind
 from prolight.domain.sitter.appearance import sitter
 
@@ -190,27 +189,15 @@ def render_with_buffers(
     t5 = clock()
     png = encode_png(pixels)
     t6 = clock()
-    r, g, b = pixels[:, :, 0], pixels[:, :, 1], pixels[:, :, 2]
-    clipped = 100.0 * np.count_nonzero(np.maximum(np.maximum(r, g), b) >= CLIP_LEVEL) / r.size
-    crushed = 100.0 * np.count_nonzero(np.minimum(np.minimum(r, g), b) <= CRUSH_LEVEL) / r.size
     on_subject = (shape != "") & (shape != "backdrop")
-    predicted = face_light(setup).face_contrast
     ms = 1000.0
-    report = RenderReport(
-        width=width,
-        height=height,
+    result = report(
+        setup,
+        scene,
+        pixels,
+        reading,
         seed=seed,
-        subject=scene.kind,
-        measured_ratio_stops=reading.stops,
-        predicted_ratio_stops=predicted.stops if predicted is not None else None,
-        lit_cheek_value=reading.lit,
-        shadow_cheek_value=reading.shadow,
-        lit_probe_pixels=reading.lit_pixels,
-        shadow_probe_pixels=reading.shadow_pixels,
-        clipped_highlights_pct=clipped,
-        crushed_shadows_pct=crushed,
-        subject_pixels_pct=100.0 * float(on_subject.mean()),
-        exposure_lux=scene.meter_lux,
+        subject_share=float(on_subject.mean()),
         timings=RenderTimings(
             scene_ms=(t1 - t0) * ms,
             geometry_ms=0.0,
@@ -223,4 +210,4 @@ def render_with_buffers(
         ),
     )
     buffers = Buffers(luminance, point_s, normal_s, shape)
-    return RenderResult(png=png, report=report), buffers
+    return RenderResult(png=png, report=result), buffers

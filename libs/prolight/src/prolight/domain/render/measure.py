@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 from prolight.domain.physics.face import cheek_normals, face_light
 from prolight.domain.render.relief import LABEL_BOTTOM_Y, LABEL_TOP_Y, Material
 from prolight.domain.render.scene import Scene, rotate_y
+from prolight.domain.render_report import CLIP_LEVEL, CRUSH_LEVEL, RenderReport, RenderTimings
 from prolight.domain.schema import LightingSetup, SubjectKind
 
 __all__ = [
@@ -150,3 +151,39 @@ def read_probes(
     if lit is not None and shadow is not None and lit > 0 and shadow > 1e-6 * max(lit, 1e-12):
         stops = math.log2(lit / shadow)
     return CheekReading(lit, shadow, n_lit, n_shadow, stops)
+
+
+def report(
+    setup: LightingSetup,
+    scene: Scene,
+    pixels: NDArray[np.uint8],
+    reading: CheekReading,
+    *,
+    seed: int,
+    subject_share: float,
+    timings: RenderTimings,
+) -> RenderReport:
+    """A render's report: the cheek reading against the analysis's prediction, clipping and
+    crushing on the 8-bit `pixels`, the share of the frame the subject fills (0–1)."""
+    # Per channel rather than .any(axis=2)/.all(axis=2): NumPy reduces a length-3 axis slowly.
+    r, g, b = pixels[:, :, 0], pixels[:, :, 1], pixels[:, :, 2]
+    clipped = 100.0 * np.count_nonzero(np.maximum(np.maximum(r, g), b) >= CLIP_LEVEL) / r.size
+    crushed = 100.0 * np.count_nonzero(np.minimum(np.minimum(r, g), b) <= CRUSH_LEVEL) / r.size
+    predicted = face_light(setup).face_contrast
+    return RenderReport(
+        width=pixels.shape[1],
+        height=pixels.shape[0],
+        seed=seed,
+        subject=scene.kind,
+        measured_ratio_stops=reading.stops,
+        predicted_ratio_stops=predicted.stops if predicted is not None else None,
+        lit_cheek_value=reading.lit,
+        shadow_cheek_value=reading.shadow,
+        lit_probe_pixels=reading.lit_pixels,
+        shadow_probe_pixels=reading.shadow_pixels,
+        clipped_highlights_pct=clipped,
+        crushed_shadows_pct=crushed,
+        subject_pixels_pct=100.0 * subject_share,
+        exposure_lux=scene.meter_lux,
+        timings=timings,
+    )

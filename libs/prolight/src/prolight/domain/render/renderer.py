@@ -30,9 +30,8 @@ from PIL import Image
 from pydantic import BaseModel, ConfigDict
 
 from prolight.domain.errors import FieldError, InvalidInput, RenderError
-from prolight.domain.physics.face import face_light
 from prolight.domain.render.backdrop import intersect_backdrop
-from prolight.domain.render.measure import measure_cheeks
+from prolight.domain.render.measure import measure_cheeks, report
 from prolight.domain.render.raycast import bilinear, cast, min_filter, needed_texels, shadow_map
 from prolight.domain.render.relief import Relief, portrait_relief, product_relief
 from prolight.domain.render.scene import Scene, build_scene, rotate_y
@@ -45,7 +44,7 @@ from prolight.domain.render.shading import (
 )
 from prolight.domain.render.tonemap import encode_png, to_srgb8
 from prolight.domain.render.upsample import refine
-from prolight.domain.render_report import CLIP_LEVEL, CRUSH_LEVEL, RenderReport, RenderTimings
+from prolight.domain.render_report import RenderReport, RenderTimings
 from prolight.domain.schema import MAX_RESOLUTION, FiboPrompt, SubjectKind
 
 __all__ = [
@@ -327,27 +326,14 @@ def _render(
 
     if not np.isfinite(image).all():  # a NaN would be a renderer bug: never ship it as black
         raise RenderError("the render produced non-finite values; please report this setup")
-    # Per channel rather than .any(axis=2)/.all(axis=2): NumPy reduces a length-3 axis slowly.
-    r, g, b = pixels[:, :, 0], pixels[:, :, 1], pixels[:, :, 2]
-    clipped = 100.0 * np.count_nonzero(np.maximum(np.maximum(r, g), b) >= CLIP_LEVEL) / r.size
-    crushed = 100.0 * np.count_nonzero(np.minimum(np.minimum(r, g), b) <= CRUSH_LEVEL) / r.size
-    predicted = face_light(setup).face_contrast
     ms = 1000.0
-    report = RenderReport(
-        width=width,
-        height=height,
+    result = report(
+        setup,
+        scene,
+        pixels,
+        reading,
         seed=seed,
-        subject=scene.kind,
-        measured_ratio_stops=reading.stops,
-        predicted_ratio_stops=predicted.stops if predicted is not None else None,
-        lit_cheek_value=reading.lit,
-        shadow_cheek_value=reading.shadow,
-        lit_probe_pixels=reading.lit_pixels,
-        shadow_probe_pixels=reading.shadow_pixels,
-        clipped_highlights_pct=clipped,
-        crushed_shadows_pct=crushed,
-        subject_pixels_pct=100.0 * len(hits.index) / (sh * sw),
-        exposure_lux=scene.meter_lux,
+        subject_share=len(hits.index) / (sh * sw),
         timings=RenderTimings(
             scene_ms=(t1 - t0) * ms,
             geometry_ms=(t2 - t1) * ms,
@@ -360,7 +346,7 @@ def _render(
         ),
     )
     if not buffers:
-        return RenderResult(png=png, report=report), None
+        return RenderResult(png=png, report=result), None
     subject = RenderBuffers(
         block=block,
         pixel=hits.index,
@@ -371,4 +357,4 @@ def _render(
         diffuse_luminance=diffuse_luminance,
         irradiance=irradiance,
     )
-    return RenderResult(png=png, report=report), subject
+    return RenderResult(png=png, report=result), subject

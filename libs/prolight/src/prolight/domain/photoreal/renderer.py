@@ -1,18 +1,23 @@
-"""`render(prompt, seed, width, height, quality)`: the sitter or the bottle, physically lit.
+"""`render(prompt, seed, width, height)`: the sitter or the bottle, physically lit, in the
+quality `prompt.output.quality` asks for.
 
-1. `render.scene.build_scene` — the camera, lights, exposure and backdrop the mannequin
-   renderer uses too, and the seed's declared variation (pose, skin tone, grain);
-2. `studio.studio` — the Mitsuba scene: the MakeHuman sitter (`human.py`), true area lights of
-   each modifier's shape, the paper sweep, the room's ambient;
-3. Mitsuba renders it with the quality's integrator, and the same pass writes the normal,
-   position and shape of every pixel (an `aov` integrator around it);
+1. `render.scene.build_scene`: the camera, lights, exposure and backdrop (the mannequin
+   renderer's too), and the seed's declared variation (pose, grain);
+2. `studio.studio`: the Mitsuba scene. The MakeHuman sitter (`domain.sitter`) or the bottle,
+   true area lights of each modifier's shape, the paper sweep, the room's ambient;
+3. Mitsuba renders it with the quality's integrator (`QUALITIES`). A one-sample pass of
+   `integrator.StudioDirect` with `aovs` writes the normal, point, shape and albedo of every
+   pixel, as the picture sees past the lights;
 4. final quality only: Intel Open Image Denoise, guided by the albedo and normal;
-5. the cheek meter (`render.measure.read_probes`) on the skin pixels; the shared tone curve,
-   grain and PNG encoder (`render.tonemap`).
+5. the cheek meter (`render.measure.read_probes`) on the skin (or the label) in the sitter's
+   meter zone, then the shared tone curve, grain and PNG encoder (`render.tonemap`) and the
+   report (`render.measure.report`).
 
-Same prompt + seed + size + quality ⇒ the same bytes on the same machine and variant: the
-sampler is seeded, Mitsuba's LLVM kernels compute each pixel independently of thread timing,
-and OIDN is deterministic on a given CPU.
+Same prompt, seed, size and quality give the same bytes on the same machine and variant:
+- the sampler is seeded;
+- Mitsuba's LLVM kernels compute each pixel independently of thread timing;
+- vertex normals are summed in NumPy, not by atomic adds;
+- OIDN is deterministic on a given CPU.
 """
 
 from __future__ import annotations

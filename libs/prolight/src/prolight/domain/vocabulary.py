@@ -6,7 +6,10 @@ Three readers use it, each with its own grammar:
   `*_PHRASES` tables, each a meaning → the phrases that say it;
 - an edit instruction (`refine`) is read word by word, in clauses: `EDIT_ROLE_WORDS`,
   `NUMBER_WORDS` and the comparatives (`BRIGHTER_WORDS`, `WARMER_WORDS`, …);
-- a stated style (`analysis`) is searched for words: `STYLE_WORDS`, `COLOUR_STYLE_WORDS`.
+- a stated style (`analysis`) is searched for words: `STYLE_WORDS`, `COLOUR_STYLE_WORDS`;
+- the subject's description (`sitter`) is searched for who sits: `SITTER_WORDS`,
+  `SITTER_AGE`; the translator moves a phrase that says it into the subject
+  (`describes_sitter`).
 
 Where two readers take one word differently it is on purpose: in a description "background"
 is the backdrop (a light on it is a "background light"); in an edit every word names a light,
@@ -17,6 +20,8 @@ table can be checked against the schema (tests/domain/test_vocabulary.py).
 """
 
 from __future__ import annotations
+
+import re
 
 from prolight.domain.schema import Role
 
@@ -48,6 +53,8 @@ __all__ = [
     "SEPARATION_ROLES",
     "SHOT_PHRASES",
     "SIDE_PHRASES",
+    "SITTER_AGE",
+    "SITTER_WORDS",
     "SOFTER_WORDS",
     "SOFTNESS_PHRASES",
     "STRENGTH_PHRASES",
@@ -55,6 +62,7 @@ __all__ = [
     "TONE_COLOURS",
     "TONE_KELVIN",
     "WARMER_WORDS",
+    "describes_sitter",
 ]
 
 # ------------------------------------------------------------------ roles
@@ -237,3 +245,64 @@ is dramatic and "high-key beauty" is high-key."""
 COLOUR_STYLE_WORDS = ("mixed", "teal", "orange", "colour", "color", "gel", "cinematic", "neon",
                       "tungsten", "sunset", "golden", "warm", "cool", "cold", "blue")  # fmt: skip
 """Words of a stated style that make mixed colour temperatures a choice, not a mistake."""
+
+
+SITTER_WORDS: dict[str, dict[str, float | str]] = {
+    # gender
+    "woman": {"gender": 0.0},
+    "female": {"gender": 0.0},
+    "girl": {"gender": 0.0, "age": 12},
+    "lady": {"gender": 0.0},
+    "bride": {"gender": 0.0},
+    "actress": {"gender": 0.0},
+    "man": {"gender": 1.0},
+    "male": {"gender": 1.0},
+    "boy": {"gender": 1.0, "age": 12},
+    "gentleman": {"gender": 1.0},
+    "groom": {"gender": 1.0},
+    "actor": {"gender": 1.0},
+    "businessman": {"gender": 1.0},
+    "businesswoman": {"gender": 0.0},
+    # age
+    "child": {"age": 9},
+    "kid": {"age": 9},
+    "teen": {"age": 16},
+    "teenager": {"age": 16},
+    "young": {"age": 24},
+    "middle-aged": {"age": 48},
+    "elderly": {"age": 75},
+    "senior": {"age": 70},
+    # build
+    "slim": {"weight": 0.25},
+    "slender": {"weight": 0.25},
+    "thin": {"weight": 0.15},
+    "heavy": {"weight": 0.85},
+    "plump": {"weight": 0.8},
+    "stocky": {"weight": 0.7, "muscle": 0.7},
+    "athletic": {"muscle": 0.8, "weight": 0.4},
+    "muscular": {"muscle": 0.95},
+    # skin
+    "pale-skinned": {"skin": "pale"},
+    "fair": {"skin": "light"},
+    "light-skinned": {"skin": "light"},
+    "olive": {"skin": "olive"},
+    "tanned": {"skin": "tan"},
+    "tan-skinned": {"skin": "tan"},
+    "brown-skinned": {"skin": "brown"},
+    "dark-skinned": {"skin": "dark"},
+}
+"""Description words and what they set: gender 0–1, age in years, weight and muscle 0–1,
+skin one of `sitter.SKIN_TONES`. Later words win. Words a lighting description uses for
+something else are left out ("black" backdrop, "old" Hollywood, "pale" or "tan" colours)."""
+
+SITTER_AGE = re.compile(r"\b(\d{1,2})[- ]?(?:year|yr)s?[- ]?old\b|\bin (?:her|his|their) (\d)0s\b")
+"""An age in years: "35-year-old", "35 yr old", "in her 40s"."""
+
+
+def describes_sitter(phrase: str) -> bool:
+    """Whether `phrase` says who sits (gender, age, build, skin tone): a `SITTER_WORDS` word
+    or an age."""
+    text = phrase.lower()
+    return bool(SITTER_AGE.search(text)) or any(
+        w in SITTER_WORDS for w in re.findall(r"[a-z][a-z-]*", text)
+    )

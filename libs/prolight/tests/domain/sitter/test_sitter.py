@@ -14,7 +14,7 @@ from prolight.domain.sitter import EYE_Y, SKIN_TONES, Appearance, human, sitter
     [
         ("portrait subject", 0.5, 30.0, 0.5, "medium"),
         ("an elderly heavy man", 1.0, 75.0, 0.85, "medium"),
-        ("a 35-year-old woman, pale", 0.0, 35.0, 0.5, "pale"),
+        ("a 35-year-old woman, pale-skinned", 0.0, 35.0, 0.5, "pale"),
         ("businesswoman in her 40s, dark-skinned", 0.0, 45.0, 0.5, "dark"),
         ("slim young man with olive skin", 1.0, 24.0, 0.25, "olive"),
     ],

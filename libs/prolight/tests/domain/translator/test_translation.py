@@ -556,3 +556,25 @@ def test_fast_enough() -> None:
         translate(text)
         times.append(time.perf_counter() - start)
     assert statistics.median(times) < 0.02
+
+
+@pytest.mark.parametrize(
+    ("text", "subject"),
+    [
+        ("soft butterfly light, warm tones, an elderly woman", "elderly woman"),
+        ("dramatic rembrandt of a 35-year-old athletic man", "35 year old athletic man"),
+    ],
+)
+def test_who_sits_goes_to_the_subject_not_to_ignored(text: str, subject: str) -> None:
+    # The photoreal renderer's sitter reads gender, age, build and skin tone from the subject.
+    t = translate(text)
+    assert t.setup.subject.description == subject
+    assert subject not in t.ignored
+    assert f"subject: {subject}" in t.notes
+
+
+@pytest.mark.parametrize("text", ["old Hollywood glamour", "product shot of a bottle, young woman"])
+def test_words_that_mean_something_else_leave_the_subject_alone(text: str) -> None:
+    # "old" is a style here, not an age; a product's description is the product's.
+    t = translate(text)
+    assert t.setup.subject.description in ("portrait subject", "product on a tabletop")

@@ -1,8 +1,9 @@
 """Who sits: the subject's words read as a body and a skin tone.
 
-The description is read for gender, age, build and skin tone (`WORDS`); what it does not say
-stays at the defaults (an adult of 30, gender halfway, average build, a medium skin tone). The
-bottle is the product subject. The meter zone is where `render.measure` reads the cheeks.
+The description is read for gender, age, build and skin tone (`vocabulary.SITTER_WORDS`,
+`vocabulary.SITTER_AGE`); what it does not say stays at the defaults: an adult of 30, gender
+halfway, average build, a medium skin tone. The bottle is the product subject. The meter zone
+is where `render.measure` reads the cheeks.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from numpy.typing import NDArray
 from prolight.domain.render.relief import LABEL_BOTTOM_Y, LABEL_TOP_Y
 from prolight.domain.schema import Subject, SubjectKind
 from prolight.domain.sitter.body import EYE_Y, Appearance
+from prolight.domain.vocabulary import SITTER_AGE, SITTER_WORDS
 
-__all__ = ["SKIN_TONES", "WORDS", "Sitter", "sitter"]
+__all__ = ["SKIN_TONES", "Sitter", "sitter"]
 
 F32 = NDArray[np.float32]
 
@@ -32,57 +34,6 @@ SKIN_TONES: dict[str, tuple[float, float, float]] = {
     "brown": (0.22, 0.12, 0.07),
     "dark": (0.13, 0.075, 0.045),
 }
-
-WORDS: dict[str, dict[str, float | str]] = {
-    # gender
-    "woman": {"gender": 0.0},
-    "female": {"gender": 0.0},
-    "girl": {"gender": 0.0, "age": 12},
-    "lady": {"gender": 0.0},
-    "bride": {"gender": 0.0},
-    "actress": {"gender": 0.0},
-    "man": {"gender": 1.0},
-    "male": {"gender": 1.0},
-    "boy": {"gender": 1.0, "age": 12},
-    "gentleman": {"gender": 1.0},
-    "groom": {"gender": 1.0},
-    "actor": {"gender": 1.0},
-    "businessman": {"gender": 1.0},
-    "businesswoman": {"gender": 0.0},
-    # age
-    "child": {"age": 9},
-    "kid": {"age": 9},
-    "teen": {"age": 16},
-    "teenager": {"age": 16},
-    "young": {"age": 24},
-    "middle-aged": {"age": 48},
-    "elderly": {"age": 75},
-    "old": {"age": 72},
-    "senior": {"age": 70},
-    # build
-    "slim": {"weight": 0.25},
-    "slender": {"weight": 0.25},
-    "thin": {"weight": 0.15},
-    "heavy": {"weight": 0.85},
-    "plump": {"weight": 0.8},
-    "stocky": {"weight": 0.7, "muscle": 0.7},
-    "athletic": {"muscle": 0.8, "weight": 0.4},
-    "muscular": {"muscle": 0.95},
-    # skin
-    "pale": {"skin": "pale"},
-    "fair": {"skin": "light"},
-    "light-skinned": {"skin": "light"},
-    "olive": {"skin": "olive"},
-    "tanned": {"skin": "tan"},
-    "tan": {"skin": "tan"},
-    "brown-skinned": {"skin": "brown"},
-    "dark-skinned": {"skin": "dark"},
-    "black": {"skin": "dark"},
-}
-"""Description words and what they set: gender 0–1, age in years, weight and muscle 0–1,
-skin one of `SKIN_TONES`. Later words win."""
-
-_AGE = re.compile(r"\b(\d{1,2})[- ]?(?:year|yr)s?[- ]?old\b|\bin (?:her|his|their) (\d)0s\b")
 
 
 @dataclass(frozen=True)
@@ -107,8 +58,8 @@ def sitter(subject: Subject) -> Sitter:
     values: dict[str, float | str] = {}
     text = subject.description.lower()
     for word in re.findall(r"[a-z][a-z-]*", text):
-        values |= WORDS.get(word, {})
-    match = _AGE.search(text)
+        values |= SITTER_WORDS.get(word, {})
+    match = SITTER_AGE.search(text)
     if match:
         values["age"] = float(match.group(1)) if match.group(1) else float(match.group(2)) * 10 + 5
     appearance = Appearance(

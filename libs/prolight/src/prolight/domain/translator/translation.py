@@ -33,6 +33,7 @@ from prolight.domain.vocabulary import (
     FACE_ROLES,
     LIGHT_ROLES,
     TONE_KELVIN,
+    describes_sitter,
 )
 
 __all__ = ["CONTRAST_STOPS", "DEFAULT_PRESET", "Translation", "translate"]
@@ -258,6 +259,14 @@ def translate(text: str) -> Translation:
     if shot is not None:
         setup["camera"]["shot_type"] = shot
         notes.append(f"framing: {shot.replace('_', ' ')}")
+
+    # Who sits: phrases the renderer's sitter understands (gender, age, build, skin tone)
+    # describe the subject rather than being ignored.
+    sitting = [phrase for phrase in reading.ignored if describes_sitter(phrase)]
+    if sitting and setup["subject"].get("kind", "portrait") == "portrait":
+        setup["subject"]["description"] = ", ".join(sitting)
+        reading.ignored = [phrase for phrase in reading.ignored if phrase not in sitting]
+        notes.append(f"subject: {', '.join(sitting)}")
 
     built = LightingSetup.model_validate(setup)
     built = expose_for_key(built)

@@ -187,6 +187,23 @@ def test_generate_shows_four_candidates_the_winner_and_downloads(
     shot(studio, "06-run-completed")
 
 
+def test_a_final_quality_run_asks_the_renderer_for_the_final_quality(
+    studio: Any, shot: Any, stack: Stack
+) -> None:
+    studio.fill("#num-results", "1")
+    studio.select_option("#quality", "final")
+    with studio.expect_response("**/api/generate/lighting-setup") as answer:
+        studio.click("#generate")
+    assert json.loads(answer.value.request.post_data or "{}")["output"] == {"quality": "final"}
+    run_id = answer.value.json()["run_id"]
+    _wait_done(studio)
+    status = httpx.get(f"{stack.gateway_url}/api/status/{run_id}", timeout=10).json()
+    assert status["prompt"]["output"]["quality"] == "final"
+    shot(studio, "06c-final-quality")
+    studio.select_option("#quality", "draft")
+    studio.fill("#num-results", "4")
+
+
 def test_a_dropped_websocket_resumes_and_the_run_finishes(studio: Any, shot: Any) -> None:
     connections: list[str] = []
     dropped_after: list[int] = []

@@ -361,8 +361,9 @@ export class Runs {
     await this.busy("generate", async () => {
       const setup = clone(this.store.setup);
       try {
+        const quality = byId<HTMLSelectElement>("quality").value;
         const accepted = await request<Accepted>("POST", "/api/generate/lighting-setup",
-          { schema_version: "fibo_v1", scene: setup, ...this.options() });
+          { schema_version: "fibo_v1", scene: setup, output: { quality }, ...this.options() });
         rememberSetup(accepted.run_id, setup);
         this.show(accepted.run_id).follow(accepted.links.ws);
       } catch (err) {

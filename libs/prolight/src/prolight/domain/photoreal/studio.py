@@ -32,7 +32,7 @@ from prolight.domain.render.relief import (
 )
 from prolight.domain.render.scene import Scene, SceneLight, rotate_y
 from prolight.domain.schema import Role, SubjectKind
-from prolight.domain.sitter.body import Appearance, Part, body_colour, human, vertex_normals
+from prolight.domain.sitter.body import Appearance, Part, body_colour, human, wrapped_grid_faces
 
 __all__ = ["SKIN_SHAPE", "emitter_radiance", "studio"]
 
@@ -55,6 +55,7 @@ def _mesh(
     """A Mitsuba mesh of `part` turned by `yaw_deg`, its vertices coloured `colour` × tint
     (read by the BSDF as the `vertex_color` attribute)."""
     positions = rotate_y(part.positions.astype(np.float64), yaw_deg).astype(np.float32)
+    normals = rotate_y(part.normals.astype(np.float64), yaw_deg).astype(np.float32)
     props = mi.Properties()
     props["bsdf"] = mi.load_dict(bsdf)
     mesh = mi.Mesh(
@@ -69,7 +70,7 @@ def _mesh(
     params = mi.traverse(mesh)
     params["vertex_positions"] = mi.Float(positions.ravel())
     params["faces"] = mi.UInt32(part.faces.astype(np.uint32).ravel())
-    params["vertex_normals"] = mi.Float(vertex_normals(positions, part.faces).ravel())
+    params["vertex_normals"] = mi.Float(normals.ravel())
     if uvs is not None:
         params["vertex_texcoords"] = mi.Float(uvs.ravel())
     params.update()
@@ -87,7 +88,8 @@ SKIN_BSDF: dict[str, Any] = {
     "specular": 0.3,
     "sheen": 0.5,
 }
-CLOTH_BSDF: dict[str, Any] = {"type": "diffuse", "reflectance": _VERTEX_COLOUR}
+MATTE_BSDF: dict[str, Any] = {"type": "diffuse", "reflectance": _VERTEX_COLOUR}
+"""Paper: the bottle's label and the backdrop's sweep."""
 EYE_BSDF: dict[str, Any] = {
     # A wet cornea over the iris and sclera: a sharp coat that mirrors the lights (catchlights).
     "type": "principled",
@@ -101,7 +103,7 @@ METAL_BSDF: dict[str, Any] = {"type": "roughconductor", "material": "Al", "alpha
 LABEL_RGB = np.array([0.75, 0.68, 0.52])
 
 
-def _sweep(scene: Scene, bsdf: dict[str, Any]) -> Any:
+def _sweep(scene: Scene) -> Any:
     """The paper sweep (wall, cove, floor) as a mesh, 6 m wide, world frame."""
     d, fy, r = scene.backdrop_distance, scene.floor_y, scene.cove_radius
     profile = [(fy + 4.0, -d)]
@@ -123,8 +125,7 @@ def _sweep(scene: Scene, bsdf: dict[str, Any]) -> Any:
     for k in range(len(ys) - 1):
         a, b, c, e = 2 * k, 2 * k + 1, 2 * k + 2, 2 * k + 3
         faces += [[a, c, b], [b, c, e]]
-    part = Part(pos.astype(np.float32), np.array(faces, np.int32), np.ones_like(pos, np.float32))
-    return _mesh("backdrop", part, 0.0, scene.backdrop_albedo, bsdf)
+    return _mesh("backdrop", Part.of(pos, np.array(faces)), 0.0, scene.backdrop_albedo, MATTE_BSDF)
 
 
 def _frame(position: F64, aim: F64) -> Any:
@@ -173,8 +174,11 @@ def _outline(modifier_shape: str, size: float) -> tuple[F64, F64 | None, str, fl
     return r * ring, None, "disc", r_equal, r_equal
 
 
-def _emitter_mesh(name: str, light: SceneLight, modifier_shape: str, radiance: list[float]) -> Any:
-    outer, inner, *_ = _outline(modifier_shape, light.size_m)
+def _emitter_mesh(
+    name: str, light: SceneLight, outer: F64, inner: F64 | None, radiance: list[float]
+) -> Any:
+    """An emitting mesh of the `outer` polygon (less the `inner` one, a ring) in the light's
+    plane, facing along its aim."""
     aim = light.aim / np.linalg.norm(light.aim)
     helper = np.array([0.0, 1.0, 0.0]) if abs(aim[1]) < 0.99 else np.array([0.0, 0.0, 1.0])
     right = np.cross(helper, aim)
@@ -234,9 +238,9 @@ def light_shapes(light: SceneLight, modifier_shape: str, beam_deg: float) -> dic
                 "beam_width": beam_deg * 0.35,
             }
         }
-    _, _, outline, half_w, half_h = _outline(modifier_shape, light.size_m)
+    outer, inner, outline, half_w, half_h = _outline(modifier_shape, light.size_m)
     radiance = emitter_radiance(outline, half_w, half_h, light.distance)
-    return {name: _emitter_mesh(name, light, modifier_shape, (rgb * radiance).tolist())}
+    return {name: _emitter_mesh(name, light, outer, inner, (rgb * radiance).tolist())}
 
 
 @cache
@@ -277,25 +281,21 @@ def _lathe(
         ],
         axis=-1,
     ).reshape(-1, 3)
-    faces = []
-    for i in range(steps - 1):
-        for j in range(sectors):
-            p, q = i * sectors + j, i * sectors + (j + 1) % sectors
-            faces += [[p, q, p + sectors], [q, q + sectors, p + sectors]]
-    return pos, np.array(faces, np.int32)
+    # The rings turn the other way round y than the eye's round z: reversed to face out.
+    return pos, wrapped_grid_faces(steps, sectors)[:, ::-1].copy()
 
 
 def _product(scene: Scene) -> dict[str, Any]:
     def part(y0: float, y1: float, grow: float = 0.0) -> Part:
         pos, faces = _lathe(y0, y1)
         pos[:, [0, 2]] *= 1 + grow
-        return Part(pos.astype(np.float32), faces, np.ones_like(pos, np.float32))
+        return Part.of(pos, faces)
 
     one = np.ones(3)
     return {
         "glass": _mesh("glass", part(PRODUCT_BASE_Y, 0.118), 0.0, one, GLASS_BSDF),
         "label": _mesh(
-            "label", part(LABEL_BOTTOM_Y, LABEL_TOP_Y, 0.01), 0.0, LABEL_RGB, CLOTH_BSDF
+            "label", part(LABEL_BOTTOM_Y, LABEL_TOP_Y, 0.01), 0.0, LABEL_RGB, MATTE_BSDF
         ),
         "cap": _mesh("cap", part(0.118, 0.1505), 0.0, one, METAL_BSDF),
     }
@@ -346,8 +346,7 @@ def studio(
         objects |= _portrait(scene, appearance, skin_rgb)
     else:
         objects |= _product(scene)
-    backdrop = {"type": "diffuse", "reflectance": _VERTEX_COLOUR}
-    objects["backdrop"] = _sweep(scene, backdrop)
+    objects["backdrop"] = _sweep(scene)
     for light in scene.lights:
         shape, beam = shapes[light.role.value]
         objects |= light_shapes(_placed(light, scene.backdrop_distance), shape, beam)

@@ -18,6 +18,7 @@ import math
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -34,7 +35,7 @@ __all__ = [
     "body_colour",
     "data_dir",
     "human",
-    "vertex_normals",
+    "wrapped_grid_faces",
 ]
 
 F32 = NDArray[np.float32]
@@ -81,12 +82,32 @@ class Appearance:
 
 @dataclass(frozen=True)
 class Part:
-    """One material's triangles: vertex positions (n, 3) metres, faces (m, 3), and per-vertex
-    RGB multipliers of the material's colour (the eyes: sclera, iris and pupil)."""
+    """One material's triangles: vertex positions (n, 3) metres, faces (m, 3), per-vertex
+    RGB multipliers of the material's colour (the eyes: sclera, iris and pupil), and the
+    vertex normals (n, 3). Made with `Part.of`, which computes the normals once."""
 
     positions: F32
     faces: I32
     tint: F32
+    normals: F32
+
+    @classmethod
+    def of(
+        cls, positions: NDArray[Any], faces: NDArray[Any], tint: NDArray[Any] | None = None
+    ) -> Part:
+        """A part of these vertices and faces (tint 1 where none is given), its normals
+        summed in a fixed order (so every process gets the same bits; Mitsuba's
+        `recompute_vertex_normals` sums with atomic adds across threads, whose order
+        varies)."""
+        p = positions.astype(np.float64)
+        f = faces.astype(np.int32)
+        face_n = np.cross(p[f[:, 1]] - p[f[:, 0]], p[f[:, 2]] - p[f[:, 0]])
+        n = np.zeros_like(p)
+        for k in range(3):
+            np.add.at(n, f[:, k], face_n)
+        n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-20)
+        colour = np.ones_like(p) if tint is None else tint
+        return cls(p.astype(np.float32), f, colour.astype(np.float32), n.astype(np.float32))
 
 
 @dataclass(frozen=True)
@@ -220,6 +241,18 @@ def _weights_of(names: tuple[str, ...], count: int) -> F64:
     return w / top if top > 0 else w
 
 
+def wrapped_grid_faces(rows: int, sectors: int) -> I32:
+    """Triangles of a grid of `rows` rings of `sectors` vertices each (vertex i·sectors + j),
+    closed round each ring: two per cell, (a, a + sectors, b) and (b, a + sectors,
+    b + sectors) for neighbours a, b on a ring. Reverse each triangle for the other winding."""
+    i, j = np.meshgrid(np.arange(rows - 1), np.arange(sectors), indexing="ij")
+    a = (i * sectors + j).ravel()
+    b = (i * sectors + (j + 1) % sectors).ravel()
+    c, d = a + sectors, b + sectors
+    faces: I32 = np.concatenate([np.stack([a, c, b], 1), np.stack([b, c, d], 1)]).astype(np.int32)
+    return faces
+
+
 CORNEA_RADIUS_M = 0.0078
 """The cornea's radius of curvature (an adult's is about 7.8 mm): smaller than the eyeball's,
 so a raised key's catchlight sits in the iris below the upper lid, as in a photograph."""
@@ -247,15 +280,7 @@ def _eye(centre: F64, radius: float, rings: int = 48, sectors: int = 48) -> tupl
     iris = np.array([0.16, 0.09, 0.05])
     pupil = np.array([0.01, 0.01, 0.01])
     tint = np.where(angle[:, None] < 10, pupil, np.where(angle[:, None] < 27, iris, sclera))
-    faces = []
-    for i in range(rings):
-        for j in range(sectors):
-            a = i * sectors + j
-            b = i * sectors + (j + 1) % sectors
-            c = a + sectors
-            d = b + sectors
-            faces += [[a, c, b], [b, c, d]]
-    return centre + pts, np.array(faces, np.int32), tint
+    return centre + pts, wrapped_grid_faces(rings + 1, sectors), tint
 
 
 def _smoothstep(edge0: float, edge1: float, x: F64) -> F64:
@@ -372,10 +397,10 @@ def human(appearance: Appearance = Appearance()) -> Human:
     eye_f = np.concatenate([eye_parts[0][1], eye_parts[1][1] + len(eye_parts[0][0])])
     eye_t = np.concatenate([p[2] for p in eye_parts])
     return Human(
-        body=Part(point.astype(np.float32), faces, np.ones_like(point, np.float32)),
+        body=Part.of(point, faces),
         uvs=uv.astype(np.float32),
         maps={k: m.reshape(MAP_SIZE, MAP_SIZE).astype(np.float32) for k, m in maps.items()},
-        eyes=Part(eye_v.astype(np.float32), eye_f, eye_t.astype(np.float32)),
+        eyes=Part.of(eye_v, eye_f, eye_t),
         eye_centres=eyes,
     )
 
@@ -400,20 +425,6 @@ def body_colour(appearance: Appearance, skin_rgb: tuple[float, float, float]) ->
     rgb = (1 - hair) * rgb + hair * HAIR_RGB * maps["strands"][:, :, None]
     cloth = maps["cloth"][:, :, None]
     out: F32 = np.ascontiguousarray((1 - cloth) * rgb + cloth * CLOTH_RGB, dtype=np.float32)
-    return out
-
-
-def vertex_normals(positions: F32, faces: I32) -> F32:
-    """Area-weighted vertex normals, summed in a fixed order (so every process gets the same
-    bits; Mitsuba's `recompute_vertex_normals` sums with atomic adds across threads, whose
-    order varies)."""
-    p = positions.astype(np.float64)
-    face_n = np.cross(p[faces[:, 1]] - p[faces[:, 0]], p[faces[:, 2]] - p[faces[:, 0]])
-    n = np.zeros_like(p)
-    for k in range(3):
-        np.add.at(n, faces[:, k], face_n)
-    n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-20)
-    out: F32 = n.astype(np.float32)
     return out
 
 

@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
-from prolight.domain.sitter.body import Appearance, body_colour, human, vertex_normals
+from prolight.domain.sitter.body import Appearance, body_colour, human
 
 __all__ = ["GLB_MEDIA_TYPE", "sitter_glb"]
 
@@ -84,14 +84,14 @@ def sitter_glb(appearance: Appearance, skin_rgb: tuple[float, float, float]) -> 
     body, eyes = h.body, h.eyes
     body_attrs = {
         "POSITION": buf.accessor(body.positions, "VEC3", bounds=True),
-        "NORMAL": buf.accessor(vertex_normals(body.positions, body.faces), "VEC3"),
+        "NORMAL": buf.accessor(body.normals, "VEC3"),
         "TEXCOORD_0": buf.accessor(h.uvs, "VEC2"),
     }
     body_indices = buf.accessor(body.faces.astype(np.uint32).ravel(), "SCALAR")
     eye_attrs = {
         "POSITION": buf.accessor(eyes.positions, "VEC3", bounds=True),
-        "NORMAL": buf.accessor(vertex_normals(eyes.positions, eyes.faces), "VEC3"),
-        "COLOR_0": buf.accessor(eyes.tint.astype(np.float32), "VEC3"),
+        "NORMAL": buf.accessor(eyes.normals, "VEC3"),
+        "COLOR_0": buf.accessor(eyes.tint, "VEC3"),
     }
     eye_indices = buf.accessor(eyes.faces.astype(np.uint32).ravel(), "SCALAR")
     png = io.BytesIO()

@@ -17,7 +17,7 @@ import json
 import re
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, NoReturn, get_args
 
 import typer
 
@@ -43,7 +43,7 @@ SourceArgument = Annotated[
 PresetOption = Annotated[
     str | None, typer.Option("--preset", "-p", help="A preset name instead of FILE.")
 ]
-QUALITIES: tuple[Quality, ...] = ("draft", "final")
+QUALITIES: tuple[Quality, ...] = get_args(Quality)
 
 
 def _fail(errors: list[FieldError]) -> NoReturn:
@@ -72,11 +72,15 @@ def _prompt(source: str | None, preset: str | None, seed: int | None) -> FiboPro
         _fail([FieldError("FILE", f"not valid JSON: {exc.msg} (line {exc.lineno})")])
 
 
-def _with_quality(prompt: FiboPrompt, quality: str | None) -> FiboPrompt:
-    if quality is None:
-        return prompt
-    if quality not in QUALITIES:
-        _fail([FieldError("quality", f"quality is draft or final; got {quality!r}")])
+def _quality(value: str) -> Quality:
+    """`--quality`, checked: one of `QUALITIES`, or exit 2 saying so."""
+    for quality in QUALITIES:
+        if value == quality:
+            return quality
+    _fail([FieldError("quality", f"quality is draft or final; got {value!r}")])
+
+
+def _with_quality(prompt: FiboPrompt, quality: Quality) -> FiboPrompt:
     output = prompt.output.model_copy(update={"quality": quality})
     return prompt.model_copy(update={"output": output})
 
@@ -118,7 +122,9 @@ def render_command(
     ] = None,
 ) -> None:
     """Render a setup with the local physically based renderer."""
-    prompt = _with_quality(_prompt(source, preset, seed), quality)
+    prompt = _prompt(source, preset, seed)
+    if quality is not None:
+        prompt = _with_quality(prompt, _quality(quality))
     width, height = _size(size)
     try:
         result = render(prompt, prompt.metadata.seed, width, height)
@@ -167,9 +173,7 @@ def gallery_command(
     """Render every preset with its diagram into DIRECTORY/<quality>/, a contact sheet per
     quality, and ratios.md: the analysis's key:fill prediction against each quality's meter."""
     width, height = _size(size)
-    if quality is not None and quality not in QUALITIES:
-        _fail([FieldError("quality", f"quality is draft or final; got {quality!r}")])
-    qualities = QUALITIES if quality is None else (quality,)
+    qualities = QUALITIES if quality is None else (_quality(quality),)
     measured: dict[str, dict[str, float | None]] = {name: {} for name in PRESETS}
     for q in qualities:
         items = []

@@ -14,13 +14,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from prolight.domain.errors import InvalidInput, RenderError
 from prolight.domain.photoreal import Buffers, render, render_with_buffers
 from prolight.domain.presets import PRESETS
-from prolight.domain.render import MAX_SIDE
 from prolight.domain.schema import FiboPrompt, LightingSetup, Role
 from prolight.domain.sitter.body import human
-from prolight_testing.setups import unchecked
 
 W, H = 128, 160
 RATIO_TOLERANCE_STOPS = 0.3
@@ -232,55 +229,3 @@ def test_report_carries_exposure_statistics_and_timings() -> None:
     assert report.crushed_shadows_pct > 30  # an unlit black backdrop
     assert report.timings.total_ms > 0
     assert report.subject_pixels_pct > 10
-
-
-@pytest.mark.parametrize(
-    ("width", "height"),
-    [
-        pytest.param(MAX_SIDE + 1, 640, id="too-wide"),
-        pytest.param(512, 10, id="too-small"),
-        pytest.param(0, 0, id="zero"),
-    ],
-)
-def test_sizes_outside_the_documented_range_are_invalid_input(width: int, height: int) -> None:
-    with pytest.raises(InvalidInput, match="pixels"):
-        render(_prompt("loop"), 0, width, height)
-
-
-def test_a_negative_seed_is_invalid_input() -> None:
-    with pytest.raises(InvalidInput, match="seed"):
-        render(_prompt("loop"), -1, W, H)
-
-
-@pytest.mark.parametrize(
-    ("setup", "message"),
-    [
-        pytest.param(
-            unchecked(
-                PRESETS["loop"].setup,
-                key={"intensity": 0.0},
-                fill={"intensity": 0.0},
-                background={"intensity": 0.0},
-            ),
-            "no light reaches",
-            id="no-light",
-        ),
-        pytest.param(
-            PRESETS["loop"].setup.model_copy(
-                update={
-                    "background": PRESETS["loop"].setup.background.model_copy(
-                        update={"distance_m": 0.25}
-                    )
-                }
-            ),
-            "cut through",
-            id="backdrop-in-subject",
-        ),
-        pytest.param(
-            unchecked(PRESETS["loop"].setup, key={"distance": 0.1}), "inside", id="light-in-head"
-        ),
-    ],
-)
-def test_sets_it_cannot_draw_raise_render_error(setup: LightingSetup, message: str) -> None:
-    with pytest.raises(RenderError, match=message):
-        render(_prompt("loop", setup=setup), 0, W, H)

@@ -11,12 +11,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from prolight.domain.errors import InvalidInput, RenderError
 from prolight.domain.presets import PRESETS
-from prolight.domain.render import MAX_SIDE, render
+from prolight.domain.render import render
 from prolight.domain.render.renderer import render_with_buffers
-from prolight.domain.schema import FiboPrompt, LightingSetup
-from prolight_testing.setups import unchecked
+from prolight.domain.schema import FiboPrompt
 
 W, H = 128, 160
 RATIO_TOLERANCE_STOPS = 0.3
@@ -156,62 +154,3 @@ def test_product_renders_a_bottle_with_highlights() -> None:
     report = render(_prompt("product_tabletop"), 0, W, H).report
     assert report.subject == "product"
     assert report.measured_ratio_stops is not None
-
-
-@pytest.mark.parametrize(
-    ("width", "height"),
-    [
-        pytest.param(MAX_SIDE + 1, 640, id="too-wide"),
-        pytest.param(512, 10, id="too-small"),
-        pytest.param(0, 0, id="zero"),
-    ],
-)
-def test_sizes_outside_the_documented_range_are_invalid_input(width: int, height: int) -> None:
-    with pytest.raises(InvalidInput, match="pixels"):
-        render(_prompt("loop"), 0, width, height)
-
-
-def test_a_negative_seed_is_invalid_input() -> None:
-    with pytest.raises(InvalidInput, match="seed"):
-        render(_prompt("loop"), -1, W, H)
-
-
-def _setup(**changes: object) -> LightingSetup:
-    data = PRESETS["loop"].setup.model_dump(mode="json")
-    for path, value in changes.items():
-        node = data
-        *parents, leaf = path.split("__")
-        for p in parents:
-            node = node[p]
-        node[leaf] = value
-    return LightingSetup.model_validate(data)
-
-
-@pytest.mark.parametrize(
-    ("setup", "message"),
-    [
-        pytest.param(
-            unchecked(
-                _setup(),
-                key={"intensity": 0.0},
-                fill={"intensity": 0.0},
-                background={"intensity": 0.0},
-            ),
-            "no light reaches",
-            id="all-lights-at-zero",
-        ),
-        pytest.param(
-            _setup().model_copy(
-                update={"background": _setup().background.model_copy(update={"distance_m": 0.25})}
-            ),
-            "cut through",
-            id="backdrop-in-subject",
-        ),
-        pytest.param(unchecked(_setup(), key={"distance": 0.1}), "inside", id="light-in-head"),
-    ],
-)
-def test_sets_it_cannot_draw_raise_render_error(setup: LightingSetup, message: str) -> None:
-    # The schema refuses each of these at the door (tests/schema/test_seed_reading.py); a setup
-    # changed without validation still never renders wrong.
-    with pytest.raises(RenderError, match=message):
-        render(FiboPrompt(scene=setup), 0, W, H)

@@ -4,6 +4,7 @@ infra    real infrastructure on free loopback ports: `nats_server`, `moto_endpoi
 stack    the six services as OS processes on their own nats-server: `stack` (one per session)
 fakes    local fake BRIA and Gemini servers that follow the documented contracts
 setups   lighting setups the schema would refuse (`unchecked`), for the renderers' own checks
+landmarks  a lighting pattern read off a key-only render (`cheek_profile`)
 
 Installed with every package's `test` extra; no service imports it.
 """

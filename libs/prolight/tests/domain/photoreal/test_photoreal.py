@@ -18,6 +18,7 @@ from prolight.domain.photoreal import Buffers, render, render_with_buffers
 from prolight.domain.presets import PRESETS
 from prolight.domain.schema import FiboPrompt, LightingSetup, Role
 from prolight.domain.sitter.body import human
+from prolight_testing.landmarks import cheek_profile
 
 W, H = 128, 160
 RATIO_TOLERANCE_STOPS = 0.3
@@ -138,13 +139,7 @@ def test_loop_throws_the_nose_shadow_to_the_side_away_from_the_key() -> None:
 
 def _cheek_profile(name: str, y_lo: float, y_hi: float) -> list[float]:
     """Median key light (share of the lit cheek's) in 10 mm columns from x = -65 to +65 mm."""
-    x, y, key, lit = _key_buffers(name)
-    band = (y > y_lo) & (y < y_hi)
-    out = []
-    for x0 in np.arange(-0.065, 0.066, 0.01):
-        m = band & (x >= x0) & (x < x0 + 0.01)
-        out.append(float(np.median(key[m]) / lit) if m.any() else float("nan"))
-    return out
+    return cheek_profile(*_key_buffers(name), y_lo, y_hi)
 
 
 def test_rembrandt_leaves_a_lit_triangle_on_the_shadow_cheek() -> None:

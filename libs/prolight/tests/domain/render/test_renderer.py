@@ -15,6 +15,7 @@ from prolight.domain.presets import PRESETS
 from prolight.domain.render import render
 from prolight.domain.render.renderer import render_with_buffers
 from prolight.domain.schema import FiboPrompt
+from prolight_testing.landmarks import cheek_profile
 
 W, H = 128, 160
 RATIO_TOLERANCE_STOPS = 0.3
@@ -98,13 +99,7 @@ def _nose_shadow_centroid_mm(name: str) -> float:
 
 def _cheek_profile(name: str, y_lo: float, y_hi: float) -> list[float]:
     """Median key light (share of the lit cheek's) in 10 mm columns from x = -65 to +65 mm."""
-    x, y, key, lit = _key_buffers(name)
-    band = (y > y_lo) & (y < y_hi)
-    out = []
-    for x0 in np.arange(-0.065, 0.066, 0.01):
-        m = band & (x >= x0) & (x < x0 + 0.01)
-        out.append(float(np.median(key[m]) / lit) if m.any() else float("nan"))
-    return out
+    return cheek_profile(*_key_buffers(name), y_lo, y_hi)
 
 
 def test_butterfly_puts_the_nose_shadow_straight_under_the_nose() -> None:

@@ -171,6 +171,7 @@ export class Preview3D {
     for (const child of [...this.dynamic.children, ...this.subject.children]) {
       child.traverse((o) => {
         if ((o as THREE.Light).isLight) (o as THREE.Light).dispose(); // frees its shadow map
+        if (o.userData.cached) return; // the sitter's geometry and materials serve every rebuild
         const mesh = o as THREE.Mesh;
         mesh.geometry?.dispose();
         const material = mesh.material as THREE.Material | THREE.Material[] | undefined;
@@ -302,6 +303,7 @@ export class Preview3D {
       .then((bytes) => new GLTFLoader().parseAsync(bytes, ""))
       .then((gltf) => {
         gltf.scene.traverse((o) => {
+          o.userData.cached = true; // clones share its geometry and materials: never disposed
           const mesh = o as THREE.Mesh;
           if (mesh.isMesh) mesh.castShadow = mesh.receiveShadow = true;
         });

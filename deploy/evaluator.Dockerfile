@@ -48,7 +48,7 @@ COPY services/evaluator/pyproject.toml services/evaluator/
 RUN mkdir -p libs/prolight/src/prolight services/evaluator/src/prolight_evaluator \
  && touch libs/prolight/src/prolight/__init__.py services/evaluator/src/prolight_evaluator/__init__.py \
  && uv pip install --python /opt/venv/bin/python -c constraints.txt \
-      "./libs/prolight[imaging,bus,mongo,s3,otlp]" ./services/evaluator
+      "./libs/prolight[imaging,bus,mongo,postgres,s3,otlp]" ./services/evaluator
 COPY libs/prolight/src libs/prolight/src
 COPY services/evaluator/src services/evaluator/src
 RUN uv pip install --python /opt/venv/bin/python --no-deps --reinstall \

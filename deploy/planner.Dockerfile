@@ -18,7 +18,7 @@ COPY services/planner/pyproject.toml services/planner/
 # Empty packages stand in for the source, so this layer depends on the pyproject files only.
 RUN mkdir -p libs/prolight/src/prolight services/planner/src/prolight_planner \
  && touch libs/prolight/src/prolight/__init__.py services/planner/src/prolight_planner/__init__.py \
- && pip install -c constraints.txt "./libs/prolight[bus,mongo,otlp]" ./services/planner
+ && pip install -c constraints.txt "./libs/prolight[bus,mongo,postgres,otlp]" ./services/planner
 COPY libs/prolight/src libs/prolight/src
 COPY services/planner/src services/planner/src
 RUN pip install --no-deps --force-reinstall ./libs/prolight ./services/planner \

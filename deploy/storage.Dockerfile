@@ -18,7 +18,7 @@ COPY services/storage/pyproject.toml services/storage/
 # Empty packages stand in for the source, so this layer depends on the pyproject files only.
 RUN mkdir -p libs/prolight/src/prolight services/storage/src/prolight_storage \
  && touch libs/prolight/src/prolight/__init__.py services/storage/src/prolight_storage/__init__.py \
- && pip install -c constraints.txt "./libs/prolight[imaging,bus,mongo,s3,otlp]" ./services/storage
+ && pip install -c constraints.txt "./libs/prolight[imaging,bus,mongo,postgres,s3,otlp]" ./services/storage
 COPY libs/prolight/src libs/prolight/src
 COPY services/storage/src services/storage/src
 RUN pip install --no-deps --force-reinstall ./libs/prolight ./services/storage \

@@ -32,7 +32,7 @@ def test_variables_are_read_with_the_prefix(monkeypatch: pytest.MonkeyPatch) -> 
 @pytest.mark.parametrize(
     ("variable", "value"),
     [
-        pytest.param("PROLIGHT_STORE_URL", "postgres://db/x", id="store"),
+        pytest.param("PROLIGHT_STORE_URL", "redis://db/x", id="store"),
         pytest.param("PROLIGHT_NATS_URL", "http://127.0.0.1:4222", id="nats"),
         pytest.param("PROLIGHT_BLOB_URL", "ftp://x", id="blob"),
         pytest.param("PROLIGHT_LOG_LEVEL", "loud", id="log-level"),
@@ -48,7 +48,7 @@ def test_a_bad_value_fails_fast_naming_the_variable(
 
 
 def test_the_message_does_not_echo_the_value(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PROLIGHT_STORE_URL", "postgres://user:s3cret@db/x")
+    monkeypatch.setenv("PROLIGHT_STORE_URL", "redis://user:s3cret@db/x")
     with pytest.raises(ConfigurationError) as info:
         ServiceSettings.load()
     assert "s3cret" not in str(info.value)

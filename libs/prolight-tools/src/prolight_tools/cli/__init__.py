@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prolight_tools.cli import domain, keys, modes, render, runs  # noqa: F401  (importing registers their commands)
+from prolight_tools.cli import db, domain, keys, modes, render, runs  # noqa: F401  (importing registers their commands)
 from prolight_tools.cli.app import app
 
 __all__ = ["app", "main"]

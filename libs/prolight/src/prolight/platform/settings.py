@@ -141,7 +141,8 @@ class ServiceSettings(BaseSettings):
     )
     store_url: str = Field(
         "sqlite:///.prolight/prolight.db",
-        description="Run store: sqlite:///relative/or//absolute/path or mongodb://…/dbname.",
+        description="Run store: sqlite:///relative/or//absolute/path, mongodb://…/dbname or "
+        "postgresql://user@host:5432/dbname.",
     )
     blob_url: str = Field(
         "file://.prolight/blobs",
@@ -171,9 +172,12 @@ class ServiceSettings(BaseSettings):
     def _store(cls, v: str) -> str:
         if v.startswith("sqlite:///") and len(v) > len("sqlite:///"):
             return v
-        if v.startswith(("mongodb://", "mongodb+srv://")):
+        if v.startswith(("mongodb://", "mongodb+srv://", "postgresql://", "postgres://")):
             return v
-        raise ValueError("expected sqlite:///path/to/file.db or mongodb://host/dbname")
+        raise ValueError(
+            "expected sqlite:///path/to/file.db, mongodb://host/dbname "
+            "or postgresql://user@host:5432/dbname"
+        )
 
     @field_validator("blob_url")
     @classmethod

@@ -1,12 +1,13 @@
 """The run store: runs (with plan and version), tasks, artifacts, prompt cache, audit log.
 
-store = await open_store(settings.store_url)      # sqlite:///… or mongodb://…
+store = await open_store(settings.store_url)      # sqlite:///…, mongodb://… or postgresql://…
 run = await store.get_run(run_id)
 run = await store.update_run(run_id, run.version, {"status": RunStatus.RUNNING})
 
 RunStore          the interface and its rules                 (base.py)
 SqliteRunStore    one file, WAL, aiosqlite, the embedded default (sqlite.py)
 MongoRunStore     PyMongo's async client, production           (mongo.py)
+PostgresRunStore  psycopg 3 async, JSONB, migrations at open   (postgres.py, migrations/)
 RunRecord, Plan … the documents                                (records.py)
 StoreError …      the exceptions                               (errors.py)
 """

@@ -18,10 +18,12 @@ def sqlite_path(url: str) -> str:
 
 
 async def open_store(url: str) -> RunStore:
-    """Open the run store at `url`: `sqlite:///path` or `mongodb://host[:port]/dbname`.
+    """Open the run store at `url`: `sqlite:///path`, `mongodb://host[:port]/dbname` or
+    `postgresql://user@host[:port]/dbname` (also `postgres://`).
 
-    The database (and the SQLite file and its directory) is created if missing. Raises
-    `ValueError` for another scheme and `StoreUnavailableError` when it cannot be opened.
+    The database (and the SQLite file and its directory) is created if missing; PostgreSQL's
+    pending schema migrations are applied. Raises `ValueError` for another scheme (or a URL
+    the driver cannot read) and `StoreUnavailableError` when it cannot be opened.
     """
     if url.startswith("sqlite:///"):
         return await SqliteRunStore.open(sqlite_path(url))
@@ -29,6 +31,11 @@ async def open_store(url: str) -> RunStore:
         from prolight.platform.store.mongo import MongoRunStore  # PyMongo is only needed for Mongo
 
         return await MongoRunStore.open(url)
+    if url.startswith(("postgresql://", "postgres://")):
+        from prolight.platform.store.postgres import PostgresRunStore  # psycopg: PostgreSQL only
+
+        return await PostgresRunStore.open(url)
     raise ValueError(
-        f"unsupported store URL {url.split('://')[0]}://…; use sqlite:/// or mongodb://"
+        f"unsupported store URL {url.split('://')[0]}://…; "
+        "use sqlite:///, mongodb:// or postgresql://"
     )

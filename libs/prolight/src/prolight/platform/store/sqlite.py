@@ -13,16 +13,14 @@ to the columns it is queried by. Triggers make the audit table append-only.
 
 from __future__ import annotations
 
-import functools
 import sqlite3
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any
 
 import aiosqlite
-from pydantic import BaseModel
 
 from prolight.contracts.tasks import GenerateResult, TaskResult
 from prolight.platform.store.base import (
@@ -34,6 +32,7 @@ from prolight.platform.store.base import (
     page_size,
     status_values,
 )
+from prolight.platform.store.documents import decoded
 from prolight.platform.store.errors import (
     AlreadyExistsError,
     ConcurrencyConflict,
@@ -103,22 +102,6 @@ _SELECT_ARTIFACT = "SELECT doc FROM artifacts WHERE artifact_id = ?"
 _INSERT_CACHE = "INSERT OR IGNORE INTO prompt_cache VALUES (?, ?, ?, ?) RETURNING doc"
 _SELECT_CACHE = "SELECT doc FROM prompt_cache WHERE prompt_hash = ? AND seed = ? AND model = ?"
 _INSERT_AUDIT = "INSERT INTO audit VALUES (?, ?, ?)"
-
-
-_Record = TypeVar("_Record", bound=BaseModel)
-
-
-@functools.lru_cache(maxsize=4096)
-def _decode(model: type[BaseModel], doc: str) -> BaseModel:
-    return model.model_validate_json(doc)
-
-
-def _decoded(model: type[_Record], doc: str) -> _Record:
-    """The record a stored document holds. Records are frozen and a document's text fixes its
-    content, so one decoded record serves every read of the same text: the planner reads a
-    run's tasks again at every step, and decoding their prompts each time cost it about a
-    third of its CPU under bench/bench_e2e.py (py-spy)."""
-    return cast(_Record, _decode(model, doc))
 
 
 class SqliteRunStore(RunStore):
@@ -208,7 +191,7 @@ class SqliteRunStore(RunStore):
 
     async def get_run(self, run_id: str) -> RunRecord | None:
         doc = await self._one(_SELECT_RUN, run_id)
-        return None if doc is None else _decoded(RunRecord, doc)
+        return None if doc is None else decoded(RunRecord, doc)
 
     async def update_run(
         self, run_id: str, expected_version: int, changes: Mapping[str, Any]
@@ -216,7 +199,7 @@ class SqliteRunStore(RunStore):
         doc = await self._one(_SELECT_RUN, run_id)
         if doc is None:
             raise RecordNotFoundError(f"no run {run_id}")
-        current = _decoded(RunRecord, doc)
+        current = decoded(RunRecord, doc)
         if current.version != expected_version:
             raise ConcurrencyConflict(run_id, expected_version, current.version)
         new = apply_run_changes(current, changes)
@@ -231,7 +214,7 @@ class SqliteRunStore(RunStore):
         )
         if not changed:  # another writer updated it between our read and our write
             now = await self._one(_SELECT_RUN, run_id)
-            actual = _decoded(RunRecord, now).version if now else expected_version + 1
+            actual = decoded(RunRecord, now).version if now else expected_version + 1
             raise ConcurrencyConflict(run_id, expected_version, actual)
         return new
 
@@ -263,7 +246,7 @@ class SqliteRunStore(RunStore):
         sql += " ORDER BY created_at DESC, run_id DESC LIMIT ?"
 
         docs = await self._docs(sql, *args, n + 1)
-        runs = [_decoded(RunRecord, d) for d in docs]
+        runs = [decoded(RunRecord, d) for d in docs]
         more = len(runs) > n
         runs = runs[:n]
         next_cursor = encode_cursor(runs[-1].created_at, runs[-1].run_id) if more else None
@@ -280,16 +263,16 @@ class SqliteRunStore(RunStore):
             task.model_dump_json(),
         )
         doc = await self._insert_if_absent(_INSERT_TASK, row, _SELECT_TASK, task.task_id)
-        return _decoded(TaskRecord, doc)
+        return decoded(TaskRecord, doc)
 
     async def get_task(self, task_id: str) -> TaskRecord | None:
         doc = await self._one(_SELECT_TASK, task_id)
-        return None if doc is None else _decoded(TaskRecord, doc)
+        return None if doc is None else decoded(TaskRecord, doc)
 
     async def list_tasks(self, run_id: str) -> list[TaskRecord]:
         sql = "SELECT doc FROM tasks WHERE run_id = ? ORDER BY created_at, task_id"
         docs = await self._docs(sql, run_id)
-        return [_decoded(TaskRecord, d) for d in docs]
+        return [decoded(TaskRecord, d) for d in docs]
 
     async def set_task_status(
         self,
@@ -304,7 +287,7 @@ class SqliteRunStore(RunStore):
             doc = await self._one(_SELECT_TASK, task_id)
             if doc is None:
                 raise RecordNotFoundError(f"no task {task_id}")
-            current = _decoded(TaskRecord, doc)
+            current = decoded(TaskRecord, doc)
             new = advance_task(current, target, result=result, error=error)
             if new is None:
                 return current
@@ -325,16 +308,16 @@ class SqliteRunStore(RunStore):
         doc = await self._insert_if_absent(
             _INSERT_ARTIFACT, row, _SELECT_ARTIFACT, artifact.artifact_id
         )
-        return _decoded(ArtifactRecord, doc)
+        return decoded(ArtifactRecord, doc)
 
     async def get_artifact(self, artifact_id: str) -> ArtifactRecord | None:
         doc = await self._one(_SELECT_ARTIFACT, artifact_id)
-        return None if doc is None else _decoded(ArtifactRecord, doc)
+        return None if doc is None else decoded(ArtifactRecord, doc)
 
     async def list_artifacts(self, run_id: str) -> list[ArtifactRecord]:
         sql = "SELECT doc FROM artifacts WHERE run_id = ? ORDER BY created_at, artifact_id"
         docs = await self._docs(sql, run_id)
-        return [_decoded(ArtifactRecord, d) for d in docs]
+        return [decoded(ArtifactRecord, d) for d in docs]
 
     async def cache_artifact(
         self,
@@ -352,13 +335,13 @@ class SqliteRunStore(RunStore):
         doc = await self._insert_if_absent(
             _INSERT_CACHE, row, _SELECT_CACHE, prompt_hash, seed, model
         )
-        return _decoded(PromptCacheEntry, doc)
+        return decoded(PromptCacheEntry, doc)
 
     async def cached_artifact(
         self, prompt_hash: str, seed: int, model: str
     ) -> PromptCacheEntry | None:
         doc = await self._one(_SELECT_CACHE, prompt_hash, seed, model)
-        return None if doc is None else _decoded(PromptCacheEntry, doc)
+        return None if doc is None else decoded(PromptCacheEntry, doc)
 
     # -- audit ---------------------------------------------------------------------------
 
@@ -383,7 +366,7 @@ class SqliteRunStore(RunStore):
             sql = "SELECT doc FROM audit WHERE run_id = ? ORDER BY entry_id LIMIT ?"
             args = [run_id, n]
         docs = await self._docs(sql, *args)
-        return [_decoded(AuditEntry, d) for d in docs]
+        return [decoded(AuditEntry, d) for d in docs]
 
     # -- lifecycle -----------------------------------------------------------------------
 

@@ -1,19 +1,25 @@
 // The live 3D set (three.js, bundled): floor, backdrop, the sitter the renderer draws (the
 // gateway's /api/sitter.glb for the subject's description; a simple stand-in until it has
 // loaded) or a product box, each light as its modifier turned to the subject with a faint
-// beam, and the camera. Lit by one shadow-casting spot light per studio light, its penumbra
-// and shadow blur widened with the light's softness (an area light's look), so moving a light
-// moves the shading and the shadows. The camera's view frames the shot as the renderer does.
-// Renders on demand (a change or an orbit), not every frame.
+// beam, and the camera. Lit as the renderer lights it (studioLights.ts: area lights of the
+// modifiers' size, spots for grids and snoots, shadows from the first two lights, brightness
+// in lux) and exposed as its camera is (exposure.ts: the meter's lux to mid-grey, ACES), so
+// moving a light or changing its power changes the shading as the render will. The camera's
+// view frames the shot as the renderer does and, like it, sees through the gear; the set view
+// adds a faint work light to see the gear by. Renders on demand (a change or an orbit).
+// The browser tests read `frames`, `sitterShown`, `lux`, `exposure` and `probes()`.
 
 import * as THREE from "three";
 import { OrbitControls } from "three/addons/controls/OrbitControls.js";
 import { GLTFLoader } from "three/addons/loaders/GLTFLoader.js";
 import { fetchBytes } from "./api";
+import { cheekProbes, type CheekProbes } from "./cheekProbes";
 import { byId, h } from "./dom";
-import { effectiveKelvin, kelvinToLinear } from "./kelvin";
-import { MODIFIER_SPECS, cameraDistance, type Light, type Role, type Setup } from "./model";
+import { toneMappingExposure } from "./exposure";
+import { cameraDistance, type Light, type Role, type Setup } from "./model";
+import { meterLux, onAxisLux } from "./photometry";
 import type { Store } from "./store";
+import { areaRect, faceSize, initAreaLights, isSpot, lightColour, modifierSpec, placement, studioLight } from "./studioLights";
 
 const EYE_HEIGHT = 1.5; // metres above the floor: a seated or standing sitter's eyes
 // The renderer's framing (render/scene.py): the eye line, the top of the hair, the headroom.
@@ -23,6 +29,11 @@ const HEADROOM = 0.07;
 // The overview: high and a little camera-left, looking down over the lights (most keys stand
 // camera-right, and from up here no light in front hides the subject).
 const SET_VIEW: [number, number, number] = [-1.2, 3.2, 3.2];
+// The set view's work light, in stops under the meter: enough to see the gear from behind; the
+// camera's view has only the studio's lights, as the render has.
+const WORK_LIGHT_STOPS = 4;
+// Shadow maps, texels a side, for the first and second light that cast shadows.
+const SHADOW_MAPS = [1024, 512];
 
 function webglAvailable(): boolean {
   try {
@@ -33,25 +44,27 @@ function webglAvailable(): boolean {
   }
 }
 
-function modifierMesh(lt: Light, colour: THREE.Color): THREE.Object3D {
-  const spec = MODIFIER_SPECS[lt.modifier] ?? MODIFIER_SPECS.bare;
-  const size = lt.modifier_size ?? spec.size;
-  const face = new THREE.MeshStandardMaterial({ color: colour, emissive: colour,
-    emissiveIntensity: lt.enabled ? 0.35 + 0.9 * lt.intensity : 0.02, side: THREE.DoubleSide,
+/** The modifier, its face glowing at `luminance` nits (the light's own, so it shows as bright
+ * as the render would show it; dark when the light is off). */
+function modifierMesh(lt: Light, colour: THREE.Color, luminance: number): THREE.Object3D {
+  const spec = modifierSpec(lt);
+  const size = faceSize(lt);
+  const face = new THREE.MeshStandardMaterial({ color: lt.modifier === "reflector" ? 0xe4e4e4 : colour,
+    emissive: colour, emissiveIntensity: luminance, roughness: 0.6, side: THREE.DoubleSide,
     // A little see-through: a light between the viewer and the face must not hide the face.
     transparent: true, opacity: 0.7, depthWrite: false });
   const shell = new THREE.MeshStandardMaterial({ color: 0x1d1f23, roughness: 0.8 });
   const group = new THREE.Group();
   let geometry: THREE.BufferGeometry;
+  const [width, height] = areaRect(lt);
   switch (spec.shape) {
-    case "rect": geometry = new THREE.BoxGeometry(size, size * 0.75, 0.04); break;
-    case "strip": geometry = new THREE.BoxGeometry(0.3, size, 0.04); break;
+    case "rect": case "strip": geometry = new THREE.BoxGeometry(width, height, 0.04); break;
     case "octagon": geometry = new THREE.CylinderGeometry(size / 2, size / 2, 0.04, 8).rotateX(Math.PI / 2); break;
     case "round": geometry = new THREE.CylinderGeometry(size / 2, size / 2, 0.02, 24).rotateX(Math.PI / 2); break;
     case "dish": geometry = new THREE.CylinderGeometry(size / 2, size / 2.6, size * 0.35, 24).rotateX(Math.PI / 2); break;
     default: geometry = new THREE.CylinderGeometry(Math.max(size, 0.08) / 2, 0.09, 0.3, 16).rotateX(Math.PI / 2);
   }
-  const front = new THREE.Mesh(geometry, lt.modifier === "reflector" ? new THREE.MeshStandardMaterial({ color: 0xe4e4e4, emissive: 0x303030, roughness: 0.6, side: THREE.DoubleSide }) : face);
+  const front = new THREE.Mesh(geometry, face);
   group.add(front);
   if (lt.modifier !== "reflector") {
     const body = new THREE.Mesh(new THREE.CylinderGeometry(0.07, 0.09, 0.25, 12).rotateX(Math.PI / 2), shell);
@@ -59,6 +72,16 @@ function modifierMesh(lt: Light, colour: THREE.Color): THREE.Object3D {
     group.add(body);
   }
   return group;
+}
+
+/** A glTF loader that decodes the sitter's colour texture through an <img> (TextureLoader):
+ * the gateway's Content-Security-Policy lets images load blob: URLs but not fetch them, and
+ * GLTFLoader's default ImageBitmapLoader fetches — the skin would come out untextured white. */
+function sitterLoader(): GLTFLoader {
+  return new GLTFLoader().register((parser) => {
+    parser.textureLoader = new THREE.TextureLoader();
+    return { name: "prolight_image_textures" };
+  });
 }
 
 export class Preview3D {
@@ -75,6 +98,8 @@ export class Preview3D {
   frames = 0;
   /** The description whose sitter (glTF) is on the set, once loaded; the tests read it. */
   sitterShown: string | null = null;
+  /** On-axis lux of each light as lit here (the tests compare it with the analysis's meter). */
+  lux: Partial<Record<Role, number>> = {};
   private readonly sitters = new Map<string, THREE.Group | null>();
 
   constructor(private readonly host: HTMLElement, private readonly store: Store) {
@@ -88,10 +113,10 @@ export class Preview3D {
     this.renderer = new THREE.WebGLRenderer({ antialias: true, preserveDrawingBuffer: true });
     this.renderer.setPixelRatio(Math.min(window.devicePixelRatio, 2));
     this.renderer.shadowMap.enabled = true;
-    this.renderer.toneMapping = THREE.ACESFilmicToneMapping;
+    this.renderer.toneMapping = THREE.ACESFilmicToneMapping; // why ACES: exposure.ts
+    initAreaLights();
     host.append(this.renderer.domElement);
     this.scene.background = new THREE.Color(0x16181c);
-    this.scene.add(new THREE.HemisphereLight(0x8a8f99, 0x202020, 0.35));
     const floor = new THREE.Mesh(new THREE.PlaneGeometry(30, 30), new THREE.MeshStandardMaterial({ color: 0x2a2c30, roughness: 0.95 }));
     floor.rotation.x = -Math.PI / 2;
     floor.position.y = -EYE_HEIGHT;
@@ -99,6 +124,7 @@ export class Preview3D {
     this.scene.add(floor);
     const grid = new THREE.GridHelper(12, 24, 0x3a3d44, 0x303338);
     grid.position.y = -EYE_HEIGHT + 0.002;
+    (grid.material as THREE.Material).toneMapped = false; // a drawing aid, not lit or exposed
     this.scene.add(grid);
     this.backdrop = new THREE.Mesh(new THREE.PlaneGeometry(4.5, 3.2), new THREE.MeshStandardMaterial({ roughness: 1 }));
     this.backdrop.receiveShadow = true;
@@ -116,6 +142,20 @@ export class Preview3D {
     store.on(() => this.request());
     this.resize();
     this.request();
+  }
+
+  /** `renderer.toneMappingExposure`: set from the camera's settings only (exposure.ts). */
+  get exposure(): number {
+    return this.renderer?.toneMappingExposure ?? 0;
+  }
+
+  /** Where the cheek probes are on the canvas (cheekProbes.ts), for the frame last drawn; null
+   * until the renderer's sitter is on the set. */
+  probes(): CheekProbes | null {
+    const body = this.subject.getObjectByName("body") as THREE.Mesh | undefined;
+    if (!this.renderer || !body?.isMesh) return null;
+    const canvas = this.renderer.domElement;
+    return cheekProbes(body, this.store.setup.subject.head_turn_deg, this.camera, canvas.width, canvas.height);
   }
 
   /** "set": the three-quarter overview; "camera": from the photographer's camera, with its lens. */
@@ -184,27 +224,32 @@ export class Preview3D {
     (this.backdrop.material as THREE.MeshStandardMaterial).color.set(setup.background.color);
     this.backdrop.position.set(0, -EYE_HEIGHT + 1.6, -setup.background.distance_m);
     this.buildSubject(setup);
-    const wb = setup.camera.white_balance_k;
+    const meter = meterLux(setup.camera);
+    if (this.renderer) this.renderer.toneMappingExposure = toneMappingExposure(meter);
+    if (this.mode === "set") {
+      this.dynamic.add(new THREE.HemisphereLight(0xffffff, 0x606060, meter / 2 ** WORK_LIGHT_STOPS));
+    }
+    this.lux = {};
     let shadows = 0;
     for (const [roleName, lt] of Object.entries(setup.lighting)) {
       const role = roleName as Role;
       if (!lt) continue;
-      const rgb = kelvinToLinear(effectiveKelvin(lt.kelvin, lt.gel), wb);
-      const colour = new THREE.Color(rgb[0], rgb[1], rgb[2]);
-      const power = lt.enabled ? lt.intensity : 0;
+      const colour = lightColour(lt, setup.camera.white_balance_k);
       if (role === "ambient") {
-        this.dynamic.add(new THREE.AmbientLight(colour, power * 1.2));
+        // The renderer's uniform room: E lux on every open surface (three.js: irradiance in lux).
+        this.lux.ambient = onAxisLux(role, lt);
+        this.dynamic.add(new THREE.AmbientLight(colour, this.lux.ambient));
         continue;
       }
-      const az = (lt.direction.azimuth * Math.PI) / 180;
-      const el = (lt.direction.elevation * Math.PI) / 180;
-      const dir = new THREE.Vector3(Math.cos(el) * Math.sin(az), Math.sin(el), Math.cos(el) * Math.cos(az));
-      const target = role === "background"
-        ? new THREE.Vector3(0, 0, -setup.background.distance_m) : new THREE.Vector3(0, 0, 0);
-      const position = role === "background"
-        ? target.clone().add(dir.clone().multiplyScalar(lt.distance)).setZ(Math.min(target.z + dir.z * lt.distance, -0.4))
-        : dir.clone().multiplyScalar(lt.distance);
-      const rig = modifierMesh(lt, colour);
+      const castsShadow = onAxisLux(role, lt) > 0 && shadows < SHADOW_MAPS.length;
+      const built = studioLight(role, lt, setup, castsShadow ? SHADOW_MAPS[shadows] : 0);
+      if (castsShadow) shadows += 1;
+      if (lt.enabled) this.lux[role] = built.lux;
+      this.dynamic.add(...built.lights);
+      // The gear: from the camera's view the renderer sees through it, and so does this.
+      if (this.mode === "camera") continue;
+      const { position, target } = placement(role, lt, setup);
+      const rig = modifierMesh(lt, colour, built.luminance);
       rig.position.copy(position);
       rig.lookAt(target);
       this.dynamic.add(rig);
@@ -212,29 +257,19 @@ export class Preview3D {
       const pole = new THREE.Mesh(new THREE.CylinderGeometry(0.015, 0.015, position.y + EYE_HEIGHT, 6), new THREE.MeshStandardMaterial({ color: 0x55595f }));
       pole.position.set(position.x, (position.y - EYE_HEIGHT) / 2, position.z);
       this.dynamic.add(pole);
-      const spec = MODIFIER_SPECS[lt.modifier] ?? MODIFIER_SPECS.bare;
-      const beamAngle = (Math.min(spec.beam, 140) * Math.PI) / 360;
-      if (power > 0) {
+      if (built.lux > 0) {
+        // The beam, faintly: a drawing aid, so neither lit nor exposed.
+        const beamAngle = (Math.min(modifierSpec(lt).beam, 140) * Math.PI) / 360;
         const length = position.distanceTo(target);
         const cone = new THREE.Mesh(
           new THREE.ConeGeometry(Math.tan(beamAngle) * length * 0.5, length, 24, 1, true),
-          new THREE.MeshBasicMaterial({ color: colour, transparent: true, opacity: 0.04 + 0.1 * power, depthWrite: false, side: THREE.DoubleSide }),
+          new THREE.MeshBasicMaterial({ color: colour, transparent: true, toneMapped: false,
+            opacity: isSpot(lt) ? 0.12 : 0.05, depthWrite: false, side: THREE.DoubleSide }),
         );
         cone.geometry.translate(0, -length / 2, 0).rotateX(-Math.PI / 2);
         cone.position.copy(position);
         cone.lookAt(target);
         this.dynamic.add(cone);
-        // Decay 2: three.js falls off with 1/d² as the studio does; power scales like the unit's.
-        const spot = new THREE.SpotLight(colour, power * 14, 0, Math.min(beamAngle * 1.2, Math.PI / 2 - 0.01), 0.2 + 0.75 * lt.softness, 2);
-        spot.position.copy(position);
-        spot.target.position.copy(target);
-        if (shadows < 2) {
-          spot.castShadow = true;
-          spot.shadow.mapSize.set(512, 512);
-          spot.shadow.radius = 1 + 6 * lt.softness;
-          shadows += 1;
-        }
-        this.dynamic.add(spot, spot.target);
       }
     }
     // The camera body at its distance and height.
@@ -300,7 +335,7 @@ export class Preview3D {
   private loadSitter(description: string): void {
     this.sitters.set(description, null);
     fetchBytes(`/api/sitter.glb?description=${encodeURIComponent(description)}`)
-      .then((bytes) => new GLTFLoader().parseAsync(bytes, ""))
+      .then((bytes) => sitterLoader().parseAsync(bytes, ""))
       .then((gltf) => {
         gltf.scene.traverse((o) => {
           o.userData.cached = true; // clones share its geometry and materials: never disposed

@@ -277,14 +277,6 @@ def test_refine_starts_a_child_run(studio: Any, shot: Any, stack: Stack) -> None
     fill_before = float(studio.locator("#f-lighting-fill-intensity").input_value())
     studio.fill("#refine", "one stop less fill")
     studio.click("#refine-go")
-    paths = httpx.get(f"{stack.gateway_url}/openapi.json", timeout=10).json()["paths"]
-    if "/api/runs/{run_id}/refine" not in paths:
-        expect(studio.locator("#refine-error")).to_contain_text("not available on this server yet")
-        shot(studio, "09-refine-unavailable")
-        pytest.skip(
-            "the gateway has no POST /api/runs/{run_id}/refine yet (issue 8): the studio "
-            "says so next to the Refine button; the refine run itself is untested"
-        )
     expect(studio.locator("#run-title")).not_to_have_text(f"Run {parent}")
     expect(studio.locator("#run-notes .lineage")).to_contain_text(f"Refined from {parent}")
     expect(studio.locator("#run-notes .changes li").first).to_contain_text("fill")
@@ -295,6 +287,21 @@ def test_refine_starts_a_child_run(studio: Any, shot: Any, stack: Stack) -> None
     fill = float(studio.locator("#f-lighting-fill-intensity").input_value())
     assert fill < fill_before, (fill_before, fill)
     shot(studio, "09-refined")
+
+
+def test_final_render_renders_the_chosen_image_again(studio: Any, shot: Any) -> None:
+    _apply_preset(studio, "rembrandt", "Rembrandt")
+    studio.fill("#num-results", "2")
+    studio.fill("#seed", "505")
+    studio.click("#generate")
+    _wait_done(studio)
+    parent = studio.locator("#run-title").inner_text().removeprefix("Run ")
+    studio.click("#final-go")
+    expect(studio.locator("#run-title")).not_to_have_text(f"Run {parent}")
+    expect(studio.locator("#run-notes .lineage")).to_contain_text(f"Final render of {parent}")
+    _wait_done(studio)
+    expect(studio.locator("figure.candidate")).to_have_count(1)
+    shot(studio, "10-final-render")
 
 
 def test_past_runs_show_thumbnails_and_open(studio: Any, shot: Any, stack: Stack) -> None:

@@ -320,6 +320,7 @@ export class Runs {
     byId("describe-form").addEventListener("submit", (e) => { e.preventDefault(); void this.describe(); });
     byId("cancel").addEventListener("click", () => void this.cancel());
     byId("refine-form").addEventListener("submit", (e) => { e.preventDefault(); void this.refine(); });
+    byId("final-go").addEventListener("click", () => { void this.finalRender(); });
     byId("history-reload").addEventListener("click", () => void this.history());
     void this.history();
   }
@@ -449,6 +450,28 @@ export class Runs {
         showError(slot, e.noRoute
           ? "Refine is not available on this server yet (the gateway has no POST /api/runs/{id}/refine)."
           : `Cannot refine: ${e.problems[0]?.message ?? e.message}`);
+      }
+    });
+  }
+
+  /** The chosen image again in the final quality: a child run of one image, same seed. */
+  async finalRender(): Promise<void> {
+    const view = this.view;
+    const slot = byId("refine-error");
+    showError(slot, "");
+    if (!view) return;
+    await this.busy("final-go", async () => {
+      try {
+        const accepted = await request<RefineAccepted>("POST",
+          `/api/runs/${encodeURIComponent(view.runId)}/final`, {});
+        const parent = view.runId;
+        const next = this.show(accepted.run_id, `Final render of ${parent}'s chosen image`);
+        const scene = accepted.prompt?.scene ?? rememberedSetup(parent);
+        if (scene) rememberSetup(accepted.run_id, scene);
+        next.follow(accepted.links.ws);
+      } catch (err) {
+        const e = err instanceof ApiError ? err : new ApiError(0, "error", String(err));
+        showError(slot, `Cannot render it final: ${e.problems[0]?.message ?? e.message}`);
       }
     });
   }

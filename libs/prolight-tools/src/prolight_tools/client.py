@@ -36,7 +36,7 @@ import websockets
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
 from prolight.contracts.api import RunAccepted, RunStatusOut
-from prolight.contracts.api_modes import InspireAccepted, RefineAccepted
+from prolight.contracts.api_modes import FinalAccepted, InspireAccepted, RefineAccepted
 from prolight.domain.errors import ProLightError
 from prolight.platform.closing import AsyncClosing
 
@@ -141,6 +141,13 @@ class ProLightClient(AsyncClosing):
         """Refine mode: `POST /api/runs/{run_id}/refine` (instruction or patch, locked_fields)."""
         response = await self._request("POST", f"/api/runs/{run_id}/refine", json=body)
         return RefineAccepted.model_validate(response.json())
+
+    async def final(self, run_id: str, artifact_id: str | None = None) -> FinalAccepted:
+        """The final render of a run's image: `POST /api/runs/{run_id}/final` (its best, or
+        `artifact_id`)."""
+        body = {"artifact_id": artifact_id} if artifact_id else {}
+        response = await self._request("POST", f"/api/runs/{run_id}/final", json=body)
+        return FinalAccepted.model_validate(response.json())
 
     async def inspire(self, body: dict[str, Any]) -> InspireAccepted:
         """Inspire mode: `POST /api/generate/inspire` (artifact_id or image_base64)."""

@@ -38,7 +38,7 @@ from prolight.contracts.api import (
 from prolight.contracts.events import Event, RunCancelRequested, RunCreated, RunOptions
 from prolight.contracts.progress import planned_tasks, run_progress
 from prolight.contracts.subjects import is_run_id
-from prolight.contracts.tasks import EvaluateResult
+from prolight.contracts.tasks import EvaluateResult, GenerateParams
 from prolight.domain.schema import FiboPrompt
 from prolight.platform.api_keys import ANONYMOUS
 from prolight.platform.blobs import ArtifactStore, BlobError, BlobNotFoundError
@@ -63,6 +63,7 @@ __all__ = [
     "FINISHED_TASK",
     "artifact_bytes",
     "cancel_run",
+    "image_prompt",
     "links",
     "list_runs",
     "owned_artifact",
@@ -160,6 +161,22 @@ async def owned_run(store: RunStore, bus: Bus, run_id: str, caller: str) -> RunR
         raise NotFound(f"no run {run_id!r}", field="run_id")
     bind_run(run_id)
     return run
+
+
+async def image_prompt(store: RunStore, run_id: str, artifact_id: str) -> tuple[FiboPrompt, int]:
+    """The prompt and seed that made the image `artifact_id` of run `run_id` (read off the
+    generate task that made it); 409 when no generate task made it (a contact sheet)."""
+    try:
+        artifact = await store.get_artifact(artifact_id)
+        task = await store.get_task(artifact.task_id) if artifact and artifact.task_id else None
+    except StoreError as exc:
+        raise _store_down(exc) from exc
+    if task is None or not isinstance(task.params, GenerateParams):
+        raise Conflict(
+            f"artifact {artifact_id!r} of run {run_id} is not a generated image",
+            code="run_without_result",
+        )
+    return task.params.prompt, task.params.seed
 
 
 async def owned_artifact(store: RunStore, artifact_id: str, caller: str) -> ArtifactRecord:

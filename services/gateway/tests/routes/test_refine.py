@@ -5,51 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from gateway_utils.runs import accepted_run
-from gateway_utils.tasks import generate_params
+from gateway_utils.runs import accepted_run, seed_parent
 
-from prolight.contracts.subjects import Tool
-from prolight.domain.presets import get_preset
-from prolight.domain.schema import FiboPrompt, Role
-from prolight.platform.store import ArtifactRecord, RunRecord, RunStatus, TaskRecord
+from prolight.domain.schema import Role
+from prolight.platform.store import RunStatus
 
 pytestmark = pytest.mark.integration
-SHA = "cd" * 32
-
-
-async def seed_parent(
-    store: Any, run_id: str = "run_parent", status: RunStatus = RunStatus.COMPLETED
-) -> FiboPrompt:
-    """A completed run whose chosen image came from the loop preset under seed 42."""
-    chosen = FiboPrompt(scene=get_preset("loop").setup)
-    chosen = chosen.model_copy(update={"metadata": chosen.metadata.model_copy(update={"seed": 42})})
-    await store.create_run(RunRecord(run_id=run_id, prompt=chosen.model_dump(mode="json")))
-    await store.put_task(
-        TaskRecord(
-            task_id=f"{run_id}-i1-generate-1",
-            run_id=run_id,
-            tool=Tool.GENERATE,
-            params=generate_params(chosen, 42),
-        )
-    )
-    await store.put_artifact(
-        ArtifactRecord(
-            artifact_id=f"{run_id}-best",
-            run_id=run_id,
-            task_id=f"{run_id}-i1-generate-1",
-            sha256=SHA,
-            url="file:///x",
-            size_bytes=1,
-            seed=42,
-        )
-    )
-    run = await store.get_run(run_id)
-    await store.update_run(
-        run_id,
-        run.version,
-        {"status": status, "result": {"best_artifact_id": f"{run_id}-best"}},
-    )
-    return chosen
 
 
 async def test_an_instruction_starts_a_child_run_changing_only_what_it_addresses(

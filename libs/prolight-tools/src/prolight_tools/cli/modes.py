@@ -1,9 +1,12 @@
-"""The Refine and Inspire modes from the command line.
+"""The Refine and Inspire modes, and the final render, from the command line.
 
 `prolight refine RUN_ID "one stop less fill" [--patch FILE] [--lock PATH …] [-n 1]
 [-o DIR] [--watch/--no-watch]` — a child run of a completed run, changed only where the
 instruction (or the RFC 6902 patch in FILE) says; prints the diff, then follows the child run
 and saves its results like `prolight generate`.
+
+`prolight final RUN_ID [--artifact ID] [-o DIR] [--watch/--no-watch]` — a completed run's
+best image (or the one named) rendered again in the final quality, same prompt and seed.
 
 `prolight inspire IMAGE [--instruction TEXT] [-n 4] [--seed N] [-o DIR] [--watch/--no-watch]`
 — IMAGE is a local PNG, JPEG or WebP file (never a URL) or `artifact:ID` for a stored image;
@@ -35,7 +38,7 @@ from prolight_tools.cli.runs import (
     _save,
 )
 
-__all__ = ["inspire_command", "refine_command"]
+__all__ = ["final_command", "inspire_command", "refine_command"]
 
 _OutOption = Annotated[Path | None, typer.Option("-o", "--out", help="Directory for the results.")]
 _WatchOption = Annotated[
@@ -109,6 +112,30 @@ def refine_command(
             return await _finish(client, accepted.run_id, accepted.links.ws, out, watch)
 
     raise typer.Exit(_run(refine(), gateway))
+
+
+@app.command("final")
+def final_command(
+    run_id: Annotated[str, typer.Argument(help="A completed run whose image to render.")],
+    artifact: Annotated[
+        str | None, typer.Option("--artifact", help="One of its images; default its best.")
+    ] = None,
+    out: _OutOption = None,
+    watch: _WatchOption = True,
+    gateway: GatewayOption = "http://127.0.0.1:8000",
+) -> None:
+    """Render a run's chosen image again in the final quality: path traced and denoised."""
+
+    async def final() -> int:
+        async with _client(gateway) as client:
+            accepted = await client.final(run_id, artifact)
+            typer.echo(
+                f"run {accepted.run_id} renders {accepted.parent_run_id}'s image "
+                f"{accepted.parent_artifact_id} final (seed {accepted.seed})"
+            )
+            return await _finish(client, accepted.run_id, accepted.links.ws, out, watch)
+
+    raise typer.Exit(_run(final(), gateway))
 
 
 def _image_body(image: str) -> dict[str, Any]:

@@ -23,6 +23,8 @@ from prolight.domain.schema.published import Published, absent, exactly_one_of
 __all__ = [
     "BASE64_PATTERN",
     "ChangeOut",
+    "FinalAccepted",
+    "FinalRequest",
     "InspireAccepted",
     "InspireRequest",
     "PatchOperation",
@@ -139,6 +141,13 @@ class RefineAccepted(RunAccepted):
     prompt: FiboPrompt
 
 
+def _refuse_null(v: Any) -> Any:
+    """An optional field published without `null`: sent as null, it is refused."""
+    if v is None:
+        raise ValueError("leave it out rather than send null")
+    return v
+
+
 class InspireRequest(RunRequestOptions):
     """An image to take the lighting from: a stored `artifact_id` or the image itself, base64.
 
@@ -165,12 +174,7 @@ class InspireRequest(RunRequestOptions):
         description='Applied to the measured setup before the variations: "warmer key".',
     )
 
-    @field_validator("artifact_id", "image_base64", mode="before")
-    @classmethod
-    def _given_or_left_out(cls, v: Any) -> Any:
-        if v is None:
-            raise ValueError("leave it out rather than send null")
-        return v
+    _given_or_left_out = field_validator("artifact_id", "image_base64", mode="before")(_refuse_null)
 
     @model_validator(mode="after")
     def _one_image(self) -> InspireRequest:
@@ -189,3 +193,26 @@ class InspireAccepted(RunAccepted):
     notes: list[str]
     instruction_notes: list[str] = Field(default_factory=list)
     prompt: FiboPrompt
+
+
+class FinalRequest(BaseModel):
+    """Render one of a completed run's images again in the final quality (path traced and
+    denoised), with its prompt and seed: a child run of that one image, like a studio
+    simulator's final render of the shot a photographer chose."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{}]})
+
+    artifact_id: str | None = absent(
+        "One of the run's images; left out, the run's best.", refuse_null=True, max_length=200
+    )
+
+    _given_or_left_out = field_validator("artifact_id", mode="before")(_refuse_null)
+
+
+class FinalAccepted(RunAccepted):
+    """202: the final render is queued, a child run of one image."""
+
+    parent_run_id: str
+    parent_artifact_id: str = Field(description="The image rendered again.")
+    seed: int
+    prompt: FiboPrompt = Field(description="The image's prompt, `output.quality` final.")

@@ -4,6 +4,7 @@ from prolight_gateway.routes import (
     analyze,
     artifacts,
     audit,
+    final,
     generate,
     health,
     inspire,
@@ -24,6 +25,7 @@ ROUTERS = (
     analyze.router,
     runs.router,
     refine.router,
+    final.router,
     audit.router,
     artifacts.router,
     presets.router,
@@ -32,6 +34,6 @@ ROUTERS = (
     metrics.router,
 )
 
-CHECKS_ITS_CALLER = (generate.router, inspire.router, refine.router)
+CHECKS_ITS_CALLER = (generate.router, inspire.router, refine.router, final.router)
 """Routers whose every route takes `deps.RunStartDep`, which checks the API key itself:
 `create_app` gives them no router-wide `get_caller`, one dependency less per run started."""

@@ -11,35 +11,19 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from prolight.contracts.api_modes import ChangeOut, RefineAccepted, RefineRequest
-from prolight.contracts.tasks import GenerateParams
 from prolight.domain.refine import refine_prompt
-from prolight.domain.schema import FiboPrompt
 from prolight.platform.bus import Bus
-from prolight.platform.http_errors import Conflict, ServiceUnavailable
-from prolight.platform.store import RunStatus, RunStore, StoreError
+from prolight.platform.http_errors import Conflict
+from prolight.platform.store import RunStatus, RunStore
 from prolight_gateway.deps import RunStartDep
 from prolight_gateway.routes.responses import errors
-from prolight_gateway.runs import owned_run, submit_run
+from prolight_gateway.runs import image_prompt, owned_run, submit_run
 from prolight_gateway.settings import GatewaySettings
 from prolight_gateway.validation import reading_user_input
 
 __all__ = ["refine_run", "router"]
 
 router = APIRouter(prefix="/api", tags=["runs"])
-
-
-async def _chosen(store: RunStore, run_id: str, artifact_id: str) -> tuple[FiboPrompt, int]:
-    """The prompt and seed of the parent's chosen image (from the task that generated it)."""
-    try:
-        artifact = await store.get_artifact(artifact_id)
-        task = await store.get_task(artifact.task_id) if artifact and artifact.task_id else None
-    except StoreError as exc:
-        raise ServiceUnavailable(
-            f"the run store is unavailable: {exc}", code="store_unavailable"
-        ) from exc
-    if task is None or not isinstance(task.params, GenerateParams):
-        raise Conflict(f"run {run_id} has no chosen image to refine", code="run_without_result")
-    return task.params.prompt, task.params.seed
 
 
 async def refine_run(
@@ -61,7 +45,7 @@ async def refine_run(
     best = parent.result.best_artifact_id if parent.result else None
     if best is None:
         raise Conflict(f"run {run_id} has no chosen image to refine", code="run_without_result")
-    chosen, seed = await _chosen(store, run_id, best)
+    chosen, seed = await image_prompt(store, run_id, best)
     with reading_user_input("refinement"):
         refinement = refine_prompt(
             chosen,

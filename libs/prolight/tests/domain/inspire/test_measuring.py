@@ -1,4 +1,5 @@
-"""Inspire: a setup measured back from renders of every preset; uploads checked strictly."""
+"""Inspire: a setup measured back from the photoreal renders of every preset (the renderer a user
+without a BRIA key sees); uploads checked strictly."""
 
 from __future__ import annotations
 
@@ -13,12 +14,11 @@ from PIL import Image
 from prolight.domain.errors import InvalidInput
 from prolight.domain.inspire import MAX_IMAGE_BYTES, RATIO_CAP_STOPS, Reading
 from prolight.domain.inspire.measuring import measure, read_image
+from prolight.domain.photoreal import render, render_with_buffers
 from prolight.domain.physics.face import face_light
 from prolight.domain.physics.meter import expose_for_key
 from prolight.domain.presets import PRESETS
-from prolight.domain.render import render
 from prolight.domain.render.relief import Material
-from prolight.domain.render.renderer import render_with_buffers
 from prolight.domain.schema import Direction, FiboPrompt, LightingSetup, Role
 
 KEY_TOLERANCE_DEG = 20.0
@@ -40,9 +40,25 @@ PORTRAITS = [name for name, p in PRESETS.items() if p.setup.subject.kind == "por
 
 
 @cache
+def rendered(name: str) -> tuple[Reading, float | None]:
+    """Inspire's reading of the preset's photoreal render, and the ratio the render's own
+    meter measured on it (None: a black shadow side)."""
+    result = render(FiboPrompt(scene=PRESETS[name].setup), 5, 256, 320)
+    return measure(read_image(result.png)), result.report.measured_ratio_stops
+
+
 def reading_of(name: str) -> Reading:
-    png = render(FiboPrompt(scene=PRESETS[name].setup), 5, 256, 320).png
-    return measure(read_image(png))
+    return rendered(name)[0]
+
+
+def truth(setup: LightingSetup, measured: float | None) -> float:
+    """The ratio an image of `setup` shows: the analysis's for a face; for the bottle, what the
+    render measured, since the analysis leaves out the tabletop sweep's bounce that lights
+    its shadow side (0.4–0.6 stop on these sets; docs/decisions/photoreal-renderer.md)."""
+    if setup.subject.kind == "portrait":
+        return contrast(setup)
+    assert measured is not None
+    return min(measured, RATIO_CAP_STOPS)
 
 
 @pytest.mark.parametrize("name", list(PRESETS))
@@ -60,9 +76,11 @@ def test_inspire_recovers_each_presets_key_direction(name: str) -> None:
 @pytest.mark.parametrize("name", list(PRESETS))
 def test_inspire_recovers_each_presets_ratio(name: str) -> None:
     setup = PRESETS[name].setup
-    reading = reading_of(name)
-    assert abs(reading.ratio_stops - contrast(setup)) <= RATIO_TOLERANCE_STOPS, reading.fields
-    assert abs(contrast(reading.setup) - contrast(setup)) <= RATIO_TOLERANCE_STOPS
+    reading, measured = rendered(name)
+    want = truth(setup, measured)
+    assert abs(reading.ratio_stops - want) <= RATIO_TOLERANCE_STOPS, reading.fields
+    if setup.subject.kind == "portrait":  # the rebuilt setup, as the analysis sees it
+        assert abs(contrast(reading.setup) - contrast(setup)) <= RATIO_TOLERANCE_STOPS
 
 
 def product(key: tuple[float, float] = (-60.0, 30.0), fill: float = 0.3) -> LightingSetup:
@@ -87,11 +105,13 @@ def product(key: tuple[float, float] = (-60.0, 30.0), fill: float = 0.3) -> Ligh
 def test_a_product_is_read_off_its_matte_label_whatever_the_light_and_size(
     setup: LightingSetup, width: int, height: int
 ) -> None:
-    reading = measure(read_image(render(FiboPrompt(scene=setup), 5, width, height).png))
+    result = render(FiboPrompt(scene=setup), 5, width, height)
+    reading = measure(read_image(result.png))
     key = setup.lighting[Role.KEY].direction
     # A vertical label shows the key's azimuth, not its height (assumed, and said so).
     assert abs(reading.key_direction.azimuth - key.azimuth) <= KEY_TOLERANCE_DEG, reading.fields
-    assert abs(reading.ratio_stops - contrast(setup)) <= RATIO_TOLERANCE_STOPS, reading.fields
+    want = truth(setup, result.report.measured_ratio_stops)
+    assert abs(reading.ratio_stops - want) <= RATIO_TOLERANCE_STOPS, reading.fields
     assert "shades as matte paper" in reading.fields["ratio_stops"].how
     assert reading.fields["ratio_stops"].confidence >= 0.6
 
@@ -99,7 +119,7 @@ def test_a_product_is_read_off_its_matte_label_whatever_the_light_and_size(
 def test_a_bottle_whose_label_does_not_shade_as_paper_gets_a_low_ratio_confidence() -> None:
     result, buffers = render_with_buffers(FiboPrompt(scene=product()), 5, 256, 320)
     pixels = read_image(result.png).copy()
-    label = buffers.pixel[buffers.material == Material.LABEL]
+    label = np.flatnonzero(buffers.surfaces.material() == Material.LABEL)
     # A busy print over the label: its luminance no longer follows its normals.
     noise = np.random.default_rng(0).integers(60, 230, (len(label), 1), dtype=np.uint8)
     pixels.reshape(-1, 3)[label] = noise

@@ -4,13 +4,16 @@
 signature, then by decoding), at most `MAX_IMAGE_BYTES` bytes; nothing is ever fetched from a
 URL. `measuring.measure(image)` reads the lighting off the pixels:
 
-1. **Framing.** The subject's geometry comes from the local renderer's own sitter (or
-   product): for each candidate framing (`FRAMINGS`: shot type, head turn, subject kind) the
-   renderer casts its camera rays at the image's size and reports, per pixel of the subject,
-   the surface normal and material (`render_with_buffers`). The framing kept is the one whose
-   outline and feature edges (eyes, lips, hairline) lie on the image's edges. (Shading alone
-   cannot tell: a head turned 30° lit from 90° shades like a frontal one lit from 60°.) An
-   image of another face matches less well; the framing's confidence says so.
+1. **Framing.** The subject's geometry is the photoreal renderer's own sitter (or bottle), as
+   its camera sees it: for each candidate framing (`FRAMINGS`: shot type, head turn, subject
+   kind) one unlit ray pass at the image's size (`photoreal.surfaces`) gives, per pixel of
+   the subject, the surface point, normal and material (skin, lips, hair, top, eyes; glass,
+   label, cap). The framing kept is the one whose outline and feature edges (eyes, lips,
+   hairline, neckline) lie on the image's edges. (Shading alone cannot tell: a head turned
+   30° lit from 90° shades like a frontal one lit from 60°.) An image of another face
+   matches less well; the framing's confidence says so. Templates are cached per framing and
+   size; the first image of a size costs ~2.7 s (Mitsuba compiles its kernels), the next
+   ~0.15 s (docs/decisions/inspire-templates.md).
 2. **Key direction**, from highlight and shadow positions: the image is decoded to scene
    luminance (the inverse of the renderer's filmic curve and sRGB), and the skin's luminance is
    fitted as `a·max(0, n·l₁) + b·max(0, n·l₂) + c` over the normals n: a key l₁ (in front of the
@@ -24,11 +27,11 @@ URL. `measuring.measure(image)` reads the lighting off the pixels:
    the label does not shade as matte paper would, the azimuth is where the brightest
    highlights' mirror directions pile up.
 3. **Ratio**, from the lit/shadow luminance: the face meter of the renderer
-   (`render.measure.measure_cheeks`, two cheek probes at fixed normals; on a product, two
-   probes on its label, where a photographer would meter a bottle) read on the image's
-   luminance. More than `RATIO_CAP_STOPS` (the shadow side at the noise floor of 8 bits) is
-   reported as the cap: "at least". A product's ratio is trusted as far as its label shades as
-   matte paper (the fit's R²): not at all below `LABEL_MIN_R2`.
+   (`render.measure.read_probes`, two cheek probes at fixed normals in the sitter's meter
+   zone; on a product, two probes on its label, where a photographer would meter a bottle)
+   read on the image's luminance. More than `RATIO_CAP_STOPS` (the shadow side at the noise
+   floor of 8 bits) is reported as the cap: "at least". A product's ratio is trusted as far as
+   its label shades as matte paper (the fit's R²): not at all below `LABEL_MIN_R2`.
 4. **Colour temperature**, from the neutral areas: the brightest quarter of the low-saturation
    backdrop pixels, matched to the kelvin whose colour (at a 5600 K white balance) has the same
    red/blue balance.

@@ -1,5 +1,6 @@
-"""Which framing (subject, shot, head turn) an image shows: each candidate rendered as a
-template of normals and materials, scored by how well its edges lie on the image's edges."""
+"""Which framing (subject, shot, head turn) an image shows: each candidate's template (what the
+photoreal renderer's camera sees at each pixel: normals and materials), scored by how well its
+edges lie on the image's edges."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from prolight.domain.inspire.tone import LUMA
-from prolight.domain.render.renderer import render_with_buffers
+from prolight.domain.photoreal import surfaces
+from prolight.domain.render.relief import Material
 from prolight.domain.render.scene import Scene, build_scene, rotate_y
-from prolight.domain.schema import FiboPrompt, LightingSetup, ShotType, SubjectKind
+from prolight.domain.schema import LightingSetup, ShotType, SubjectKind
+from prolight.domain.sitter.appearance import sitter
 
 __all__ = [
     "FRAMINGS",
@@ -58,15 +61,17 @@ def work_size(w: int, h: int) -> tuple[int, int]:
 
 @dataclass(frozen=True)
 class Template:
+    """What the camera sees of the framing's subject, per pixel of it (flat index `pixel`)."""
+
     framing: Framing
     setup: LightingSetup
     scene: Scene
-    pixel: NDArray[np.intp]  # flat image index of each subject sample
-    point: NDArray[np.float32]
+    pixel: NDArray[np.intp]
+    point: NDArray[np.float32]  # subject frame
     normal: NDArray[np.float32]  # subject frame
     normal_cam: NDArray[np.float64]  # camera frame
-    material: NDArray[np.uint8]
-    back: NDArray[np.bool_]
+    material: NDArray[np.uint8]  # render.relief.Material
+    meter: NDArray[np.bool_]  # where the face meter reads (skin of the cheeks, or the label)
 
 
 _TEMPLATE_SEED = 0
@@ -74,8 +79,8 @@ _TEMPLATE_SEED = 0
 
 @lru_cache(maxsize=32)
 def template_for(framing: Framing, width: int, height: int) -> Template:
-    """The renderer's subject for `framing` at `width` × `height`: each sample's pixel, point,
-    normal and material."""
+    """The photoreal renderer's subject for `framing` at `width` × `height`: each pixel's
+    point, normal and material, and the meter's zone."""
     setup = LightingSetup.model_validate(
         {
             "lighting": {"key": {"direction": {"azimuth": 0, "elevation": 0}}},
@@ -83,17 +88,16 @@ def template_for(framing: Framing, width: int, height: int) -> Template:
             "subject": {"kind": framing.kind.value, "head_turn_deg": framing.head_turn_deg},
         }
     )
-    _, buf = render_with_buffers(FiboPrompt(scene=setup), _TEMPLATE_SEED, width, height)
+    seen = surfaces(setup, _TEMPLATE_SEED, width, height)
     scene = build_scene(setup, _TEMPLATE_SEED, width, height)
-    sw = -(-width // buf.block)
-    rows, cols = buf.pixel // sw, buf.pixel % sw
-    pixel = np.minimum(rows * buf.block, height - 1) * width + np.minimum(
-        cols * buf.block, width - 1
-    )
-    normal_cam = rotate_y(buf.normal.astype(np.float64), scene.subject_yaw_deg)
-    return Template(
-        framing, setup, scene, pixel, buf.point, buf.normal, normal_cam, buf.material, buf.back
-    )
+    material = seen.material().ravel()
+    pixel = np.flatnonzero(material != Material.NONE)
+    point = seen.point.reshape(-1, 3)[pixel]
+    normal = seen.normal.reshape(-1, 3)[pixel]
+    metered = Material.LABEL if framing.kind == SubjectKind.PRODUCT else Material.SKIN
+    meter = (material[pixel] == metered) & sitter(setup.subject).meter_zone(point)
+    normal_cam = rotate_y(normal.astype(np.float64), scene.subject_yaw_deg)
+    return Template(framing, setup, scene, pixel, point, normal, normal_cam, material[pixel], meter)
 
 
 def edge_score(grad: NDArray[np.float64], template: Template, w: int, h: int) -> float:

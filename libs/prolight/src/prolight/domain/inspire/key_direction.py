@@ -9,9 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from prolight.domain.inspire.fitting import FIT_PIXELS, Fit, direction_confidence, fit_directions
-from prolight.domain.inspire.framing import (
-    Template,
-)
+from prolight.domain.inspire.framing import Template
 from prolight.domain.render.relief import Material
 from prolight.domain.schema import SubjectKind
 
@@ -57,7 +55,7 @@ def _highlights(value: NDArray[np.float64], template: Template) -> _Glints | Non
     directions, weighted by their luminance, pile up most (15° bins) in front of the subject
     at the key: its direction is their mean in that pile. A pile on a vertical side (the body,
     the cap's side) says nothing of a light's height: no elevation then."""
-    body = ~template.back & np.isin(template.material, (Material.GLASS, Material.CAP))
+    body = np.isin(template.material, (Material.GLASS, Material.CAP))
     if int(body.sum()) < 100:
         return None
     y = value[template.pixel][body]
@@ -99,7 +97,7 @@ def _measure_product(value: NDArray[np.float64], template: Template) -> Measured
     highlights give the azimuth too when the label does not shade as matte paper would.
     Otherwise the elevation is `PRODUCT_KEY_ELEVATION_DEG`, and the confidence is halved."""
     glints = _highlights(value, template)
-    label = ~template.back & (template.material == Material.LABEL)
+    label = template.material == Material.LABEL
     matte: Fit | None = None
     if int(label.sum()) >= 200:
         y = value[template.pixel][label]
@@ -145,7 +143,7 @@ def measure_framing(value: NDArray[np.float64], template: Template) -> Measured 
     """The key's direction read off scene luminance `value` through `template`; None: no subject."""
     if template.framing.kind == SubjectKind.PRODUCT:
         return _measure_product(value, template)
-    skin = (template.material == Material.SKIN) & ~template.back
+    skin = template.material == Material.SKIN
     if int(skin.sum()) < 200:
         return None
     y = value[template.pixel][skin]

@@ -23,7 +23,7 @@ from prolight.domain.inspire.key_direction import measure_framing
 from prolight.domain.inspire.tone import LUMA, neutral_kelvin, scene_values
 from prolight.domain.physics.face import face_light
 from prolight.domain.physics.meter import expose_for_key
-from prolight.domain.render.measure import measure_cheeks
+from prolight.domain.render.measure import read_probes
 from prolight.domain.schema import Direction, LightingSetup, Role, SubjectKind
 
 __all__ = ["measure", "read_image"]
@@ -106,13 +106,11 @@ def measure(pixels: NDArray[np.uint8]) -> Reading:
             "subject": {"head_turn_deg": framing.head_turn_deg, "kind": framing.kind.value},
         }
     )
-    reading = measure_cheeks(
+    reading = read_probes(
         probe,
         template.scene,
-        template.point,
         template.normal,
-        template.material,
-        template.back,
+        template.meter,
         value[template.pixel].astype(np.float32),
     )
     capped = reading.stops is None or reading.stops >= RATIO_CAP_STOPS

@@ -9,9 +9,20 @@ from prolight.domain.photoreal.renderer import (
     QUALITIES,
     Buffers,
     Quality,
+    Surfaces,
     model_name,
     render,
     render_with_buffers,
+    surfaces,
 )
 
-__all__ = ["QUALITIES", "Buffers", "Quality", "model_name", "render", "render_with_buffers"]
+__all__ = [
+    "QUALITIES",
+    "Buffers",
+    "Quality",
+    "Surfaces",
+    "model_name",
+    "render",
+    "render_with_buffers",
+    "surfaces",
+]

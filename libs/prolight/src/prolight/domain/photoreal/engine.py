@@ -37,17 +37,21 @@ def _find_llvm() -> str | None:
     return max(found)[1] if found else None
 
 
+_NEEDS = (
+    "it needs libLLVM 16 or newer: apt-get install libllvm19 (make setup does), "
+    "or set DRJIT_LIBLLVM_PATH"
+)
+
 if "DRJIT_LIBLLVM_PATH" not in os.environ:
     _path = _find_llvm()
-    if _path is not None:
-        os.environ["DRJIT_LIBLLVM_PATH"] = _path
+    if _path is None:
+        # An older libLLVM would load, then abort the process at the first kernel it compiles.
+        raise RenderError(f"Mitsuba's {VARIANT} variant cannot start: {_NEEDS}")
+    os.environ["DRJIT_LIBLLVM_PATH"] = _path
 
 import mitsuba as mi  # noqa: E402  (reads DRJIT_LIBLLVM_PATH when a variant is set)
 
 try:
     mi.set_variant(VARIANT)
 except Exception as exc:
-    raise RenderError(
-        f"Mitsuba's {VARIANT} variant did not start ({exc}); it needs libLLVM 16 or newer: "
-        "apt-get install libllvm19 (make setup does), or set DRJIT_LIBLLVM_PATH"
-    ) from exc
+    raise RenderError(f"Mitsuba's {VARIANT} variant did not start ({exc}); {_NEEDS}") from exc

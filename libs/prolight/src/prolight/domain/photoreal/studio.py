@@ -197,7 +197,11 @@ def _emitter_mesh(
     positions = light.position + flat[:, :1] * right + flat[:, 1:] * up
     props = mi.Properties()
     props["emitter"] = mi.load_dict(
-        {"type": "area", "radiance": {"type": "rgb", "value": radiance}}
+        {
+            "type": "area",
+            "radiance": {"type": "rgb", "value": radiance},
+            "sampling_weight": light.lux,
+        }
     )
     # Transparent to every ray that is not lighting with it: the camera sees through the gear
     # (integrator.py), as it sees past a light stand in a studio preview.
@@ -236,6 +240,7 @@ def light_shapes(light: SceneLight, modifier_shape: str, beam_deg: float) -> dic
                 "intensity": {"type": "rgb", "value": (rgb * light.distance**2).tolist()},
                 "cutoff_angle": min(89.0, beam_deg * 0.65),
                 "beam_width": beam_deg * 0.35,
+                "sampling_weight": light.lux,
             }
         }
     outer, inner, outline, half_w, half_h = _outline(modifier_shape, light.size_m)
@@ -358,5 +363,6 @@ def studio(
                 "type": "rgb",
                 "value": (scene.ambient_rgb * scene.ambient_lux / math.pi).tolist(),
             },
+            "sampling_weight": scene.ambient_lux,
         }
     return mi.load_dict(objects)

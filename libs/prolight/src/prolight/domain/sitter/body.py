@@ -24,17 +24,20 @@ import numpy as np
 from numpy.typing import NDArray
 
 from prolight.domain.errors import RenderError
+from prolight.domain.render.relief import Material
 
 __all__ = [
     "CLOTH_RGB",
     "EYE_Y",
     "HAIR_RGB",
+    "LIP_DARKEN",
     "Appearance",
     "Human",
     "Part",
     "body_colour",
     "data_dir",
     "human",
+    "paint_of",
     "wrapped_grid_faces",
 ]
 
@@ -411,6 +414,9 @@ CLOTH_RGB = np.array([0.045, 0.05, 0.06], np.float32)
 HAIR_RGB = np.array([0.05, 0.032, 0.02], np.float32)
 """Linear RGB of the hair (dark brown)."""
 
+LIP_DARKEN = np.array([0.05, 0.38, 0.33], np.float32)
+"""How much of the skin's red, green and blue the lips take away."""
+
 
 @cache
 def body_colour(appearance: Appearance, skin_rgb: tuple[float, float, float]) -> F32:
@@ -420,7 +426,7 @@ def body_colour(appearance: Appearance, skin_rgb: tuple[float, float, float]) ->
     rgb = np.broadcast_to(np.array(skin_rgb, np.float32), (*maps["hair"].shape, 3)).copy()
     brows = 0.8 * maps["brows"][:, :, None]
     rgb = (1 - brows) * rgb + brows * HAIR_RGB
-    rgb *= 1 - maps["lips"][:, :, None] * np.array([0.05, 0.38, 0.33], np.float32)
+    rgb *= 1 - maps["lips"][:, :, None] * LIP_DARKEN
     hair = maps["hair"][:, :, None]
     rgb = (1 - hair) * rgb + hair * HAIR_RGB * maps["strands"][:, :, None]
     cloth = maps["cloth"][:, :, None]
@@ -442,3 +448,22 @@ def _bake(uv: F64, values: F64, size: int) -> F64:
     out[missing] = NearestNDInterpolator(uv, values)(query[missing])
     baked: F64 = out.reshape(size, size, -1)
     return baked
+
+
+def paint_of(albedo: F32, skin_rgb: tuple[float, float, float]) -> NDArray[np.uint8]:
+    """Which paint of `body_colour` each albedo (…, 3) on the body is: `Material.SKIN`,
+    `LIPS`, `HAIR` (brows too) or `CLOTH`, the nearest in log colour (a texel between two
+    paints goes to the nearer; the hair's strands vary its brightness, not its hue)."""
+    skin = np.array(skin_rgb, np.float32)
+    paints = {
+        Material.SKIN: skin,
+        Material.LIPS: skin * (1 - LIP_DARKEN),
+        Material.HAIR: HAIR_RGB,
+        Material.CLOTH: CLOTH_RGB,
+    }
+    log = np.log(np.asarray(albedo, np.float32) + np.float32(0.01))
+    refs = np.log(np.stack(list(paints.values())) + np.float32(0.01))
+    distance = np.abs(log[..., None, :] - refs).sum(axis=-1)
+    codes = np.array([int(m) for m in paints], np.uint8)
+    out: NDArray[np.uint8] = codes[np.argmin(distance, axis=-1)]
+    return out

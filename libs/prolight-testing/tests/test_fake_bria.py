@@ -154,3 +154,16 @@ async def test_accept_then_hang_makes_the_job_and_never_answers(rig: Rig) -> Non
         )
     await asyncio.wait_for(rig.fake.hanging.wait(), 5)
     assert rig.fake.submits == 1
+
+
+async def test_a_job_stays_in_progress_for_job_seconds_after_its_submit(rig: Rig) -> None:
+    rig.fake.job_seconds = 0.3
+    request_id = (await rig.submit(_body())).json()["request_id"]
+
+    async def status() -> str:
+        answer = await rig.http.get(f"/status/{request_id}", headers={"api_token": TOKEN})
+        return str(answer.json()["status"])
+
+    assert await status() == "IN_PROGRESS"  # no polls needed, but not yet 0.3 s old
+    await asyncio.sleep(0.35)
+    assert await status() == "COMPLETED"

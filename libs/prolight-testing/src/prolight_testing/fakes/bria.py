@@ -7,7 +7,8 @@
   integer; `aspect_ratio` one of BRIA's; `steps_num` an integer 35–50 (8–30 on lite);
   `guidance_scale` an integer 3–5; no field BRIA does not document (400 names it). Then it
   answers 202 `{request_id, status_url}`: the job exists, and BRIA would bill it.
-- `GET /status/{request_id}`: `IN_PROGRESS` for `in_progress_polls` polls, then the job's
+- `GET /status/{request_id}`: `IN_PROGRESS` for `in_progress_polls` polls (and, with
+  `job_seconds`, until that many seconds passed since the submit), then the job's
   `outcome`: COMPLETED with `result {image_url, seed, structured_prompt}`, ERROR with
   `error {code, message, details}`, or UNKNOWN (forever). An unknown (or `forget`-ten) request
   id answers 404 `{"status": "NOT_FOUND"}`, as BRIA does for an expired one.
@@ -23,7 +24,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from typing import Any
 
 from prolight.domain.bria_fibo import FiboSchemaError, FiboStructuredPrompt
@@ -79,6 +81,8 @@ class FakeJob:
     structured_prompt: str
     """What the job renders: the prompt sent in FIBO's clean form, as BRIA returns it."""
     polls: int = 0
+    submitted_at: float = field(default_factory=time.monotonic)
+    """`time.monotonic()` at the submit."""
 
 
 class _Refused(Exception):
@@ -101,6 +105,7 @@ class FakeBria(FakeApp):
         outcome: str = "COMPLETED",
         content_type: str = "image/png",
         hold_until_submits: int = 0,
+        job_seconds: float = 0.0,
     ) -> None:
         super().__init__()
         self.token = token
@@ -111,6 +116,9 @@ class FakeBria(FakeApp):
         self.hold_until_submits = hold_until_submits
         """Jobs stay IN_PROGRESS until this many were submitted: only a client that keeps
         that many jobs in flight at once gets any back."""
+        self.job_seconds = job_seconds
+        """Seconds a job takes, counted from its submit (BRIA's 20–35 s, scaled down): the
+        latency a generator waits out, whatever its polling."""
         self.jobs: dict[str, FakeJob] = {}
         self.accepted: list[str] = []
         """Request ids of every job accepted, in order (each one BRIA would bill)."""
@@ -178,7 +186,11 @@ class FakeBria(FakeApp):
             return Answer(404, {"status": "NOT_FOUND"})
         job.polls += 1
         self.polled.set()
-        if job.polls <= self.in_progress_polls or self.submits < self.hold_until_submits:
+        if (
+            job.polls <= self.in_progress_polls
+            or self.submits < self.hold_until_submits
+            or time.monotonic() - job.submitted_at < self.job_seconds
+        ):
             return Answer(200, {"request_id": request_id, "status": "IN_PROGRESS"})
         self.finished.add(request_id)
         if self.outcome == "ERROR":

@@ -329,6 +329,21 @@ async def test_a_cache_entry_keeps_the_result_a_hit_needs(store: RunStore) -> No
     assert read == stored
 
 
+async def test_the_prompt_cache_lists_every_entry_page_by_page(store: RunStore) -> None:
+    keys = [("h2", 1, "local"), ("h1", 10, "local"), ("h1", 9, "local"), ("h1", 9, "bria")]
+    for prompt_hash, seed, model in keys:
+        await store.cache_artifact(prompt_hash, seed, model, f"a-{prompt_hash}-{seed}-{model}")
+    listed: list[tuple[str, int, str]] = []
+    after = None
+    while page := await store.list_prompt_cache(limit=3, after=after):
+        assert len(page) <= 3
+        listed += [(e.prompt_hash, e.seed, e.model) for e in page]
+        after = page[-1]
+    assert sorted(listed) == sorted(keys)  # each once, in an order of the store's own
+    with pytest.raises(ValueError, match="limit"):
+        await store.list_prompt_cache(limit=0)
+
+
 async def test_racing_cache_writers_all_see_one_winner(store: RunStore) -> None:
     entries = await asyncio.gather(
         *(store.cache_artifact("h", 7, "local", f"a{i}") for i in range(6))
@@ -372,9 +387,36 @@ async def test_the_audit_log_strips_secrets_and_keeps_order(store: RunStore) -> 
     assert len(await store.list_audit(limit=2)) == 2
 
 
+async def test_the_audit_log_reads_page_by_page_after_an_entry(store: RunStore) -> None:
+    for i in range(5):
+        await store.append_audit(f"step {i}", run_id="r1" if i % 2 else "r2")
+    everything = await store.list_audit()
+    pages: list[str] = []
+    after = None
+    while page := await store.list_audit(limit=2, after=after):
+        pages += [e.action for e in page]
+        after = page[-1].entry_id
+    assert pages == [e.action for e in everything] == [f"step {i}" for i in range(5)]
+    first = (await store.list_audit(run_id="r1", limit=1))[0]
+    later = await store.list_audit(run_id="r1", after=first.entry_id)
+    assert [e.action for e in later] == ["step 3"]
+
+
 async def test_the_interface_has_no_way_to_change_the_audit_log(store: RunStore) -> None:
     names = {n for n in dir(store) if "audit" in n and not n.startswith("_")}
-    assert names == {"append_audit", "list_audit"}
+    assert names == {"append_audit", "put_audit", "list_audit"}
+    entry = await store.append_audit("run.created", actor="a", run_id="r1")
+    # put_audit stores an entry as it is, once: the same id again changes nothing.
+    assert not await store.put_audit(entry.model_copy(update={"action": "run.deleted"}))
+    assert await store.list_audit() == [entry]
+
+
+async def test_put_audit_keeps_an_entrys_id_and_time(store: RunStore) -> None:
+    entry = (await store.append_audit("keys.issued", actor="admin")).model_copy(
+        update={"entry_id": "00000000000000000001-00001-000001"}
+    )
+    assert await store.put_audit(entry)
+    assert (await store.list_audit())[0] == entry
 
 
 async def test_ping(store: RunStore) -> None:

@@ -225,9 +225,16 @@ class RunStore(AsyncClosing):
     ) -> PromptCacheEntry | None:
         """The prompt-cache entry for (prompt_hash, seed, model), or None."""
 
+    @abstractmethod
+    async def list_prompt_cache(
+        self, *, limit: int = 100, after: PromptCacheEntry | None = None
+    ) -> list[PromptCacheEntry]:
+        """Every prompt-cache entry, `limit` (1–500) at a time in an order of the store's
+        own; pass a page's last entry as `after` for the next page (empty past the end).
+        Made for copying a whole store (`prolight db copy`)."""
+
     # -- audit ---------------------------------------------------------------------------
 
-    @abstractmethod
     async def append_audit(
         self,
         action: str,
@@ -237,10 +244,22 @@ class RunStore(AsyncClosing):
         details: AuditDetails | None = None,
     ) -> AuditEntry:
         """Append one entry (secrets in `details` stripped); there is no update or delete."""
+        entry = audit_entry(action, actor=actor, run_id=run_id, details=details)
+        await self.put_audit(entry)
+        return entry
 
     @abstractmethod
-    async def list_audit(self, *, run_id: str | None = None, limit: int = 100) -> list[AuditEntry]:
-        """Audit entries (of one run, or all), oldest first, at most `limit`."""
+    async def put_audit(self, entry: AuditEntry) -> bool:
+        """Store `entry` as it is (its id and time kept) unless one with its `entry_id` is
+        there already; whether it was stored. `append_audit` writes through it; `prolight db
+        copy` copies the log with it."""
+
+    @abstractmethod
+    async def list_audit(
+        self, *, run_id: str | None = None, limit: int = 100, after: str | None = None
+    ) -> list[AuditEntry]:
+        """Audit entries (of one run, or all), oldest first, at most `limit` (1–500); with
+        `after` (an `entry_id`) only the later ones: pass a page's last id for the next."""
 
     # -- lifecycle -----------------------------------------------------------------------
 

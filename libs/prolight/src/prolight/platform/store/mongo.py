@@ -26,7 +26,6 @@ from prolight.platform.store.base import (
     RunStore,
     advance_task,
     apply_run_changes,
-    audit_entry,
     page_size,
     status_values,
 )
@@ -39,7 +38,6 @@ from prolight.platform.store.errors import (
 )
 from prolight.platform.store.records import (
     ArtifactRecord,
-    AuditDetails,
     AuditEntry,
     Page,
     PromptCacheEntry,
@@ -279,23 +277,31 @@ class MongoRunStore(RunStore):
         key = _cache_key(prompt_hash, seed, model)
         return await self._find(self._cache, key, PromptCacheEntry)
 
+    async def list_prompt_cache(
+        self, *, limit: int = 100, after: PromptCacheEntry | None = None
+    ) -> list[PromptCacheEntry]:
+        query: Doc = {}
+        if after is not None:  # in the order of the `_id`s, which are the keys as text
+            query["_id"] = {"$gt": _cache_key(after.prompt_hash, after.seed, after.model)}
+        sort = [("_id", ASCENDING)]
+        return await self._list(self._cache, query, sort, page_size(limit), PromptCacheEntry)
+
     # -- audit ---------------------------------------------------------------------------
 
-    async def append_audit(
-        self,
-        action: str,
-        *,
-        actor: str = "system",
-        run_id: str | None = None,
-        details: AuditDetails | None = None,
-    ) -> AuditEntry:
-        entry = audit_entry(action, actor=actor, run_id=run_id, details=details)
-        async with self._errors("append audit"):
-            await self._audit.insert_one(_doc(entry, entry.entry_id))
-        return entry
+    async def put_audit(self, entry: AuditEntry) -> bool:
+        async with self._errors("store audit"):
+            try:
+                await self._audit.insert_one(_doc(entry, entry.entry_id))
+            except DuplicateKeyError:
+                return False
+        return True
 
-    async def list_audit(self, *, run_id: str | None = None, limit: int = 100) -> list[AuditEntry]:
+    async def list_audit(
+        self, *, run_id: str | None = None, limit: int = 100, after: str | None = None
+    ) -> list[AuditEntry]:
         query: Doc = {} if run_id is None else {"run_id": run_id}
+        if after is not None:
+            query["_id"] = {"$gt": after}
         sort = [("_id", ASCENDING)]
         return await self._list(self._audit, query, sort, page_size(limit), AuditEntry)
 

@@ -36,7 +36,6 @@ from prolight.platform.store.base import (
     RunStore,
     advance_task,
     apply_run_changes,
-    audit_entry,
     page_size,
     status_values,
 )
@@ -51,7 +50,6 @@ from prolight.platform.store.errors import (
 from prolight.platform.store.migrations import Migration, migrate
 from prolight.platform.store.records import (
     ArtifactRecord,
-    AuditDetails,
     AuditEntry,
     Page,
     PromptCacheEntry,
@@ -103,9 +101,19 @@ _INSERT_CACHE = (
 _SELECT_CACHE = (
     "SELECT doc::text FROM prompt_cache WHERE prompt_hash = %s AND seed = %s AND model = %s"
 )
-_INSERT_AUDIT = "INSERT INTO audit_log (id, run_id, at, doc) VALUES (%s, %s, %s, %s::jsonb)"
-_LIST_AUDIT = "SELECT doc::text FROM audit_log ORDER BY id LIMIT %s"
-_LIST_RUN_AUDIT = "SELECT doc::text FROM audit_log WHERE run_id = %s ORDER BY id LIMIT %s"
+_LIST_CACHE = "SELECT doc::text FROM prompt_cache ORDER BY prompt_hash, seed, model LIMIT %s"
+_LIST_CACHE_AFTER = (
+    "SELECT doc::text FROM prompt_cache WHERE (prompt_hash, seed, model) > (%s, %s, %s) "
+    "ORDER BY prompt_hash, seed, model LIMIT %s"
+)
+_INSERT_AUDIT = (
+    "INSERT INTO audit_log (id, run_id, at, doc) VALUES (%s, %s, %s, %s::jsonb) "
+    "ON CONFLICT (id) DO NOTHING"
+)
+_LIST_AUDIT = "SELECT doc::text FROM audit_log WHERE id > %s ORDER BY id LIMIT %s"
+_LIST_RUN_AUDIT = (
+    "SELECT doc::text FROM audit_log WHERE run_id = %s AND id > %s ORDER BY id LIMIT %s"
+)
 
 
 def describe(url: str) -> str:
@@ -474,27 +482,31 @@ class PostgresRunStore(RunStore):
         doc = await self._one("read cache entry", _SELECT_CACHE, prompt_hash, seed, model)
         return None if doc is None else decoded(PromptCacheEntry, doc)
 
+    async def list_prompt_cache(
+        self, *, limit: int = 100, after: PromptCacheEntry | None = None
+    ) -> list[PromptCacheEntry]:
+        n = page_size(limit)
+        if after is None:
+            docs = await self._docs("list cache entries", _LIST_CACHE, n)
+        else:
+            key = (after.prompt_hash, after.seed, after.model)
+            docs = await self._docs("list cache entries", _LIST_CACHE_AFTER, *key, n)
+        return [decoded(PromptCacheEntry, d) for d in docs]
+
     # -- audit ---------------------------------------------------------------------------
 
-    async def append_audit(
-        self,
-        action: str,
-        *,
-        actor: str = "system",
-        run_id: str | None = None,
-        details: AuditDetails | None = None,
-    ) -> AuditEntry:
-        entry = audit_entry(action, actor=actor, run_id=run_id, details=details)
+    async def put_audit(self, entry: AuditEntry) -> bool:
         row = (entry.entry_id, entry.run_id, entry.at, entry.model_dump_json())
-        await self._write("append audit", _INSERT_AUDIT, *row)
-        return entry
+        return await self._write("store audit", _INSERT_AUDIT, *row) == 1
 
-    async def list_audit(self, *, run_id: str | None = None, limit: int = 100) -> list[AuditEntry]:
+    async def list_audit(
+        self, *, run_id: str | None = None, limit: int = 100, after: str | None = None
+    ) -> list[AuditEntry]:
         n = page_size(limit)
         if run_id is None:
-            docs = await self._docs("list audit", _LIST_AUDIT, n)
+            docs = await self._docs("list audit", _LIST_AUDIT, after or "", n)
         else:
-            docs = await self._docs("list audit", _LIST_RUN_AUDIT, run_id, n)
+            docs = await self._docs("list audit", _LIST_RUN_AUDIT, run_id, after or "", n)
         return [decoded(AuditEntry, d) for d in docs]
 
     # -- lifecycle -----------------------------------------------------------------------

@@ -28,7 +28,6 @@ from prolight.platform.store.base import (
     RunStore,
     advance_task,
     apply_run_changes,
-    audit_entry,
     page_size,
     status_values,
 )
@@ -42,7 +41,6 @@ from prolight.platform.store.errors import (
 )
 from prolight.platform.store.records import (
     ArtifactRecord,
-    AuditDetails,
     AuditEntry,
     Page,
     PromptCacheEntry,
@@ -101,7 +99,12 @@ _INSERT_ARTIFACT = "INSERT OR IGNORE INTO artifacts VALUES (?, ?, ?, ?) RETURNIN
 _SELECT_ARTIFACT = "SELECT doc FROM artifacts WHERE artifact_id = ?"
 _INSERT_CACHE = "INSERT OR IGNORE INTO prompt_cache VALUES (?, ?, ?, ?) RETURNING doc"
 _SELECT_CACHE = "SELECT doc FROM prompt_cache WHERE prompt_hash = ? AND seed = ? AND model = ?"
-_INSERT_AUDIT = "INSERT INTO audit VALUES (?, ?, ?)"
+_LIST_CACHE = "SELECT doc FROM prompt_cache ORDER BY prompt_hash, seed, model LIMIT ?"
+_LIST_CACHE_AFTER = (
+    "SELECT doc FROM prompt_cache WHERE (prompt_hash, seed, model) > (?, ?, ?) "
+    "ORDER BY prompt_hash, seed, model LIMIT ?"
+)
+_INSERT_AUDIT = "INSERT INTO audit VALUES (?, ?, ?) ON CONFLICT (entry_id) DO NOTHING"
 
 
 class SqliteRunStore(RunStore):
@@ -343,29 +346,33 @@ class SqliteRunStore(RunStore):
         doc = await self._one(_SELECT_CACHE, prompt_hash, seed, model)
         return None if doc is None else decoded(PromptCacheEntry, doc)
 
+    async def list_prompt_cache(
+        self, *, limit: int = 100, after: PromptCacheEntry | None = None
+    ) -> list[PromptCacheEntry]:
+        n = page_size(limit)
+        if after is None:
+            docs = await self._docs(_LIST_CACHE, n)
+        else:
+            key = (after.prompt_hash, after.seed, after.model)
+            docs = await self._docs(_LIST_CACHE_AFTER, *key, n)
+        return [decoded(PromptCacheEntry, d) for d in docs]
+
     # -- audit ---------------------------------------------------------------------------
 
-    async def append_audit(
-        self,
-        action: str,
-        *,
-        actor: str = "system",
-        run_id: str | None = None,
-        details: AuditDetails | None = None,
-    ) -> AuditEntry:
-        entry = audit_entry(action, actor=actor, run_id=run_id, details=details)
+    async def put_audit(self, entry: AuditEntry) -> bool:
         row = (entry.entry_id, entry.run_id, entry.model_dump_json())
-        await self._write(_INSERT_AUDIT, *row)
-        return entry
+        return await self._write(_INSERT_AUDIT, *row) == 1
 
-    async def list_audit(self, *, run_id: str | None = None, limit: int = 100) -> list[AuditEntry]:
+    async def list_audit(
+        self, *, run_id: str | None = None, limit: int = 100, after: str | None = None
+    ) -> list[AuditEntry]:
         n = page_size(limit)
-        sql = "SELECT doc FROM audit ORDER BY entry_id LIMIT ?"
-        args: list[Any] = [n]
+        where, args = ["entry_id > ?"], [after or ""]
         if run_id is not None:
-            sql = "SELECT doc FROM audit WHERE run_id = ? ORDER BY entry_id LIMIT ?"
-            args = [run_id, n]
-        docs = await self._docs(sql, *args)
+            where.append("run_id = ?")
+            args.append(run_id)
+        sql = f"SELECT doc FROM audit WHERE {' AND '.join(where)} ORDER BY entry_id LIMIT ?"
+        docs = await self._docs(sql, *args, n)
         return [decoded(AuditEntry, d) for d in docs]
 
     # -- lifecycle -----------------------------------------------------------------------

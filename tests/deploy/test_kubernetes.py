@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from typing import Any
 
 import jsonschema
@@ -26,6 +27,34 @@ def validate(obj: dict[str, Any]) -> None:
         jsonschema.Draft202012Validator(KEDA_SCHEMA).validate(obj)
         return
     kubernetes_validate.validate(obj, KUBERNETES_VERSION, strict=True)
+
+
+def common_config(overlay: str) -> dict[str, str]:
+    """The data of the ConfigMap every service reads (`prolight-common-<hash>`)."""
+    [common] = [
+        o
+        for o in render(overlay)
+        if o["kind"] == "ConfigMap" and o["metadata"]["name"].startswith("prolight-common")
+    ]
+    data: dict[str, str] = common["data"]
+    return data
+
+
+def nats_servers(overlay: str) -> list[tuple[str, int]]:
+    """(host, port) of each server in the services' PROLIGHT_NATS_URL (a comma-separated list)."""
+    servers = []
+    for url in common_config(overlay)["PROLIGHT_NATS_URL"].split(","):
+        host, port = url.strip().removeprefix("nats://").split(":")
+        servers.append((host, int(port)))
+    return servers
+
+
+def nats_conf(overlay: str) -> str:
+    """The nats.conf the overlay's NATS StatefulSet mounts."""
+    pod = objects(overlay, "StatefulSet")["nats"]["spec"]["template"]["spec"]
+    [config] = [v for v in pod["volumes"] if v["name"] == "config"]
+    text: str = objects(overlay, "ConfigMap")[config["configMap"]["name"]]["data"]["nats.conf"]
+    return text
 
 
 def containers(overlay: str) -> dict[str, dict[str, Any]]:
@@ -165,11 +194,11 @@ def test_keda_scales_the_evaluator_on_its_consumer_lag(overlay: str) -> None:
     assert (meta["stream"], meta["consumer"]) == (TASKS_STREAM, tool_durable(Tool.EVALUATE))
     assert meta["account"] == "$G"
     assert int(meta["lagThreshold"]) >= 1
-    configs = {o["metadata"]["name"]: o for o in render(overlay) if o["kind"] == "ConfigMap"}
-    [common] = [c for n, c in configs.items() if n.startswith("prolight-common")]
-    nats_host = common["data"]["PROLIGHT_NATS_URL"].removeprefix("nats://").split(":")[0]
     monitor_host, monitor_port = meta["natsServerMonitoringEndpoint"].split(":")
-    assert monitor_host == nats_host, "KEDA must watch the NATS the services use"
+    # KEDA must watch the NATS the services use: one server, or (clustered) the headless
+    # Service under which KEDA finds the consumer leader's pod as <server name>.<host>.
+    for host, _ in nats_servers(overlay):
+        assert host == monitor_host or host.split(".", 1)[1] == monitor_host, host
     assert monitor_port == "8222"
 
 
@@ -186,9 +215,68 @@ def test_the_evaluator_asks_for_a_gpu_node_in_prod() -> None:
 
 
 def test_prod_has_a_disruption_budget_for_every_service_and_dev_one_replica_each() -> None:
-    assert set(objects("prod", "PodDisruptionBudget")) == set(DEPLOYMENTS)
+    assert set(objects("prod", "PodDisruptionBudget")) == {*DEPLOYMENTS, "nats"}
+    assert objects("prod", "PodDisruptionBudget")["nats"]["spec"]["maxUnavailable"] == 1
     for name, deployment in objects("dev", "Deployment").items():
         assert deployment["spec"]["replicas"] == 1, name
     for hpa in objects("dev", "HorizontalPodAutoscaler").values():
         assert hpa["spec"]["maxReplicas"] == 1
     assert objects("dev", "ScaledObject")["evaluator"]["spec"]["maxReplicaCount"] == 1
+
+
+def test_prod_runs_a_three_node_jetstream_cluster_with_routes() -> None:
+    nats = objects("prod", "StatefulSet")["nats"]
+    spec = nats["spec"]
+    assert spec["replicas"] == 3
+    assert spec["podManagementPolicy"] == "Parallel"
+    headless = objects("prod", "Service")[spec["serviceName"]]["spec"]
+    assert headless["clusterIP"] == "None"
+    assert headless["publishNotReadyAddresses"] is True
+    assert {p["port"] for p in headless["ports"]} == {4222, 6222, 8222}
+    assert {p["port"] for p in objects("prod", "Service")["nats"]["spec"]["ports"]} == {4222, 8222}
+    pod = spec["template"]["spec"]
+    [container] = pod["containers"]
+    assert container["image"].startswith("nats:2.")
+    assert {p["containerPort"] for p in container["ports"]} == {4222, 6222, 8222}
+    [spread] = pod["topologySpreadConstraints"]
+    assert spread["topologyKey"] == "kubernetes.io/hostname"  # one server per node
+
+    conf = nats_conf("prod")
+    # JetStream on file storage, on the pod's own PersistentVolumeClaim.
+    [store_dir] = re.findall(r"^\s*store_dir:\s*(\S+)", conf, re.M)
+    [claim] = spec["volumeClaimTemplates"]
+    assert claim["spec"]["accessModes"] == ["ReadWriteOnce"]
+    [mount] = [m for m in container["volumeMounts"] if m["name"] == claim["metadata"]["name"]]
+    assert store_dir.startswith(mount["mountPath"].rstrip("/") + "/")
+    assert re.search(r"^jetstream\s*\{", conf, re.M)
+    assert re.search(r"^server_name:\s*\$POD_NAME$", conf, re.M)
+    env = {e["name"]: e for e in container["env"]}
+    assert env["POD_NAME"]["valueFrom"]["fieldRef"]["fieldPath"] == "metadata.name"
+    # Routes to every member by its stable name under the headless Service.
+    [cluster] = re.findall(r"^cluster\s*\{(.*?)^\}", conf, re.M | re.S)
+    routes = re.findall(r"nats://([\w.-]+):(\d+)", cluster)
+    expected = {f"nats-{i}.{spec['serviceName']}" for i in range(spec["replicas"])}
+    assert {host for host, _ in routes} == expected
+    assert {int(port) for _, port in routes} == {6222}
+    assert re.search(r"^\s*port:\s*6222", cluster, re.M)
+
+
+def test_prod_keeps_streams_on_three_servers_and_lists_them_all() -> None:
+    config = common_config("prod")
+    assert config["PROLIGHT_NATS_REPLICAS"] == "3"
+    assert float(config["PROLIGHT_NATS_PUBLISH_RETRY_S"]) > 0
+    nats = objects("prod", "StatefulSet")["nats"]
+    namespace, headless = nats["metadata"]["namespace"], nats["spec"]["serviceName"]
+    assert nats_servers("prod") == [
+        (f"nats-{i}.{headless}.{namespace}.svc.cluster.local", 4222) for i in range(3)
+    ]
+
+
+def test_dev_runs_one_nats_server_without_a_cluster() -> None:
+    assert objects("dev", "StatefulSet")["nats"]["spec"]["replicas"] == 1
+    conf = nats_conf("dev")
+    assert re.search(r"^jetstream\s*\{", conf, re.M)
+    assert not re.search(r"^cluster\s*\{", conf, re.M)
+    assert common_config("dev")["PROLIGHT_NATS_REPLICAS"] == "1"
+    [(host, port)] = nats_servers("dev")
+    assert (host.split(".")[0], port) == ("nats", 4222)

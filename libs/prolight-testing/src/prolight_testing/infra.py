@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -102,15 +102,21 @@ def nats_server(tmp_path: Path) -> Iterator[NatsServer]:
 @dataclass
 class NatsCluster:
     """Three nats-server nodes on loopback, joined by cluster routes, each with JetStream:
-    `url` lists all three; `kill(name)` SIGKILLs one node (by its server name)."""
+    `url` lists all three; `node_urls` each node's client URL by server name (the name a
+    stream's or consumer's `cluster.leader` reports); `kill(name)` SIGKILLs one node."""
 
     url: str
     processes: dict[str, subprocess.Popen[bytes]]
+    node_urls: dict[str, str] = field(default_factory=dict)
 
     def kill(self, name: str) -> None:
         proc = self.processes[name]
         proc.kill()
         proc.wait(timeout=5)
+
+    def alive(self) -> list[str]:
+        """The names of the nodes still running."""
+        return [name for name, proc in self.processes.items() if proc.poll() is None]
 
 
 @pytest.fixture
@@ -143,8 +149,8 @@ def nats_cluster(tmp_path: Path) -> Iterator[NatsCluster]:
             )  # fmt: skip
         for name in names:
             wait_for_port(ports[name], timeout=10, proc=processes[name])
-        url = ",".join(f"nats://127.0.0.1:{ports[n]}" for n in names)
-        yield NatsCluster(url, processes)
+        node_urls = {n: f"nats://127.0.0.1:{ports[n]}" for n in names}
+        yield NatsCluster(",".join(node_urls.values()), processes, node_urls)
     finally:
         for proc in processes.values():
             if proc.poll() is None:

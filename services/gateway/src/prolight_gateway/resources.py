@@ -45,7 +45,11 @@ async def open_resources(settings: GatewaySettings) -> AsyncIterator[Resources]:
     """
     access = open_access(settings)
     async with AsyncExitStack() as stack:
-        bus = await Bus.connect(settings.nats_url, name=f"gateway-{settings.instance_id}")
+        bus = await Bus.connect(
+            settings.nats_url,
+            name=f"gateway-{settings.instance_id}",
+            publish_retry_s=settings.nats_publish_retry_s,
+        )
         stack.push_async_callback(bus.close)
         await bus.ensure_streams(replicas=settings.nats_replicas)
         store = await open_store(settings.store_url)

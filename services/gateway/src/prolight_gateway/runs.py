@@ -8,10 +8,11 @@ when it takes the event (docs/architecture.md: the planner stores runs); until t
 recorded runs.
 
 1. refuse at once (503 `bus_unavailable`) when the NATS link is down;
-2. publish `run.created` (event id = `Nats-Msg-Id`) and wait for the stream's ack; a publish
-   whose ack timed out is sent once more with the same event id, which the stream stores once
-   (it may have landed: the answer must then be 202, not 503);
-3. answer 503 if that fails too: nothing was stored, nothing will run.
+2. publish `run.created` (event id = `Nats-Msg-Id`) and wait for the stream's ack; the bus
+   sends it again under the same event id while its ack times out or a stream leader is being
+   elected, for `PROLIGHT_NATS_PUBLISH_RETRY_S` (the stream stores it once: a publish whose
+   ack was lost has landed, and the answer is 202, not 503);
+3. answer 503 if no ack came within that budget.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from prolight.contracts.tasks import EvaluateResult, GenerateParams
 from prolight.domain.schema import FiboPrompt
 from prolight.platform.api_keys import ANONYMOUS
 from prolight.platform.blobs import ArtifactStore, BlobError, BlobNotFoundError
-from prolight.platform.bus import Bus, BusError, BusTimeoutError
+from prolight.platform.bus import Bus, BusError
 from prolight.platform.http_errors import Conflict, InvalidRequest, NotFound, ServiceUnavailable
 from prolight.platform.logs import bind_run
 from prolight.platform.store import (
@@ -117,10 +118,9 @@ async def submit_run(
     payload = RunCreated(prompt=prompt, options=options, owner=owner, parent_run_id=parent_run_id)
     event = Event.build(run_id, payload)
     try:
-        try:
-            await bus.publish(event, timeout=settings.publish_timeout_s)
-        except BusTimeoutError:
-            await bus.publish(event, timeout=settings.publish_timeout_s)
+        # The bus resends a lost ack under the same Nats-Msg-Id for its retry budget
+        # (PROLIGHT_NATS_PUBLISH_RETRY_S): the stream keeps one run.created.
+        await bus.publish(event, timeout=settings.publish_timeout_s)
     except BusError as exc:
         raise _bus_down(exc) from exc
     steps = queued_steps(options)

@@ -57,7 +57,9 @@ class GatewaySettings(StreamTokenSettings):
         "http://127.0.0.1:8001", description="Base URL clients reach the notifier at."
     )
     gateway_max_body_bytes: int = Field(DEFAULT_MAX_BODY_BYTES, ge=1024, description="Bytes.")
-    publish_timeout_s: float = Field(5.0, gt=0, description="Seconds to wait for a publish ack.")
+    publish_timeout_s: float = Field(
+        5.0, gt=0, description="Seconds to wait for each publish attempt's ack."
+    )
     api_keys_file: Path | None = Field(
         None, description="Hashed API keys file; when set, every /api request needs X-API-Key."
     )

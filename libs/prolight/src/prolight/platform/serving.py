@@ -51,7 +51,11 @@ async def connect(settings: ServiceSettings, service: str) -> AsyncIterator[tupl
     Raises a `ProLightError` (BusError, a store error) when either cannot be reached.
     """
     async with (
-        await Bus.connect(settings.nats_url, name=f"{service} {settings.instance_id}") as bus,
+        await Bus.connect(
+            settings.nats_url,
+            name=f"{service} {settings.instance_id}",
+            publish_retry_s=settings.nats_publish_retry_s,
+        ) as bus,
         await open_store(settings.store_url) as store,
     ):
         await bus.ensure_streams(replicas=settings.nats_replicas)

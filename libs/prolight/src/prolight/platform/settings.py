@@ -139,6 +139,13 @@ class ServiceSettings(BaseSettings):
         le=5,
         description="Servers each stream is kept on: 1 for one nats-server, 3 in a cluster.",
     )
+    nats_publish_retry_s: float = Field(
+        10.0,
+        ge=0,
+        le=300,
+        description="Seconds a publish is retried (same message id) while a stream has no "
+        "leader, e.g. during a cluster's leader election; 0: one attempt.",
+    )
     store_url: str = Field(
         "sqlite:///.prolight/prolight.db",
         description="Run store: sqlite:///relative/or//absolute/path, mongodb://…/dbname or "

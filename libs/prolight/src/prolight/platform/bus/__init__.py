@@ -24,6 +24,7 @@ Schemas come from `prolight.contracts.events` instead.
     EventWatch       the same, handed to a callback as StoredEvents       (history.py)
     StoredEvent      an event as the stream holds it, shape-checked only  (stored.py)
     ConsumerSettings ack wait, max deliver, batching, retries             (streams.py)
+    with_retries     a call resent through a leader election, bounded     (retrying.py)
     BusError …       the exceptions, nats errors mapped at this boundary  (errors.py)
 """
 

@@ -10,7 +10,10 @@
 
 Publishing waits for the stream's ack (the event is stored when `publish` returns) and sets
 `Nats-Msg-Id` to the event id, so a publish retried after a lost ack is stored once
-(`PublishResult.duplicate` tells). The current trace context goes into the `traceparent` header.
+(`PublishResult.duplicate` tells). A publish that meets a stream with no leader (a JetStream
+cluster electing one after losing a server: the ack times out, or no server responds) is sent
+again under the same id, with capped backoff, for up to `publish_retry_s` seconds
+(`PROLIGHT_NATS_PUBLISH_RETRY_S`). The current trace context goes into the `traceparent` header.
 """
 
 from __future__ import annotations
@@ -25,12 +28,18 @@ import nats.errors
 import nats.js.errors
 from nats.aio.client import Client
 from nats.js import JetStreamContext
-from nats.js.api import ConsumerConfig, StreamConfig
+from nats.js.api import ConsumerConfig, PubAck, StreamConfig
 
 from prolight.contracts.events import Event
 from prolight.contracts.subjects import DEAD_LETTERS_STREAM
 from prolight.platform.bus.dead_letters import DeadLetter, dead_letter_worker
-from prolight.platform.bus.errors import BusUnavailableError, nats_errors, translate
+from prolight.platform.bus.errors import (
+    BusError,
+    BusTimeoutError,
+    BusUnavailableError,
+    nats_errors,
+    translate,
+)
 from prolight.platform.bus.history import (
     EventFeed,
     EventWatch,
@@ -39,6 +48,7 @@ from prolight.platform.bus.history import (
     read_created,
     read_history,
 )
+from prolight.platform.bus.retrying import CONSUMER_CREATE_S, with_retries
 from prolight.platform.bus.stored import StoredEvent
 from prolight.platform.bus.streams import ConsumerSettings, stream_configs
 from prolight.platform.bus.worker import Delivery, PullWorker, event_worker
@@ -46,9 +56,13 @@ from prolight.platform.closing import AsyncClosing
 from prolight.platform.metrics import record_run_event
 from prolight.platform.telemetry import TRACEPARENT, current_traceparent
 
-__all__ = ["MSG_ID_HEADER", "Bus", "PublishResult"]
+__all__ = ["MSG_ID_HEADER", "PUBLISH_RETRY_S", "Bus", "PublishResult"]
 
 MSG_ID_HEADER = "Nats-Msg-Id"
+PUBLISH_RETRY_S = 10.0
+"""Default seconds a publish keeps retrying through a leader election (a 3-node cluster elects
+a new stream leader in a few seconds after losing one)."""
+
 log = logging.getLogger(__name__)
 
 _STREAM_NAME_IN_USE = 10058  # JetStream API err_code: stream exists with another config
@@ -80,21 +94,43 @@ class PublishResult:
 class Bus(AsyncClosing):
     """A NATS connection with JetStream. Create with `await Bus.connect(url)`; close when done."""
 
-    def __init__(self, nc: Client, js: JetStreamContext, url: str) -> None:
+    def __init__(
+        self,
+        nc: Client,
+        js: JetStreamContext,
+        url: str,
+        *,
+        publish_retry_s: float = PUBLISH_RETRY_S,
+    ) -> None:
+        if publish_retry_s < 0:
+            raise ValueError("publish_retry_s is seconds ≥ 0")
         self._nc = nc
         self._js = js
+        # For the ordered consumers of feeds and watches, which nats-py recreates with its
+        # context's timeout after their server dies (see `CONSUMER_CREATE_S`).
+        self._js_ordered = nc.jetstream(timeout=CONSUMER_CREATE_S)
         self.url = _redact(url)
+        self.publish_retry_s = publish_retry_s
+        """Seconds `publish` keeps retrying a stream that has no leader (0: one attempt)."""
 
     @classmethod
     async def connect(
-        cls, url: str, *, name: str = "prolight", startup_timeout: float = 5.0
+        cls,
+        url: str,
+        *,
+        name: str = "prolight",
+        startup_timeout: float = 5.0,
+        publish_retry_s: float = PUBLISH_RETRY_S,
     ) -> Bus:
-        """Connect to the NATS server(s) at `url` (comma-separated) and check JetStream is on.
+        """Connect to the NATS server(s) at `url` and check JetStream is on.
 
-        Keeps trying for `startup_timeout` seconds (services may start before nats-server),
-        then raises `BusUnavailableError` naming the password-free URL; it raises the same
-        when the server runs without JetStream (`-js`). Once connected, the client
-        reconnects by itself forever.
+        `url` is one server or a comma-separated list (`nats://n1:4222,nats://n2:4222`): the
+        client connects to any of them, learns the rest of the cluster from it, and after
+        losing its server reconnects to another. Keeps trying for `startup_timeout` seconds
+        (services may start before nats-server), then raises `BusUnavailableError` naming the
+        password-free URL; it raises the same when the server runs without JetStream (`-js`).
+        Once connected, the client reconnects by itself forever. `publish_retry_s`: see
+        `publish`.
         """
         safe = _redact(url)
 
@@ -104,11 +140,13 @@ class Bus(AsyncClosing):
         async def on_disconnect() -> None:
             log.warning("disconnected from NATS at %s; reconnecting", safe)
 
+        loop = asyncio.get_running_loop()
+        started = loop.time()
         nc = Client()
         try:
             await asyncio.wait_for(
                 nc.connect(
-                    servers=[s.strip() for s in url.split(",")],
+                    servers=[s.strip() for s in url.split(",") if s.strip()],
                     name=name,
                     # nats-py annotates these as int but takes float seconds.
                     connect_timeout=min(2.0, startup_timeout),  # type: ignore[arg-type]
@@ -127,14 +165,27 @@ class Bus(AsyncClosing):
                 "(is nats-server running there? see PROLIGHT_NATS_URL)"
             ) from exc
         js = nc.jetstream()
+
+        async def account(wait: float) -> object:
+            return await asyncio.wait_for(js.account_info(), wait)
+
+        # A cluster that just lost its JetStream meta leader answers nothing until it has
+        # elected another: wait for that within `startup_timeout`, not only for a server.
+        left = max(startup_timeout - (loop.time() - started), 0.0)
         try:
-            await js.account_info()
-        except (nats.errors.Error, OSError) as exc:
+            await with_retries(account, "check JetStream", timeout=2.0, retry_for=left)
+        except BusTimeoutError as exc:
+            await nc.close()
+            raise BusUnavailableError(
+                f"NATS at {safe} answers but JetStream did not within {startup_timeout} s "
+                "(a cluster without a meta leader: are most of its servers up?)"
+            ) from exc
+        except BusError as exc:
             await nc.close()
             raise BusUnavailableError(
                 f"NATS at {safe} answers but JetStream is not enabled (start nats-server with -js)"
             ) from exc
-        return cls(nc, js, url)
+        return cls(nc, js, url, publish_retry_s=publish_retry_s)
 
     async def close(self) -> None:
         """Flush what is buffered and close the connection (safe to call twice)."""
@@ -205,13 +256,20 @@ class Bus(AsyncClosing):
 
     # -- publishing ----------------------------------------------------------------------
 
-    async def publish(self, event: Event, *, timeout: float = 5.0) -> PublishResult:
+    async def publish(
+        self, event: Event, *, timeout: float = 2.0, retry_for: float | None = None
+    ) -> PublishResult:
         """Store `event` on its subject; returns when the stream has acked it.
 
         Idempotent within the stream's duplicate window (`DUPLICATE_WINDOW_S`): the same
-        `event_id` published again is acked as a duplicate and stored once. Raises
-        `BusTimeoutError` when no ack arrives within `timeout` seconds (retrying is safe),
-        `BusUnavailableError` when no stream takes the subject.
+        `event_id` published again is acked as a duplicate and stored once. `timeout` is the
+        seconds each attempt waits for the ack. When the ack does not come, no server takes
+        the subject or JetStream answers 503 — a stream electing its leader — the event is
+        sent again under the same id, after a capped backoff (50 ms doubling to 1 s), for up
+        to `retry_for` seconds (None: `publish_retry_s`, `PROLIGHT_NATS_PUBLISH_RETRY_S`; 0:
+        one attempt). Then it raises `BusTimeoutError` (no ack: the event may be stored,
+        retrying later is safe) or `BusUnavailableError` (no stream took the subject), naming
+        the attempts. Any other error is raised at once.
         """
         traceparent = event.traceparent or current_traceparent()
         headers = {MSG_ID_HEADER: str(event.event_id)}
@@ -220,8 +278,17 @@ class Bus(AsyncClosing):
             if event.traceparent != traceparent:
                 event = event.model_copy(update={"traceparent": traceparent})
         body = event.model_dump_json(exclude={"sequence"}).encode()
-        with nats_errors(f"publish {event.type} for run {event.run_id}"):
-            ack = await self._js.publish(event.subject, body, timeout=timeout, headers=headers)
+        budget = self.publish_retry_s if retry_for is None else retry_for
+
+        async def attempt(wait: float) -> PubAck:
+            return await self._js.publish(event.subject, body, timeout=wait, headers=headers)
+
+        ack = await with_retries(
+            attempt,
+            f"publish {event.type} for run {event.run_id}",
+            timeout=timeout,
+            retry_for=budget,
+        )
         if not ack.duplicate:
             record_run_event(event.type)
         return PublishResult(ack.stream, ack.seq, bool(ack.duplicate))
@@ -280,9 +347,17 @@ class Bus(AsyncClosing):
         """Every stored event of `run_id` with a sequence above `after_sequence`, in order.
 
         Reads what the events stream holds now and returns (it does not wait for more);
-        use `feed(run_id, after_sequence=…)` to continue live without a gap.
+        use `feed(run_id, after_sequence=…)` to continue live without a gap. `timeout` bounds
+        each request; through a leader election the read is retried from the start for up to
+        `publish_retry_s` seconds, as a publish is.
         """
-        return await read_history(self._js, run_id, after_sequence=after_sequence, timeout=timeout)
+        return await read_history(
+            self._js,
+            run_id,
+            after_sequence=after_sequence,
+            timeout=timeout,
+            retry_for=self.publish_retry_s,
+        )
 
     async def created(self, run_id: str) -> Event | None:
         """The `run.created` event of `run_id` as the stream stores it, or None if it holds none
@@ -298,7 +373,12 @@ class Bus(AsyncClosing):
         first replays the stored events after that sequence, then continues live. Close it
         (or use `async with`) when done.
         """
-        return await open_feed(self._js, run_id, after_sequence=after_sequence)
+        return await open_feed(
+            self._js_ordered,
+            run_id,
+            after_sequence=after_sequence,
+            retry_for=self.publish_retry_s,
+        )
 
     async def watch(
         self, on_event: Callable[[StoredEvent], None], *, after_sequence: int | None = None
@@ -308,4 +388,9 @@ class Bus(AsyncClosing):
         stored ones after `after_sequence` first (None: only those published from now), then
         live. For consumers that forward events; the connection's reader calls back, no task
         wakes up per event, so `on_event` must be quick and must not raise. Close it when done."""
-        return await open_watch(self._js, on_event, after_sequence=after_sequence)
+        return await open_watch(
+            self._js_ordered,
+            on_event,
+            after_sequence=after_sequence,
+            retry_for=self.publish_retry_s,
+        )

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Self
 
@@ -38,6 +39,7 @@ from prolight.platform.bus.errors import (
     nats_errors,
     translate,
 )
+from prolight.platform.bus.retrying import CONSUMER_CREATE_S, with_retries
 from prolight.platform.bus.stored import StoredEvent
 from prolight.platform.bus.worker import delivery_of
 from prolight.platform.closing import AsyncClosing
@@ -48,6 +50,11 @@ log = logging.getLogger(__name__)
 
 _FETCH_MAX = 256
 _EPHEMERAL_IDLE_S = 30.0  # the server deletes a forgotten ephemeral consumer after this
+# An ordered consumer is one server's (R1, in memory); when that server dies the heartbeats
+# stop, and nats-py recreates the consumer from the next sequence after two missed ones, then
+# again every two while the cluster cannot place it yet (electing the stream's leader).
+# nats-py's default of 5 s would leave a live watch silent for 10–20 s after losing a server.
+_ORDERED_HEARTBEAT_S = 1.0
 
 
 def _start(after_sequence: int | None) -> tuple[DeliverPolicy, int | None]:
@@ -59,16 +66,46 @@ def _start(after_sequence: int | None) -> tuple[DeliverPolicy, int | None]:
 
 
 async def read_history(
-    js: JetStreamContext, run_id: str, *, after_sequence: int = 0, timeout: float = 5.0
+    js: JetStreamContext,
+    run_id: str,
+    *,
+    after_sequence: int = 0,
+    timeout: float = 5.0,
+    retry_for: float = 0.0,
 ) -> list[Event]:
     """Every stored event of `run_id` after `after_sequence`, oldest first (see `Bus.history`).
 
-    Messages that do not decode are skipped with a warning. `timeout` bounds each fetch, in
-    seconds; raises `BusTimeoutError` when the server stops answering mid-read.
+    Messages that do not decode are skipped with a warning. `timeout` bounds each request, in
+    seconds. A read that meets a stream without a leader (a cluster electing one) starts again
+    on a fresh consumer for up to `retry_for` seconds (`prolight.platform.bus.retrying`); then
+    it raises `BusTimeoutError` (the server stopped answering) or `BusUnavailableError`.
     """
     policy, start = _start(after_sequence)
-    subject = run_history_filter(run_id)
+
+    async def attempt(wait: float) -> list[Event]:
+        return await _read_once(js, run_id, policy, start, wait)
+
+    return await with_retries(
+        attempt, f"read the history of run {run_id}", timeout=timeout, retry_for=retry_for
+    )
+
+
+async def _read_once(
+    js: JetStreamContext,
+    run_id: str,
+    policy: DeliverPolicy,
+    start: int | None,
+    timeout: float,
+) -> list[Event]:
+    """One read of the history on an ephemeral pull consumer of our own, deleted after it.
+
+    Raises nats-py's errors (or `BusTimeoutError` when announced events do not come).
+    """
+    # Named here, not by the server: a create whose answer was lost can still be deleted.
+    name = f"history-{uuid.uuid4().hex}"
     config = ConsumerConfig(
+        name=name,
+        filter_subject=run_history_filter(run_id),
         deliver_policy=policy,
         opt_start_seq=start,
         ack_policy=AckPolicy.NONE,
@@ -76,30 +113,31 @@ async def read_history(
         mem_storage=True,
     )
     events: list[Event] = []
-    with nats_errors(f"read the history of run {run_id}"):
-        sub = await js.pull_subscribe(subject, stream=EVENTS_STREAM, config=config)
-        consumer_name: str | None = None
-        try:
-            info = await sub.consumer_info()
-            consumer_name, remaining = info.name, info.num_pending or 0
-            while remaining > 0:
+    info = await js.add_consumer(EVENTS_STREAM, config, timeout=min(timeout, CONSUMER_CREATE_S))
+    # A create that got no answer is not deleted: it may sit on a server that is gone, and
+    # waiting for that would spend the retry budget; the server drops it once idle.
+    sub: JetStreamContext.PullSubscription | None = None
+    try:
+        sub = await js.pull_subscribe_bind(name=name, stream=EVENTS_STREAM)
+        remaining = info.num_pending or 0
+        while remaining > 0:
+            try:
+                msgs = await sub.fetch(min(remaining, _FETCH_MAX), timeout=timeout)
+            except nats.errors.TimeoutError as exc:
+                raise BusTimeoutError(
+                    f"history of run {run_id}: {remaining} events announced, none came"
+                ) from exc
+            for msg in msgs:
+                remaining = msg.metadata.num_pending or 0
                 try:
-                    msgs = await sub.fetch(min(remaining, _FETCH_MAX), timeout=timeout)
-                except nats.errors.TimeoutError as exc:
-                    raise BusTimeoutError(
-                        f"history of run {run_id}: {remaining} events announced, none came"
-                    ) from exc
-                for msg in msgs:
-                    remaining = msg.metadata.num_pending or 0
-                    try:
-                        events.append(delivery_of(msg).event)
-                    except MalformedEventError as exc:
-                        log.warning("skipping in history: %s", exc)
-        finally:
-            with contextlib.suppress(nats.errors.Error, OSError):
+                    events.append(delivery_of(msg).event)
+                except MalformedEventError as exc:
+                    log.warning("skipping in history: %s", exc)
+    finally:
+        with contextlib.suppress(TimeoutError, nats.errors.Error, OSError):
+            if sub is not None:
                 await sub.unsubscribe()
-                if consumer_name:
-                    await js.delete_consumer(EVENTS_STREAM, consumer_name)
+            await asyncio.wait_for(js.delete_consumer(EVENTS_STREAM, name), timeout)
     return events
 
 
@@ -125,20 +163,37 @@ async def _subscribe_ordered(
     description: str,
     *,
     after_sequence: int | None,
+    retry_for: float,
     cb: Callable[[Msg], Awaitable[None]] | None = None,
 ) -> JetStreamContext.PushSubscription:
     """An ordered push consumer on `subject` from `after_sequence` (None: from now): the client
-    library recreates it after a gap or a reconnect, so events arrive once each and in order."""
+    library recreates it after a gap, a reconnect or two missed heartbeats (its server died),
+    from the sequence after the last one delivered, so events arrive once each and in order.
+
+    `js` should answer API calls within `CONSUMER_CREATE_S`: nats-py creates the consumer again
+    with its timeout, and a create placed on a dead server only fails by timing out. The first
+    create is retried for up to `retry_for` seconds (`with_retries`).
+    """
     policy, start = _start(after_sequence)
-    with nats_errors(f"subscribe to events of {description}"):
+
+    async def attempt(wait: float) -> JetStreamContext.PushSubscription:
+        # nats-py fills in the config it is given: a fresh one for every attempt.
         return await js.subscribe(
             subject,
             stream=EVENTS_STREAM,
             ordered_consumer=True,
+            idle_heartbeat=_ORDERED_HEARTBEAT_S,
             deliver_policy=policy,
             config=ConsumerConfig(opt_start_seq=start),
             cb=cb,
         )
+
+    return await with_retries(
+        attempt,
+        f"subscribe to events of {description}",
+        timeout=CONSUMER_CREATE_S,
+        retry_for=retry_for,
+    )
 
 
 def _is_control(msg: Msg) -> bool:
@@ -207,12 +262,14 @@ class EventFeed(_OrderedSubscription):
 
 
 async def open_feed(
-    js: JetStreamContext, run_id: str | None, *, after_sequence: int | None
+    js: JetStreamContext, run_id: str | None, *, after_sequence: int | None, retry_for: float = 0.0
 ) -> EventFeed:
     """An `EventFeed` of one run (or of all runs); see `Bus.feed`."""
     subject = run_history_filter(run_id) if run_id is not None else ALL_EVENTS
     description = f"run {run_id}" if run_id else "all runs"
-    sub = await _subscribe_ordered(js, subject, description, after_sequence=after_sequence)
+    sub = await _subscribe_ordered(
+        js, subject, description, after_sequence=after_sequence, retry_for=retry_for
+    )
     return EventFeed(sub, description)
 
 
@@ -222,7 +279,11 @@ class EventWatch(_OrderedSubscription):
 
 
 async def open_watch(
-    js: JetStreamContext, on_event: Callable[[StoredEvent], None], *, after_sequence: int | None
+    js: JetStreamContext,
+    on_event: Callable[[StoredEvent], None],
+    *,
+    after_sequence: int | None,
+    retry_for: float = 0.0,
 ) -> EventWatch:
     """An `EventWatch` of every run's events; see `Bus.watch`."""
 
@@ -237,6 +298,6 @@ async def open_watch(
         on_event(event)
 
     sub = await _subscribe_ordered(
-        js, ALL_EVENTS, "all runs", after_sequence=after_sequence, cb=deliver
+        js, ALL_EVENTS, "all runs", after_sequence=after_sequence, retry_for=retry_for, cb=deliver
     )
     return EventWatch(sub)

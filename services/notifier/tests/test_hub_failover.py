@@ -11,35 +11,19 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
 
 import pytest
 from notifier_testkit import GATEWAY, filler
 
 from prolight.contracts.subjects import EVENTS_STREAM
-from prolight.platform.bus import Bus, BusError, PublishResult
+from prolight.platform.bus import Bus, PublishResult
 from prolight_notifier.hub import Hub, Subscriber
 from prolight_notifier.messages import Message
-from prolight_testing.infra import NatsCluster
+from prolight_testing.infra import NatsCluster, until_answered
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-T = TypeVar("T")
 RUN = "run_failover_watch"
-
-
-async def until(action: Callable[[], Awaitable[T]], timeout: float) -> T:
-    """`action()`'s result once it stops raising bus errors (a cluster electing its leaders),
-    or its last error after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            return await action()
-        except BusError:
-            if time.monotonic() > deadline:
-                raise
-            await asyncio.sleep(0.2)
 
 
 async def take(subscriber: Subscriber, count: int, timeout: float) -> list[tuple[float, Message]]:
@@ -63,16 +47,20 @@ async def test_the_watch_resumes_after_a_server_dies(
     nats_cluster: NatsCluster, victim: str
 ) -> None:
     async with (
-        await until(lambda: Bus.connect(nats_cluster.url, name="notifier"), timeout=30) as bus,
-        await until(lambda: Bus.connect(nats_cluster.url, name="publisher"), timeout=30) as pub,
+        await until_answered(
+            lambda: Bus.connect(nats_cluster.url, name="notifier"), timeout=30
+        ) as bus,
+        await until_answered(
+            lambda: Bus.connect(nats_cluster.url, name="publisher"), timeout=30
+        ) as pub,
     ):
-        await until(lambda: bus.ensure_streams(replicas=3), timeout=30)
+        await until_answered(lambda: bus.ensure_streams(replicas=3), timeout=30)
         published: list[PublishResult] = [
-            await until(lambda: pub.publish(filler(RUN, 0), retry_for=0), timeout=30)
+            await until_answered(lambda: pub.publish(filler(RUN, 0), retry_for=0), timeout=30)
         ]
         acked_at: list[float] = [time.monotonic()]
         hub = Hub(bus, gateway_url=GATEWAY, client_buffer=1000)
-        await until(hub.start, timeout=30)
+        await until_answered(hub.start, timeout=30)
         try:
             async with hub.subscribe(RUN) as subscriber:
                 for i in range(1, 10):

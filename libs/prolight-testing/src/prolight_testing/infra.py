@@ -7,18 +7,21 @@ temporary store directory and never touches a server the machine already runs on
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
+from prolight.platform.bus import BusError
 from prolight_testing.fakes import free_port
 
 NATS_SERVER_BINARY = os.environ.get("PROLIGHT_TEST_NATS_SERVER") or (
@@ -184,3 +187,19 @@ def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=5)
+
+
+T = TypeVar("T")
+
+
+async def until_answered(action: Callable[[], Awaitable[T]], timeout: float) -> T:
+    """`action()`'s result once it stops raising bus errors (a cluster electing its leaders),
+    or its last error after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return await action()
+        except BusError:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.2)

@@ -2,35 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
-
 import pytest
 
 from prolight.contracts.events import Event, RunCancelRequested
 from prolight.contracts.subjects import EVENTS_STREAM, TASKS_STREAM, Tool, tool_durable, tool_filter
-from prolight.platform.bus import Bus, BusError
+from prolight.platform.bus import Bus
 from prolight.platform.bus.streams import stream_configs
-from prolight_testing.infra import NatsCluster
+from prolight_testing.infra import NatsCluster, until_answered
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-
-T = TypeVar("T")
-
-
-async def until(action: Callable[[], Awaitable[T]], timeout: float) -> T:
-    """`action()`'s result once it stops raising bus errors (a cluster electing its leaders),
-    or its last error after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            return await action()
-        except BusError:
-            if time.monotonic() > deadline:
-                raise
-            await asyncio.sleep(0.2)
 
 
 def test_replicas_reach_every_pipeline_stream() -> None:
@@ -44,15 +24,15 @@ async def test_streams_and_consumers_live_on_three_servers_and_outlive_their_lea
     nats_cluster: NatsCluster,
 ) -> None:
     # A new cluster answers before it has elected its JetStream meta leader.
-    bus = await until(lambda: Bus.connect(nats_cluster.url, name="test"), timeout=30)
+    bus = await until_answered(lambda: Bus.connect(nats_cluster.url, name="test"), timeout=30)
     async with bus:
-        await until(lambda: bus.ensure_streams(replicas=3), timeout=30)
+        await until_answered(lambda: bus.ensure_streams(replicas=3), timeout=30)
         events = await bus.jetstream.stream_info(EVENTS_STREAM)
         assert events.config.num_replicas == 3
         assert events.cluster is not None
         assert len(events.cluster.replicas or []) == 2
         durable = tool_durable(Tool.GENERATE)
-        await until(
+        await until_answered(
             lambda: bus.ensure_consumer(
                 TASKS_STREAM, durable, filter_subject=tool_filter(Tool.GENERATE)
             ),
@@ -63,16 +43,16 @@ async def test_streams_and_consumers_live_on_three_servers_and_outlive_their_lea
         assert len(consumer.cluster.replicas or []) == 2  # a durable takes its stream's replicas
 
         event = Event.build("run_replicas", RunCancelRequested(reason="test"))
-        first = await until(lambda: bus.publish(event), timeout=30)
+        first = await until_answered(lambda: bus.publish(event), timeout=30)
         leader = events.cluster.leader
         assert leader is not None
         nats_cluster.kill(leader)
 
         # The same event again, retried through the election: the new leader knows its id.
-        again = await until(lambda: bus.publish(event, timeout=2), timeout=60)
+        again = await until_answered(lambda: bus.publish(event, timeout=2), timeout=60)
         assert again.duplicate
         assert again.sequence == first.sequence
-        after = await until(lambda: bus.jetstream.stream_info(EVENTS_STREAM), timeout=30)
+        after = await until_answered(lambda: bus.jetstream.stream_info(EVENTS_STREAM), timeout=30)
         assert after.state.messages == 1
         assert after.cluster is not None
         assert after.cluster.leader not in (None, leader)

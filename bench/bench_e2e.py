@@ -46,8 +46,8 @@ def prompt() -> FiboPrompt:
     return FiboPrompt(scene=get_preset("rembrandt").setup)
 
 
-async def one_run(client: httpx.AsyncClient, seed: int) -> float:
-    """Seconds from submitting a run to its run.completed event."""
+async def one_run(client: httpx.AsyncClient, seed: int, timeout_s: float = RUN_TIMEOUT_S) -> float:
+    """Seconds from submitting a run to its run.completed event (raise on any other end)."""
     body: dict[str, Any] = {
         **prompt().model_dump(mode="json"),
         "num_results": CANDIDATES,
@@ -57,7 +57,7 @@ async def one_run(client: httpx.AsyncClient, seed: int) -> float:
     response = await client.post("/api/generate/lighting-setup", json=body)
     response.raise_for_status()
     async with (
-        asyncio.timeout(RUN_TIMEOUT_S),
+        asyncio.timeout(timeout_s),
         websockets.connect(response.json()["links"]["ws"]) as ws,
     ):
         async for raw in ws:

@@ -37,49 +37,29 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import secrets
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from itertools import count
 from pathlib import Path
-from typing import Any
 
 import httpx
-import websockets
+from bench_e2e import CANDIDATES, HEIGHT, WIDTH, one_run, prompt  # bench/ is on sys.path
 
 from prolight.domain.photoreal import render
-from prolight.domain.presets import get_preset
-from prolight.domain.schema import FiboPrompt
 from prolight_testing.fakes import FakeBria, free_port, serve
-from prolight_tools.stack import SERVICE_PORTS, Stack
+from prolight_tools.stack import SERVICE_PORTS, Stack, healthy
 
-CANDIDATES = 4
-WIDTH, HEIGHT = 512, 640  # the generator's default cap (PROLIGHT_GENERATOR_MAX_WIDTH/HEIGHT)
 RUN_TIMEOUT_S = 300.0
 HEALTH_TIMEOUT_S = 90.0
 SHAPES = ((1, 1), (2, 1), (3, 1), (3, 2))
 """(generators, evaluators), in the order they are measured: instances are only added."""
 BRIA_TOKEN = "bench-scale-token-" + secrets.token_hex(8)
 _seeds = count(50_000, 100)
-
-
-def prompt() -> FiboPrompt:
-    return FiboPrompt(scene=get_preset("rembrandt").setup)
-
-
-def _healthy(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=0.5) as r:
-            return bool(r.status == 200)
-    except (urllib.error.URLError, OSError, ValueError):
-        return False
 
 
 @dataclass
@@ -108,7 +88,7 @@ class Fleet:
             )
         instances.append(proc)
         deadline = time.monotonic() + HEALTH_TIMEOUT_S
-        while not _healthy(port):
+        while not healthy(port):
             if proc.poll() is not None or time.monotonic() > deadline:
                 tail = log_path.read_text(errors="replace").splitlines()[-15:]
                 raise RuntimeError(f"{service} did not start:\n" + "\n".join(tail))
@@ -131,35 +111,13 @@ class Fleet:
             self.stop(service)
 
 
-async def one_run(client: httpx.AsyncClient, seed: int) -> None:
-    """Submit one run and return at its run.completed (raise on any other end)."""
-    body: dict[str, Any] = {
-        **prompt().model_dump(mode="json"),
-        "num_results": CANDIDATES,
-        "seed": seed,
-    }
-    response = await client.post("/api/generate/lighting-setup", json=body)
-    response.raise_for_status()
-    async with (
-        asyncio.timeout(RUN_TIMEOUT_S),
-        websockets.connect(response.json()["links"]["ws"]) as ws,
-    ):
-        async for raw in ws:
-            kind = json.loads(raw)["type"]
-            if kind == "run.completed":
-                return
-            if kind in ("run.failed", "run.cancelled"):
-                raise RuntimeError(f"run ended with {kind}")
-    raise RuntimeError("the stream closed before run.completed")
-
-
 async def batch(gateway: str, runs: int) -> float:
     """Seconds from submitting `runs` runs at once to the last one's run.completed, after one
     warm-up run (not counted) that reaches the instances just started."""
     async with httpx.AsyncClient(base_url=gateway, timeout=60) as client:
-        await one_run(client, next(_seeds))
+        await one_run(client, next(_seeds), RUN_TIMEOUT_S)
         start = time.perf_counter()
-        await asyncio.gather(*(one_run(client, next(_seeds)) for _ in range(runs)))
+        await asyncio.gather(*(one_run(client, next(_seeds), RUN_TIMEOUT_S) for _ in range(runs)))
         return time.perf_counter() - start
 
 

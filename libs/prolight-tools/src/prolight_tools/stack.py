@@ -49,6 +49,7 @@ __all__ = [
     "Stack",
     "StackError",
     "default_nats_url",
+    "healthy",
     "nats_reachable",
     "run_stack",
 ]
@@ -115,7 +116,8 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child before e
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
-def _healthy(port: int) -> bool:
+def healthy(port: int) -> bool:
+    """True when 127.0.0.1:`port` answers `/healthz` with 200."""
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=0.5) as r:
             return bool(r.status == 200)
@@ -259,7 +261,7 @@ class Stack:
                         f"{service} exited with status {proc.returncode} while starting "
                         f"(log: {self.home / 'logs' / f'{service}.log'})"
                     )
-                if _healthy(port):
+                if healthy(port):
                     del waiting[service]
             if waiting and time.monotonic() > deadline:
                 for service in waiting:

@@ -45,7 +45,7 @@ from prolight.domain.render.shading import LUMA
 from prolight.domain.render.tonemap import encode_png, to_srgb8
 from prolight.domain.render_report import RenderTimings
 from prolight.domain.schema import FiboPrompt, LightingSetup, Role, SubjectKind
-from prolight.domain.sitter.appearance import sitter
+from prolight.domain.sitter.appearance import Sitter, sitter
 from prolight.domain.sitter.body import paint_of
 
 __all__ = [
@@ -195,10 +195,9 @@ def _surfaces(mscene: Any, scene: Scene, seed: int, skin_rgb: F64) -> tuple[Surf
 
 
 def _mitsuba_scene(
-    setup: LightingSetup, scene: Scene, settings: _Settings, width: int, height: int
+    setup: LightingSetup, who: Sitter, scene: Scene, settings: _Settings, width: int, height: int
 ) -> Any:
-    """`studio.studio` for `setup`, with the quality's integrator for its subject."""
-    who = sitter(setup.subject)
+    """`studio.studio` for `setup` and its sitter, with the quality's integrator."""
     shapes = {
         role.value: (light.spec.shape, light.spec.beam_deg)
         for role, light in setup.enabled_lights().items()
@@ -231,9 +230,10 @@ def surfaces(setup: LightingSetup, seed: int, width: int, height: int) -> Surfac
     """
     check_size(width, height, seed)
     scene = build_scene(setup, seed, width, height)
+    who = sitter(setup.subject)
     with _ONE_AT_A_TIME:
-        mscene = _mitsuba_scene(setup, scene, QUALITIES["draft"], width, height)
-        return _surfaces(mscene, scene, seed, sitter(setup.subject).skin_rgb)[0]
+        mscene = _mitsuba_scene(setup, who, scene, QUALITIES["draft"], width, height)
+        return _surfaces(mscene, scene, seed, who.skin_rgb)[0]
 
 
 def render(prompt: FiboPrompt, seed: int, width: int, height: int) -> RenderResult:
@@ -259,7 +259,7 @@ def render_with_buffers(
     scene = build_scene(setup, seed, width, height)
     who = sitter(setup.subject)
     with _ONE_AT_A_TIME:
-        mscene = _mitsuba_scene(setup, scene, settings, width, height)
+        mscene = _mitsuba_scene(setup, who, scene, settings, width, height)
         t1 = clock()
         rgb = np.array(mi.render(mscene, seed=mi.UInt32(seed)), dtype=np.float32)[:, :, :3]
         surf, normal = _surfaces(mscene, scene, seed, who.skin_rgb)

@@ -28,7 +28,8 @@ import nats.errors
 import nats.js.errors
 from nats.aio.client import Client
 from nats.js import JetStreamContext
-from nats.js.api import ConsumerConfig, PubAck, StreamConfig
+from nats.js.api import ConsumerConfig, KeyValueConfig, PubAck, StorageType, StreamConfig
+from nats.js.kv import KeyValue
 
 from prolight.contracts.events import Event
 from prolight.contracts.subjects import DEAD_LETTERS_STREAM
@@ -234,6 +235,26 @@ class Bus(AsyncClosing):
                 await self._js.update_stream(config)
         except (nats.errors.Error, OSError) as exc:
             raise translate(exc, action) from exc
+
+    async def key_value(
+        self, bucket: str, *, ttl_s: float | None = None, replicas: int = 1
+    ) -> KeyValue:
+        """The JetStream key-value bucket `bucket`, created when missing (kept on `replicas`
+        servers; with `ttl_s`, a key not written for that long is gone); idempotent.
+
+        For state every replica of a service shares (the gateway's rate limits and idempotency
+        keys): a write can be made conditional on the revision read (`KeyValue.update`) or on
+        the key being absent (`KeyValue.create`), so two replicas never both win."""
+        config = KeyValueConfig(
+            bucket=bucket, ttl=ttl_s, replicas=replicas, storage=StorageType.FILE
+        )
+        with nats_errors(f"declare key-value bucket {bucket}"):
+            try:
+                return await self._js.create_key_value(config)
+            except nats.js.errors.BadRequestError as exc:
+                if exc.err_code != _STREAM_NAME_IN_USE:
+                    raise
+                return await self._js.key_value(bucket)
 
     async def ensure_consumer(
         self,

@@ -69,7 +69,13 @@ def test_a_different_seed_gives_a_different_image_with_the_same_light() -> None:
     assert a.report.measured_ratio_stops == pytest.approx(b.report.measured_ratio_stops, abs=0.1)
 
 
-@pytest.mark.parametrize("name", list(PRESETS), ids=list(PRESETS))
+# The bottle is left out: the analysis counts the light its white tabletop sweep throws onto
+# the label, as the path tracer measures it (docs/decisions/analysis-light-model.md), and the
+# mannequin renderer, now only the benchmark's baseline, has no bounce light.
+PORTRAITS = [name for name, p in PRESETS.items() if p.setup.subject.kind == "portrait"]
+
+
+@pytest.mark.parametrize("name", PORTRAITS, ids=PORTRAITS)
 def test_measured_face_ratio_agrees_with_the_analysis(name: str) -> None:
     report = render(_prompt(name), 0, 256, 320).report
     predicted, measured = report.predicted_ratio_stops, report.measured_ratio_stops

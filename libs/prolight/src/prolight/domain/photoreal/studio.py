@@ -24,6 +24,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from prolight.domain.photoreal.engine import mi
+from prolight.domain.physics.emitter import (
+    DISH_DEFLECTOR,
+    SPOT_CUTOFF_SHARE,
+    SPOT_FULL_SHARE,
+    is_spot,
+    outline,
+    polygon_sides,
+)
 from prolight.domain.render.relief import (
     LABEL_BOTTOM_Y,
     LABEL_TOP_Y,
@@ -37,9 +45,6 @@ from prolight.domain.sitter.body import Appearance, Part, body_colour, human, wr
 __all__ = ["SKIN_SHAPE", "emitter_radiance", "studio"]
 
 F64 = NDArray[np.float64]
-
-SPOT_BEAM_DEG = 60.0
-"""Modifiers whose beam is this narrow or narrower (grids, snoots, fresnels) are spots."""
 
 SKIN_SHAPE = "skin"
 
@@ -152,26 +157,21 @@ def emitter_radiance(outline: str, half_w: float, half_h: float, distance: float
     return 1.0 / disc(half_w)
 
 
-DISH_DEFLECTOR = 0.3
-"""A beauty dish's centre deflector, as a share of its radius: the dish emits from the ring
-around it (and its catchlight is a ring)."""
-
-
 def _outline(modifier_shape: str, size: float) -> tuple[F64, F64 | None, str, float, float]:
     """The emitting face in the light's own plane: outer polygon (k, 2) in metres, the inner
-    one of a ring (or None), and the radiance outline with its two half-sizes."""
-    if modifier_shape in ("rect", "strip"):
-        hw, hh = (size / 8, size / 2) if modifier_shape == "strip" else (size / 2, size / 2)
+    one of a ring (or None), and the radiance outline with its two half-sizes
+    (`physics.emitter.outline`, which the analysis reads too)."""
+    shape = outline(modifier_shape, size)
+    if shape.kind == "rect":
+        hw, hh = shape.half_w, shape.half_h
         return np.array([[-hw, -hh], [hw, -hh], [hw, hh], [-hw, hh]]), None, "rect", hw, hh
-    sides = 8 if modifier_shape == "octagon" else 48
+    sides = polygon_sides(modifier_shape)
     a = np.linspace(0.0, 2 * math.pi, sides, endpoint=False) + math.pi / sides
     ring = np.stack([np.cos(a), np.sin(a)], axis=1)
-    # A polygon of the modifier's area (size is its width across): radius of equal area.
     r = size / 2
-    r_equal = r * math.sqrt(sides * math.sin(2 * math.pi / sides) / (2 * math.pi))
-    if modifier_shape == "dish":
-        return r * ring, DISH_DEFLECTOR * r * ring, "ring", r_equal, DISH_DEFLECTOR * r_equal
-    return r * ring, None, "disc", r_equal, r_equal
+    if shape.kind == "ring":
+        return r * ring, DISH_DEFLECTOR * r * ring, "ring", shape.half_w, shape.half_h
+    return r * ring, None, "disc", shape.half_w, shape.half_h
 
 
 def _emitter_mesh(
@@ -232,14 +232,14 @@ def light_shapes(light: SceneLight, modifier_shape: str, beam_deg: float) -> dic
     """The Mitsuba emitter of one light, keyed by its role."""
     rgb = light.rgb * light.lux
     name = light.role.value
-    if beam_deg <= SPOT_BEAM_DEG:
+    if is_spot(beam_deg):
         return {
             name: {
                 "type": "spot",
                 "to_world": _frame(light.position, light.aim),
                 "intensity": {"type": "rgb", "value": (rgb * light.distance**2).tolist()},
-                "cutoff_angle": min(89.0, beam_deg * 0.65),
-                "beam_width": beam_deg * 0.35,
+                "cutoff_angle": min(89.0, beam_deg * SPOT_CUTOFF_SHARE),
+                "beam_width": beam_deg * SPOT_FULL_SHARE,
                 "sampling_weight": light.lux,
             }
         }

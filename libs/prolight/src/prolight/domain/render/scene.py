@@ -8,11 +8,13 @@ Frames (all metres, degrees where named):
   camera-left) about the vertical axis: the subject's own face points along its +z. The relief
   (`relief.py`) is drawn in this frame.
 
-Lights follow `physics/face.py` exactly: a light is a disc of `Light.size_m` at
-`direction × distance`, facing the face, with `on_axis_lux` at the face and inverse-square
-falloff elsewhere. A background light is placed `distance` metres in front of the backdrop
-point behind the subject, along its direction, and aimed at that point (where the meter reads
-it); it never lights the subject. Grids and snoots narrow the beam to `ModifierSpec.beam_deg`.
+Lights follow `physics/face.py` through a table of its `probe_lux` (`_disc_lut`, made for a bare
+reflector of the light's size: the mannequin knows no modifier shapes): a light of
+`Light.size_m` at `direction × distance`, facing the face, with `on_axis_lux` at the face and
+inverse-square falloff elsewhere. A background light is placed `distance` metres in front of the
+backdrop point behind the subject, along its direction, and aimed at that point (where the meter
+reads it); it never lights the subject. Grids and snoots narrow the beam to
+`ModifierSpec.beam_deg`.
 """
 
 from __future__ import annotations

@@ -35,7 +35,7 @@ from prolight.domain.photoreal import render
 from prolight.domain.presets import get_preset
 from prolight.domain.schema import FiboPrompt
 from prolight_testing.fakes import free_port
-from prolight_tools.stack import SERVICE_PORTS, Stack
+from prolight_tools.stack import Stack, port_variables
 
 CANDIDATES = 4
 WIDTH, HEIGHT = 512, 640  # the generator's default cap (PROLIGHT_GENERATOR_MAX_WIDTH/HEIGHT)
@@ -99,7 +99,7 @@ def main() -> None:
     args = parser.parse_args()
 
     root = Path(tempfile.mkdtemp(prefix="bench-e2e-"))
-    env = {var: str(free_port()) for var, _ in SERVICE_PORTS.values()}
+    env = {var: str(free_port()) for var in port_variables()}
     env |= {
         "PROLIGHT_NATS_URL": f"nats://127.0.0.1:{free_port()}",
         "PROLIGHT_STORE_URL": f"sqlite:///{root / 'store.db'}",

@@ -291,6 +291,8 @@ def main() -> None:
                 "PROLIGHT_BLOB_URL": f"file://{tmp}/blobs",
                 "PROLIGHT_STREAM_TOKEN_SECRET": SECRET,
                 "PROLIGHT_GATEWAY_PORT": str(gateway_port),
+                "PROLIGHT_GATEWAY_METRICS_PORT": "0",
+                "PROLIGHT_LOCAL_DEV": "true",  # keys off, as measured before they were required
             }
             outs = {name: Path(tmp, f"callgrind.{name}") for name in ("bare", "gateway")}
 

@@ -52,7 +52,7 @@ from bench_e2e import CANDIDATES, HEIGHT, WIDTH, one_run, prompt  # bench/ is on
 
 from prolight.domain.photoreal import render
 from prolight_testing.fakes import FakeBria, free_port, serve
-from prolight_tools.stack import SERVICE_PORTS, Stack, healthy
+from prolight_tools.stack import SERVICE_PORTS, Stack, healthy, port_variables
 
 RUN_TIMEOUT_S = 300.0
 HEALTH_TIMEOUT_S = 90.0
@@ -212,7 +212,7 @@ def main() -> None:
     args = parser.parse_args()
 
     root = Path(tempfile.mkdtemp(prefix="bench-scale-"))
-    env = {var: str(free_port()) for var, _ in SERVICE_PORTS.values()}
+    env = {var: str(free_port()) for var in port_variables()}
     env |= {
         "PROLIGHT_NATS_URL": f"nats://127.0.0.1:{free_port()}",
         "PROLIGHT_STORE_URL": f"sqlite:///{root / 'store.db'}",

@@ -76,6 +76,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     PROLIGHT_STORE_URL=sqlite:////data/prolight.db \
     PROLIGHT_BLOB_URL=file:///data/blobs \
     PROLIGHT_EVALUATOR_HOST=0.0.0.0 \
+    PROLIGHT_HEALTH_HOST=0.0.0.0 \
     PROLIGHT_EVALUATOR_HEALTH_PORT=8013
 WORKDIR /data
 VOLUME ["/data", "/tmp", "/models"]

@@ -5,7 +5,9 @@
 # Multi-stage: dependencies are installed from the pyproject files alone (a layer that is reused
 # until a pyproject or constraints.txt changes), the source goes in afterwards, and the runtime
 # image gets only the virtual environment. Runs as uid 10001; the root filesystem can be
-# read-only: the only writable paths are the /data and /tmp volumes.
+# read-only: the only writable paths are the /data and /tmp volumes. Every port binds 0.0.0.0 here
+# (the container's own), where a checkout's defaults bind 127.0.0.1. It needs an API keys file
+# (PROLIGHT_API_KEYS_FILE) or PROLIGHT_LOCAL_DEV=true, else it exits saying so.
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 ARG NODE_IMAGE=node:20-bookworm-slim
 
@@ -52,11 +54,13 @@ ENV PATH=/opt/venv/bin:$PATH \
     PROLIGHT_BLOB_URL=file:///data/blobs \
     PROLIGHT_GATEWAY_HOST=0.0.0.0 \
     PROLIGHT_GATEWAY_PORT=8000 \
+    PROLIGHT_GATEWAY_METRICS_PORT=8014 \
     PROLIGHT_WEB_DIR=/opt/prolight/web
 WORKDIR /data
 VOLUME ["/data", "/tmp"]
 USER 10001:10001
-EXPOSE 8000
+# 8014: /metrics, for Prometheus only; publish 8000 alone.
+EXPOSE 8000 8014
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
   CMD ["python", "-c", "import os, urllib.request as u; u.urlopen('http://127.0.0.1:' + os.environ.get('PROLIGHT_GATEWAY_PORT', '8000') + '/healthz', timeout=2)"]
 ENTRYPOINT ["prolight-gateway"]

@@ -34,6 +34,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PROLIGHT_STORE_URL=sqlite:////data/prolight.db \
     PROLIGHT_BLOB_URL=file:///data/blobs \
+    PROLIGHT_HEALTH_HOST=0.0.0.0 \
     PROLIGHT_STORAGE_HEALTH_PORT=8012
 WORKDIR /data
 VOLUME ["/data", "/tmp"]

@@ -319,8 +319,13 @@ def start_cluster(net: Network, root: Path, pg_data: Path) -> Cluster:
             f"s3://prolight-drill?endpoint=http://{s3_host.ip}:{S3_PORT}&region=us-east-1"
         ),
         "PROLIGHT_STREAM_TOKEN_SECRET": secrets.token_urlsafe(48),
+        # Each service is reached from other hosts (network namespaces), as in a pod.
         "PROLIGHT_GATEWAY_HOST": "0.0.0.0",
         "PROLIGHT_NOTIFIER_HOST": "0.0.0.0",
+        "PROLIGHT_HEALTH_HOST": "0.0.0.0",
+        "PROLIGHT_EVALUATOR_HOST": "0.0.0.0",
+        # The drill is about failover, not keys: a keyless gateway has to be told it may be.
+        "PROLIGHT_LOCAL_DEV": "true",
         "PROLIGHT_GATEWAY_PUBLIC_URL": f"http://{gateway_ip}:{SERVICE_PORTS['gateway'][1]}",
         "PROLIGHT_NOTIFIER_PUBLIC_URL": f"http://{gateway_ip}:{SERVICE_PORTS['notifier'][1]}",
         # The smallest render the generator makes (64 px is the renderer's least side).

@@ -98,3 +98,27 @@ def test_named_volumes_are_declared_and_used(compose: dict[str, Any]) -> None:
     }
     assert used == set(compose["volumes"])
     assert {"nats-data", "mongo-data", "minio-data"} <= used
+
+
+def test_the_gateway_requires_keys_and_containers_listen_beyond_loopback(
+    compose: dict[str, Any],
+) -> None:
+    services = compose["services"]
+    gateway = services["gateway"]
+    env = gateway["environment"]
+    keys_file = env["PROLIGHT_API_KEYS_FILE"]
+    assert env["PROLIGHT_LOCAL_DEV"] == "false"
+    # The keys' directory is mounted, not the file: `prolight keys revoke` replaces the file,
+    # which a file bind mount would never show the container.
+    [mount] = [v for v in gateway["volumes"] if v.split(":")[1] == keys_file.rsplit("/", 1)[0]]
+    assert mount.endswith(":ro")
+    # Only the API is published; /metrics (its own port) is for Prometheus on this network.
+    assert gateway["ports"] == [f"{env['PROLIGHT_GATEWAY_PORT']}:{env['PROLIGHT_GATEWAY_PORT']}"]
+    assert env["PROLIGHT_GATEWAY_METRICS_PORT"] != env["PROLIGHT_GATEWAY_PORT"]
+    # The defaults bind 127.0.0.1; a container's ports are reached from outside it.
+    assert env["PROLIGHT_GATEWAY_HOST"] == "0.0.0.0"
+    assert services["notifier"]["environment"]["PROLIGHT_NOTIFIER_HOST"] == "0.0.0.0"
+    for name in ("planner", "bria-generator", "storage"):
+        assert services[name]["environment"]["PROLIGHT_HEALTH_HOST"] == "0.0.0.0", name
+    for name in ("evaluator", "evaluator-cpu"):
+        assert services[name]["environment"]["PROLIGHT_EVALUATOR_HOST"] == "0.0.0.0", name

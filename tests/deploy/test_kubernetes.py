@@ -1,6 +1,8 @@
 """k8s/: every overlay renders, every object validates offline against the Kubernetes API
 schemas (kubernetes-validate, strict: unknown fields fail) and the KEDA ScaledObject against
-KEDA's schema; then what the platform needs is checked on the rendered objects."""
+KEDA's schema; then what the platform needs is checked on the rendered objects — among it that
+the gateway requires API keys from a Secret, /metrics is on a port no Ingress routes, and prod
+serves no /docs."""
 
 from __future__ import annotations
 
@@ -12,7 +14,15 @@ from typing import Any
 import jsonschema
 import kubernetes_validate
 import pytest
-from deploy_kit import KUBERNETES_VERSION, OVERLAYS, SCHEMAS, objects, render, secret_settings
+from deploy_kit import (
+    K8S,
+    KUBERNETES_VERSION,
+    OVERLAYS,
+    SCHEMAS,
+    objects,
+    render,
+    secret_settings,
+)
 
 from prolight.contracts.subjects import TASKS_STREAM, Tool, tool_durable
 
@@ -64,6 +74,26 @@ def containers(overlay: str) -> dict[str, dict[str, Any]]:
     }
 
 
+def configs(overlay: str) -> dict[str, dict[str, str]]:
+    """Each ConfigMap's data by its name without the hash (`prolight-gateway`)."""
+    return {
+        o["metadata"]["name"].rsplit("-", 1)[0]: o.get("data", {})
+        for o in render(overlay)
+        if o["kind"] == "ConfigMap"
+    }
+
+
+def metrics_port(container: dict[str, Any]) -> dict[str, Any]:
+    """The container port /metrics is served on: the gateway's own `metrics` port, else the
+    one port (the API's for the notifier, the health port for the workers)."""
+    ports = container["ports"]
+    named = [p for p in ports if p["name"] == "metrics"]
+    if named:
+        return named[0]
+    [port] = ports
+    return port
+
+
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_every_rendered_object_validates(overlay: str) -> None:
     kinds = {o["kind"] for o in render(overlay)}
@@ -104,21 +134,18 @@ def test_pods_run_unprivileged_with_limits_and_probes(overlay: str) -> None:
         assert {m["mountPath"] for m in container["volumeMounts"]} >= {"/tmp"}, name
         resources = container["resources"]
         assert {"cpu", "memory"} <= set(resources["requests"]) & set(resources["limits"]), name
-        [port] = container["ports"]
+        port = container["ports"][0]  # the API's, or the health port
         for probe, path in (("livenessProbe", "/healthz"), ("readinessProbe", "/readyz")):
             assert container[probe]["httpGet"] == {"path": path, "port": port["name"]}, name
         annotations = deployment["spec"]["template"]["metadata"]["annotations"]
-        assert annotations["prometheus.io/port"] == str(port["containerPort"]), name
+        scraped = metrics_port(container)["containerPort"]
+        assert annotations["prometheus.io/port"] == str(scraped), name
         assert annotations["prometheus.io/path"] == "/metrics", name
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_the_container_port_is_the_port_the_service_listens_on(overlay: str) -> None:
-    configs = {
-        o["metadata"]["name"].rsplit("-", 1)[0]: o.get("data", {})
-        for o in render(overlay)
-        if o["kind"] == "ConfigMap"
-    }
+    config = configs(overlay)
     port_setting = {
         "gateway": "PROLIGHT_GATEWAY_PORT",
         "notifier": "PROLIGHT_NOTIFIER_PORT",
@@ -129,10 +156,25 @@ def test_the_container_port_is_the_port_the_service_listens_on(overlay: str) -> 
     }
     for name, container in containers(overlay).items():
         port = container["ports"][0]["containerPort"]
-        assert configs[f"prolight-{name}"][port_setting[name]] == str(port), name
-    for name in ("gateway", "notifier"):
-        host = configs[f"prolight-{name}"][f"PROLIGHT_{name.upper()}_HOST"]
-        assert host == "0.0.0.0", f"{name} must listen on every interface in a pod"
+        assert config[f"prolight-{name}"][port_setting[name]] == str(port), name
+    gateway = containers(overlay)["gateway"]
+    assert config["prolight-gateway"]["PROLIGHT_GATEWAY_METRICS_PORT"] == str(
+        metrics_port(gateway)["containerPort"]
+    )
+    # The services' defaults bind 127.0.0.1 (a laptop); in a pod every port is reached from
+    # outside the container, so each address the service binds is set to 0.0.0.0.
+    hosts = {
+        "gateway": ["PROLIGHT_GATEWAY_HOST"],
+        "notifier": ["PROLIGHT_NOTIFIER_HOST"],
+        "planner": ["PROLIGHT_HEALTH_HOST"],
+        "bria-generator": ["PROLIGHT_HEALTH_HOST"],
+        "storage": ["PROLIGHT_HEALTH_HOST"],
+        "evaluator": ["PROLIGHT_EVALUATOR_HOST", "PROLIGHT_HEALTH_HOST"],
+    }
+    for name, variables in hosts.items():
+        for variable in variables:
+            host = config[f"prolight-{name}"][variable]
+            assert host == "0.0.0.0", f"{name}: {variable} must be every interface in a pod"
 
 
 def test_the_base_holds_no_secret_values() -> None:
@@ -272,6 +314,29 @@ def test_prod_keeps_streams_on_three_servers_and_lists_them_all() -> None:
     ]
 
 
+def _nats_size(text: str) -> int:
+    """Bytes of a nats.conf size such as `10GB` (nats-server's units are powers of 1024)."""
+    number, unit = re.fullmatch(r"(\d+)\s*([KMGT]?B?)", text.strip(), re.I).groups()  # type: ignore[union-attr]
+    return int(number) * 1024 ** " KMGT".index((unit or " ")[0].upper())
+
+
+def test_prod_bounds_the_events_stream_by_age_and_size_and_expires_artifacts() -> None:
+    """The retention settings are explicit in the prod overlay (not left to the defaults), and
+    the events stream fits the JetStream store of each server with room for the rest."""
+    config = common_config("prod")
+    assert float(config["PROLIGHT_EVENTS_MAX_AGE_S"]) == 7 * 24 * 3600
+    events_bytes = int(config["PROLIGHT_EVENTS_MAX_BYTES"])
+    [store] = re.findall(r"^\s*max_file_store:\s*(\S+)", nats_conf("prod"), re.M)
+    assert 0 < events_bytes <= _nats_size(store) // 4
+    [storage] = [
+        o
+        for o in render("prod")
+        if o["kind"] == "ConfigMap" and o["metadata"]["name"].startswith("prolight-storage")
+    ]
+    assert float(storage["data"]["PROLIGHT_ARTIFACT_RETENTION_DAYS"]) > 0
+    assert float(storage["data"]["PROLIGHT_ARTIFACT_SWEEP_INTERVAL_S"]) > 0
+
+
 def test_dev_runs_one_nats_server_without_a_cluster() -> None:
     assert objects("dev", "StatefulSet")["nats"]["spec"]["replicas"] == 1
     conf = nats_conf("dev")
@@ -280,3 +345,56 @@ def test_dev_runs_one_nats_server_without_a_cluster() -> None:
     assert common_config("dev")["PROLIGHT_NATS_REPLICAS"] == "1"
     [(host, port)] = nats_servers("dev")
     assert (host.split(".")[0], port) == ("nats", 4222)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_gateway_requires_api_keys_from_a_secret(overlay: str) -> None:
+    config = configs(overlay)["prolight-gateway"]
+    keys_file = config["PROLIGHT_API_KEYS_FILE"]
+    assert config["PROLIGHT_LOCAL_DEV"] == "false"  # no keyless gateway in a cluster
+    unset = [
+        o["metadata"].get("annotations", {}).get("prolight.dev/unset", "")
+        for o in render(overlay)
+        if o["kind"] == "ConfigMap"
+    ]
+    assert not any("PROLIGHT_API_KEYS_FILE" in names for names in unset)
+    pod = objects(overlay, "Deployment")["gateway"]["spec"]["template"]["spec"]
+    [mount] = [m for m in containers(overlay)["gateway"]["volumeMounts"] if m["name"] == "api-keys"]
+    assert mount["readOnly"] is True
+    assert "subPath" not in mount, "a subPath mount never sees the Secret's updates"
+    assert keys_file.startswith(mount["mountPath"].rstrip("/") + "/")
+    [volume] = [v for v in pod["volumes"] if v["name"] == "api-keys"]
+    secret = volume["secret"]
+    assert secret["secretName"] == "prolight-api-keys"
+    assert secret.get("optional", False) is False  # a missing Secret keeps the pod from starting
+    assert {"key": "api-keys", "path": keys_file.rsplit("/", 1)[1]} in secret["items"]
+    # The Secret is created by hand, never rendered with a value.
+    assert "prolight-api-keys" not in {o["metadata"]["name"] for o in render(overlay)}
+    header = (K8S / "base" / "kustomization.yaml").read_text()
+    assert re.search(r"^#\s+prolight-api-keys\s+api-keys\s", header, re.M)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_metrics_are_on_a_port_no_ingress_routes(overlay: str) -> None:
+    routes: dict[str, tuple[str, str]] = {}
+    for ingress in objects(overlay, "Ingress").values():
+        for rule in ingress["spec"]["rules"]:
+            for path in rule["http"]["paths"]:
+                backend = path["backend"]["service"]
+                routes[path["path"]] = (backend["name"], backend["port"]["name"])
+    assert {port for _, port in routes.values()} == {"http"}
+    # /metrics at the public host goes where its longest matching prefix sends it: the
+    # gateway's API port, which serves no /metrics (services/gateway/tests check that 404).
+    longest = max((p for p in routes if "/metrics".startswith(p)), key=len)
+    assert routes[longest] == ("gateway", "http")
+    gateway = containers(overlay)["gateway"]
+    assert metrics_port(gateway)["name"] == "metrics"
+    assert metrics_port(gateway)["containerPort"] != gateway["ports"][0]["containerPort"]
+    for service in objects(overlay, "Service").values():
+        names = {p.get("name") for p in service["spec"]["ports"]}
+        assert "metrics" not in names, service["metadata"]["name"]
+
+
+def test_prod_serves_no_docs_and_dev_does() -> None:
+    assert configs("prod")["prolight-gateway"]["PROLIGHT_GATEWAY_DOCS"] == "false"
+    assert configs("dev")["prolight-gateway"]["PROLIGHT_GATEWAY_DOCS"] == "true"

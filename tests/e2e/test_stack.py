@@ -1,4 +1,5 @@
-"""`prolight up` as a user runs it: starts everything, prints the URLs, and Ctrl-C stops all."""
+"""`prolight up` as a user runs it: starts everything, prints the URLs, binds every port to
+127.0.0.1 only, serves the gateway's /metrics on its own port, and Ctrl-C stops all."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pytest
 from e2e_kit import PROLIGHT
 
 from prolight_testing.stack import stack_env
-from prolight_tools.stack import SERVICE_PORTS
+from prolight_tools.stack import SERVICE_PORTS, port_variables
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -58,6 +59,23 @@ def children_of(pid: int) -> set[int]:
     return out
 
 
+def listening_on(port: int) -> set[str]:
+    """The addresses something listens on at TCP `port` (IPv4 dotted, or IPv6 hex), read from
+    /proc/net/tcp and tcp6 (state 0A: LISTEN)."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, hex_port = local.split(":")
+            if state != "0A" or int(hex_port, 16) != port:
+                continue
+            if len(address) == 8:  # IPv4, little-endian
+                found.add(".".join(str(int(address[i : i + 2], 16)) for i in (6, 4, 2, 0)))
+            else:
+                found.add(address)
+    return found
+
+
 def alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -92,6 +110,13 @@ def test_up_starts_the_stack_and_ctrl_c_stops_every_process(tmp_path: Path) -> N
         for var, _ in SERVICE_PORTS.values():
             answer = httpx.get(f"http://127.0.0.1:{env[var]}/healthz", timeout=5)
             assert answer.status_code == 200, var
+        for var in port_variables():  # nothing answers the network, only this machine
+            assert listening_on(int(env[var])) == {"127.0.0.1"}, var
+        metrics = f"http://127.0.0.1:{env['PROLIGHT_GATEWAY_METRICS_PORT']}/metrics"
+        assert f"metrics    {metrics}" in banner
+        assert "prolight_http_requests_total" in httpx.get(metrics, timeout=5).text
+        assert httpx.get(f"{gateway}/metrics", timeout=5).status_code == 404
+        assert "PROLIGHT_LOCAL_DEV=true" in banner
         children = children_of(proc.pid)
         assert len(children) == 7  # six services and the nats-server
 

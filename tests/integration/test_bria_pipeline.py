@@ -283,6 +283,8 @@ async def test_the_token_appears_nowhere(
         store_url=pipeline.env["PROLIGHT_STORE_URL"],
         blob_url=pipeline.env["PROLIGHT_BLOB_URL"],
         stream_token_secret="secret-of-the-gateway-in-this-test-32-bytes",  # type: ignore[arg-type]
+        local_dev=True,  # keys off
+        gateway_metrics_port=0,
     )
     app = create_app(settings)
     async with app.router.lifespan_context(app):

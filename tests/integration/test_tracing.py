@@ -53,6 +53,8 @@ async def test_one_run_is_one_trace_across_the_services(
         store_url=env["PROLIGHT_STORE_URL"],
         blob_url=env["PROLIGHT_BLOB_URL"],
         stream_token_secret=SECRET,  # type: ignore[arg-type]
+        local_dev=True,  # keys off
+        gateway_metrics_port=0,
     )
     app = create_app(settings, tracer_provider=provider)
     async with app.router.lifespan_context(app):

@@ -14,6 +14,7 @@ SECRET = "test-stream-token-secret-of-at-least-32-bytes"
 def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SECRET_KEY", raising=False)
     monkeypatch.setenv("PROLIGHT_STREAM_TOKEN_SECRET", SECRET)
+    monkeypatch.setenv("PROLIGHT_LOCAL_DEV", "true")  # keys off (test_secure_defaults.py)
     settings = GatewaySettings.load()
     assert (settings.gateway_host, settings.gateway_port) == ("127.0.0.1", 8000)
     assert settings.notifier_public_url == "http://127.0.0.1:8001"
@@ -26,6 +27,7 @@ def test_https_notifier_gives_wss(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SECRET_KEY", raising=False)
     monkeypatch.setenv("PROLIGHT_STREAM_TOKEN_SECRET", SECRET)
     monkeypatch.setenv("PROLIGHT_NOTIFIER_PUBLIC_URL", "https://events.example/")
+    monkeypatch.setenv("PROLIGHT_LOCAL_DEV", "true")
     assert GatewaySettings.load().notifier_ws_url == "wss://events.example"
 
 
@@ -69,6 +71,7 @@ def test_bad_configuration_names_the_variable(
 def test_the_seed_secret_key_is_the_stream_token_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PROLIGHT_STREAM_TOKEN_SECRET", raising=False)
     monkeypatch.setenv("SECRET_KEY", SECRET)
+    monkeypatch.setenv("PROLIGHT_LOCAL_DEV", "true")
     assert GatewaySettings.load().stream_token_secret.get_secret_value() == SECRET
 
 

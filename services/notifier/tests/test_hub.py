@@ -11,7 +11,7 @@ from notifier_testkit import GATEWAY, filler
 from prolight.contracts.events import Event
 from prolight.contracts.subjects import EventType
 from prolight.platform.bus import Bus, BusUnavailableError, StoredEvent
-from prolight_notifier.hub import Evicted, Hub, Subscriber
+from prolight_notifier.hub import Evicted, Hub, RunGone, Subscriber
 from prolight_notifier.messages import Message
 
 
@@ -102,6 +102,21 @@ async def test_a_failed_history_read_raises_and_is_retried_by_the_next_client() 
     async with hub.subscribe("r"):
         pass
     assert bus.calls == 2
+
+
+async def test_a_finished_run_with_no_events_left_is_gone_not_waited_for() -> None:
+    bus = FakeBus()
+    bus.release.set()
+    hub = _hub(bus)
+    with pytest.raises(RunGone):  # expired or deleted: the stream holds none of its events
+        async with hub.subscribe("r", finished=True):
+            pass
+    assert hub.stats().runs == 0
+    async with hub.subscribe("r") as early:  # not known to be finished: its events may come
+        assert early.next_nowait() is None
+    bus.stored = [_seq(filler("r", 1), 1)]
+    async with hub.subscribe("r", finished=True) as sub:  # the events it still has
+        assert await _drain(sub) == [1]
 
 
 def test_subscriber_is_evicted_when_its_live_queue_overflows() -> None:

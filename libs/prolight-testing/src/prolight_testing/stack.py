@@ -2,10 +2,11 @@
 
 `stack` (one per session) is a `prolight_tools.stack.Stack` rooted in a temporary directory: its
 own nats-server on a free port, a temporary SQLite file and blob directory, free ports for the
-gateway, the notifier and every worker's health endpoint, and a test stream-token secret. It is
-started the way `prolight up` starts it (`python -m prolight_<name>` each) and returns once every
-service answers `/healthz`; at teardown every process is stopped and, on failure, the services'
-logs are worth a look (`<tmp>/home/logs/`).
+gateway (API and metrics), the notifier and every worker's health endpoint, and a test
+stream-token secret. It is started the way `prolight up` starts it (`python -m prolight_<name>`
+each), so with API keys off, as a local development run (`Stack.child_env` sets
+`PROLIGHT_LOCAL_DEV`), and returns once every service answers `/healthz`; at teardown every
+process is stopped and, on failure, the services' logs are worth a look (`<tmp>/home/logs/`).
 """
 
 from __future__ import annotations
@@ -17,14 +18,14 @@ from pathlib import Path
 import pytest
 
 from prolight_testing.fakes import free_port
-from prolight_tools.stack import SERVICE_PORTS, Stack
+from prolight_tools.stack import Stack, port_variables
 
 __all__ = ["stack", "stack_env"]
 
 
 def stack_env(root: Path) -> dict[str, str]:
     """Environment of a stack under `root`: free ports, temp store and blobs, a test secret."""
-    env = {var: str(free_port()) for var, _ in SERVICE_PORTS.values()}
+    env = {var: str(free_port()) for var in port_variables()}
     env.update(
         {
             "PROLIGHT_NATS_URL": f"nats://127.0.0.1:{free_port()}",

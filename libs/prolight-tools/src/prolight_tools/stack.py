@@ -6,7 +6,13 @@ artifact directory, local renderer) under the stack's home (`.prolight/`); their
 to `<home>/logs/<service>.log`.
 
 - Ports come from the usual variables (`PROLIGHT_GATEWAY_PORT` 8000, `PROLIGHT_NOTIFIER_PORT`
-  8001, `PROLIGHT_<WORKER>_HEALTH_PORT` 8010–8013), so two stacks can run side by side.
+  8001, `PROLIGHT_<WORKER>_HEALTH_PORT` 8010–8013, `PROLIGHT_GATEWAY_METRICS_PORT` 8014), so two
+  stacks can run side by side. Every one listens on 127.0.0.1 only (the services' defaults:
+  `PROLIGHT_GATEWAY_HOST`, `PROLIGHT_NOTIFIER_HOST`, `PROLIGHT_HEALTH_HOST`,
+  `PROLIGHT_EVALUATOR_HOST`), so a laptop on a shared network serves nobody else.
+- API keys stay off unless `PROLIGHT_API_KEYS_FILE` is set: the gateway is told this is a local
+  development run (`PROLIGHT_LOCAL_DEV=true`), without which it refuses to start keyless, and
+  the banner says the API is open.
 - Without `PROLIGHT_STREAM_TOKEN_SECRET` a random one is made for the session and given to the
   gateway and the notifier (only to them, and never printed).
 - `start()` returns once every service answers `GET /healthz`; a service that exits or stays
@@ -43,6 +49,7 @@ from urllib.parse import urlparse
 __all__ = [
     "DEFAULT_NATS_URL",
     "HEALTH_TIMEOUT_S",
+    "METRICS_PORTS",
     "SERVICES",
     "SERVICE_PORTS",
     "STOP_TIMEOUT_S",
@@ -51,6 +58,7 @@ __all__ = [
     "default_nats_url",
     "healthy",
     "nats_reachable",
+    "port_variables",
     "run_stack",
 ]
 
@@ -67,6 +75,18 @@ SERVICE_PORTS: dict[str, tuple[str, int]] = {
 }
 """Each service's port variable and default: the API port for the gateway and the notifier,
 the health port (`/healthz`, `/readyz`) for the workers."""
+
+METRICS_PORTS: dict[str, tuple[str, int]] = {
+    "gateway": ("PROLIGHT_GATEWAY_METRICS_PORT", 8014),
+}
+"""Services that serve /metrics on a port of their own (the gateway: no Ingress routes it);
+the others serve it on their `SERVICE_PORTS` port."""
+
+
+def port_variables() -> tuple[str, ...]:
+    """Every port variable a stack sets: `SERVICE_PORTS`' and `METRICS_PORTS`'."""
+    return tuple(var for var, _ in (*SERVICE_PORTS.values(), *METRICS_PORTS.values()))
+
 
 DEFAULT_NATS_URL = "nats://127.0.0.1:4222"
 STOP_TIMEOUT_S = 10.0
@@ -153,7 +173,15 @@ class Stack:
 
     def port(self, service: str) -> int:
         """The port `service` listens on (API port, or health port for workers)."""
-        var, default = SERVICE_PORTS[service]
+        return self._port(*SERVICE_PORTS[service])
+
+    def metrics_port(self, service: str) -> int:
+        """The port `service` serves /metrics on (its own for the gateway, `METRICS_PORTS`)."""
+        if service in METRICS_PORTS:
+            return self._port(*METRICS_PORTS[service])
+        return self.port(service)
+
+    def _port(self, var: str, default: int) -> int:
         value = self._var(var, str(default))
         try:
             return int(value or default)
@@ -195,6 +223,14 @@ class Stack:
         for service in SERVICES:
             var, _ = SERVICE_PORTS[service]
             env[var] = str(self.port(service))
+        for service, (var, _) in METRICS_PORTS.items():
+            env[var] = str(self.metrics_port(service))
+        if not self.keys_on:  # the gateway refuses to start keyless unless told this
+            env.setdefault("PROLIGHT_LOCAL_DEV", "true")
+            if not env.get("PROLIGHT_WEBHOOK_ALLOWED_HOSTS"):  # webhooks to this machine only
+                env["PROLIGHT_WEBHOOK_ALLOWED_HOSTS"] = "127.0.0.1,localhost"
+                env.setdefault("PROLIGHT_WEBHOOK_ALLOW_HTTP", "true")
+                env.setdefault("PROLIGHT_WEBHOOK_SECRET", secrets.token_urlsafe(48))
         if not env.get(_SECRET_VAR) and not env.get("SECRET_KEY"):  # the seed's name for it
             env[_SECRET_VAR] = self.env[_SECRET_VAR] = secrets.token_urlsafe(48)
             self.generated_secret = True
@@ -207,11 +243,11 @@ class Stack:
         `StackInterrupted` when `should_stop()` turns true meanwhile.
         """
         (self.home / "logs").mkdir(parents=True, exist_ok=True)
-        taken = [
-            f"{self.port(s)} ({SERVICE_PORTS[s][0]})"
-            for s in self.services
-            if _listening("127.0.0.1", self.port(s))
+        ports = [(self.port(s), SERVICE_PORTS[s][0]) for s in self.services]
+        ports += [
+            (self.metrics_port(s), METRICS_PORTS[s][0]) for s in self.services if s in METRICS_PORTS
         ]
+        taken = [f"{port} ({var})" for port, var in ports if _listening("127.0.0.1", port)]
         if taken:
             raise StackError(
                 "port(s) already in use: " + ", ".join(taken) + " — is another stack running? "
@@ -309,16 +345,26 @@ class Stack:
             time.sleep(0.05)
         self.say(f"nats-server: started at {self.nats_url} (JetStream store {store})")
 
+    @property
+    def keys_on(self) -> bool:
+        """Whether the gateway requires API keys (`PROLIGHT_API_KEYS_FILE` set)."""
+        return bool(self._var("PROLIGHT_API_KEYS_FILE"))
+
     def banner(self) -> list[str]:
         """What `prolight up` prints once everything answers."""
         api = self.gateway_url
-        lines = ["", "ProLight is running."]
+        lines = ["", "ProLight is running (every port on 127.0.0.1 only)."]
         if "gateway" in self.services:
             lines += [
                 f"  Studio     {api}/   (the web studio: open it in a browser)",
                 f"  API        {api}",
-                f"  API docs   {api}/docs",
             ]
+            docs = (self._var("PROLIGHT_GATEWAY_DOCS") or "true").lower()
+            if docs not in ("false", "0", "no", "off"):
+                lines.append(f"  API docs   {api}/docs")
+            metrics = self.metrics_port("gateway")
+            if metrics:
+                lines.append(f"  metrics    http://127.0.0.1:{metrics}/metrics  (the gateway's)")
         if "notifier" in self.services:
             lines.append(
                 f"  notifier   {self.notifier_url}  (WS /ws/runs/<id>, SSE /api/stream/<id>)"
@@ -340,11 +386,23 @@ class Stack:
         if "gateway" in self.services:
             keys_file = self._var("PROLIGHT_API_KEYS_FILE")
             lines.append(
-                f"\nAPI keys: on ({keys_file}); send X-API-Key (`prolight keys new NAME`)"
+                f"\nAPI keys: on ({keys_file}); send X-API-Key (`prolight keys new NAME`; "
+                "`prolight keys list|revoke|rotate` apply without a restart)"
                 if keys_file
                 else "\nAPI keys: OFF — anyone who reaches the API can start and read every run."
+                "\n  This is a local development run (PROLIGHT_LOCAL_DEV=true): a gateway "
+                "refuses to start without keys otherwise."
                 "\n  To require keys: .venv/bin/prolight keys new YOUR_NAME, then "
                 "PROLIGHT_API_KEYS_FILE=.prolight/api-keys make run"
+            )
+            webhooks = self._var("PROLIGHT_WEBHOOK_ALLOWED_HOSTS") or (
+                "" if keys_file else "127.0.0.1,localhost"
+            )
+            lines.append(
+                f"Webhooks: to {webhooks} (a run's options.webhook_url; the signing secret: "
+                "GET /api/webhooks/secret)"
+                if webhooks
+                else "Webhooks: off (PROLIGHT_WEBHOOK_ALLOWED_HOSTS)"
             )
         if self.generated_secret:
             lines.append(

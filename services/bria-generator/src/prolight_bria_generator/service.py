@@ -85,7 +85,9 @@ async def serve(
             ],
             stop,
             health=HealthServer(
-                settings.bria_generator_health_port, {"nats": bus.ping, "store": store.ping}
+                settings.bria_generator_health_port,
+                {"nats": bus.ping, "store": store.ping},
+                host=settings.health_host,
             ),
             drain_timeout=settings.drain_timeout_s,
         )

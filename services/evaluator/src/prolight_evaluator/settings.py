@@ -28,7 +28,11 @@ class EvaluatorSettings(WorkerSettings):
         le=65535,
         description="Port of the evaluator's HTTP API: /eval/*, /healthz, /readyz; 0 turns it off.",
     )
-    evaluator_host: str = Field("0.0.0.0", description="Address the HTTP API listens on.")
+    evaluator_host: str = Field(
+        "127.0.0.1",
+        description="Address the HTTP API listens on: this machine only by default; 0.0.0.0 "
+        "in a container (the image and the manifests set it).",
+    )
     evaluator_device: str = Field(
         "auto", description="auto (the first CUDA GPU when present, else cpu), cpu, cuda or cuda:N."
     )

@@ -1,4 +1,9 @@
-"""`python -m prolight_gateway` / `prolight-gateway`: serve the API on 127.0.0.1."""
+"""`python -m prolight_gateway` / `prolight-gateway`: serve the API on 127.0.0.1 (and /metrics
+on its own port).
+
+It refuses to start (exit 2, one line naming the variables, no traceback) without API keys
+unless told this is a local development run (`PROLIGHT_LOCAL_DEV`), and with a keys file it
+cannot use."""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import sys
 
 import uvicorn
 
+from prolight.platform.api_keys import KeyFileError, KeyRing
 from prolight.platform.heap import freeze_startup_heap
 from prolight.platform.logs import configure_logging
 from prolight.platform.settings import ConfigurationError
@@ -21,13 +27,18 @@ def main() -> None:
     """Load settings (exit 2 naming the bad variable), then serve with one uvicorn worker."""
     try:
         settings = GatewaySettings.load()
+        if settings.api_keys_file is not None:
+            KeyRing.load(settings.api_keys_file)  # here, to say what is wrong in one line
         configure_tracing("prolight-gateway")
-    except ConfigurationError as exc:
+    except (ConfigurationError, KeyFileError) as exc:
         sys.stderr.write(f"prolight-gateway: {exc}\n")
         raise SystemExit(2) from exc
     configure_logging(settings.log_level, "gateway")
     logging.getLogger(__name__).info(
-        "serving on http://%s:%d", settings.gateway_host, settings.gateway_port
+        "serving on http://%s:%d (/metrics on port %s)",
+        settings.gateway_host,
+        settings.gateway_port,
+        settings.gateway_metrics_port or "off",
     )
     app = create_app(settings)
     freeze_startup_heap()  # after every import: see prolight.platform.heap

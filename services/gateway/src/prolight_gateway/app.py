@@ -1,5 +1,6 @@
 """`create_app()`: the gateway's FastAPI application. Importing or building it connects nothing;
-the lifespan opens NATS and the stores (and loads settings if none were given)."""
+the lifespan opens NATS and the stores (and loads settings if none were given) and serves
+/metrics on its own port (`routes.metrics`)."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -14,6 +15,7 @@ from prolight_gateway.deps import get_caller
 from prolight_gateway.edge import EdgeMiddleware
 from prolight_gateway.resources import open_resources
 from prolight_gateway.routes import CHECKS_ITS_CALLER, ROUTERS
+from prolight_gateway.routes.metrics import metrics_server
 from prolight_gateway.routes.responses import errors
 from prolight_gateway.settings import DEFAULT_MAX_BODY_BYTES, GatewaySettings
 from prolight_gateway.studio import mount_studio
@@ -30,11 +32,18 @@ def create_app(
     server span when the global tracer provider (or `tracer_provider`, when given) records
     spans, else one the edge gives it (`prolight_gateway.edge`); the bus copies that context
     into every event it publishes.
+
+    /docs and /redoc are served unless `settings.gateway_docs` is off; /openapi.json always is
+    (the same document is in the repository, proto-schemas/openapi.json, and clients generate
+    code from it; the pages load Swagger UI and ReDoc from a CDN, which production need not).
     """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with open_resources(settings or GatewaySettings.load()) as resources:
+        async with (
+            open_resources(settings or GatewaySettings.load()) as resources,
+            metrics_server(resources),
+        ):
             app.state.resources = resources
             yield
 
@@ -54,11 +63,14 @@ def create_app(
     }
     if tracer_provider is not None:
         telemetry["tracer_provider"] = tracer_provider
+    docs = settings.gateway_docs if settings else True
     app = FastAPI(
         title="ProLight gateway",
         version="0.1.0",
         lifespan=lifespan,
         telemetry=telemetry,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
     )
     app.add_middleware(EdgeMiddleware, max_bytes=limit, trace_context=not recording)
     install_error_handlers(app)

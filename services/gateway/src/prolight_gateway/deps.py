@@ -22,6 +22,7 @@ __all__ = [
     "BlobsDep",
     "BusDep",
     "CallerDep",
+    "LimitedCallerDep",
     "ResourcesDep",
     "RunStart",
     "RunStartDep",
@@ -94,7 +95,8 @@ class RunStart:
 
 async def get_run_start(request: Request) -> RunStart:
     """The resources and the caller (401 as `get_caller`), after spending one of the caller's
-    runs (429 with Retry-After when none is left).
+    runs from the rate limit all replicas share (429 with Retry-After when none is left, 503
+    `bus_unavailable` when NATS cannot be asked; keys on only: `access.Access.spend`).
 
     One dependency for all of it, and the routers of run-starting endpoints take no other
     (`routes.CHECKS_ITS_CALLER`): every dependency FastAPI solves costs the busiest endpoint
@@ -102,9 +104,22 @@ async def get_run_start(request: Request) -> RunStart:
     """
     resources: Resources = request.app.state.resources
     caller = resources.access.caller(request.headers.get("x-api-key"))
-    resources.access.start_run(caller)
+    await resources.access.start_run(caller)
     return RunStart(resources, caller)
 
 
 RunStartDep = Annotated[RunStart, Depends(get_run_start)]
 """For an endpoint that starts a run (rate limited per key)."""
+
+
+async def get_limited_caller(request: Request, caller: CallerDep) -> str:
+    """The caller (`get_caller`, which the router already solved: FastAPI caches it), after
+    spending one of their tokens as a run start does (429 / 503 as `get_run_start`), for an
+    endpoint that costs as much as one without starting a run (translate: a Gemini call)."""
+    access: Access = request.app.state.resources.access
+    await access.spend(caller)
+    return caller
+
+
+LimitedCallerDep = Annotated[str, Depends(get_limited_caller)]
+"""The caller of an endpoint rate limited like a run start."""

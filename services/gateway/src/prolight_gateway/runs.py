@@ -46,6 +46,7 @@ from prolight.platform.blobs import ArtifactStore, BlobError, BlobNotFoundError
 from prolight.platform.bus import Bus, BusError
 from prolight.platform.http_errors import Conflict, InvalidRequest, NotFound, ServiceUnavailable
 from prolight.platform.logs import bind_run
+from prolight.platform.retention import delete_run as delete_run_data
 from prolight.platform.store import (
     ArtifactRecord,
     InvalidCursorError,
@@ -59,11 +60,13 @@ from prolight.platform.store import (
 )
 from prolight.platform.tokens import issue_stream_token
 from prolight_gateway.settings import GatewaySettings
+from prolight_gateway.webhook_targets import check_webhook_url
 
 __all__ = [
     "FINISHED_TASK",
     "artifact_bytes",
     "cancel_run",
+    "delete_run",
     "image_prompt",
     "links",
     "list_runs",
@@ -80,10 +83,18 @@ log = logging.getLogger(__name__)
 FINISHED_TASK = frozenset({TaskStatus.COMPLETED, TaskStatus.CACHED, TaskStatus.FAILED})
 
 
-def links(settings: GatewaySettings, run_id: str) -> tuple[str, RunLinks]:
-    """A fresh stream token for `run_id` and the run's status, SSE and WebSocket links."""
+def links(
+    settings: GatewaySettings, run_id: str, *, finished: bool = False
+) -> tuple[str, RunLinks]:
+    """A fresh stream token for `run_id` and the run's status, SSE and WebSocket links.
+
+    `finished`: the run has ended; the token says so, and the notifier then answers a stream
+    whose events have expired (or were deleted) with `gone` at once instead of waiting."""
     token = issue_stream_token(
-        run_id, settings.stream_token_secret.get_secret_value(), ttl_s=settings.stream_token_ttl_s
+        run_id,
+        settings.stream_token_secret.get_secret_value(),
+        ttl_s=settings.stream_token_ttl_s,
+        finished=finished,
     )
     return token, RunLinks(
         status=f"{settings.gateway_public_url}/api/status/{run_id}",
@@ -109,11 +120,15 @@ async def submit_run(
     *,
     owner: str = ANONYMOUS,
     parent_run_id: str | None = None,
+    run_id: str | None = None,
 ) -> RunAccepted:
-    """Publish the new run's `run.created` (see the module doc for the order)."""
+    """Publish the new run's `run.created` (see the module doc for the order), under `run_id`
+    (an idempotency claim's, `prolight_gateway.idempotency`) or a fresh one."""
+    if options.webhook_url is not None:  # 422 unless the gateway may call it (webhook_targets)
+        await check_webhook_url(options.webhook_url, settings)
     if not bus.is_connected:
         raise _bus_down()
-    run_id = new_run_id()
+    run_id = run_id or new_run_id()
     bind_run(run_id)
     payload = RunCreated(prompt=prompt, options=options, owner=owner, parent_run_id=parent_run_id)
     event = Event.build(run_id, payload)
@@ -259,7 +274,7 @@ async def run_status(
     except StoreError as exc:
         raise _store_down(exc) from exc
     scores = _scores(tasks)
-    token, run_links = links(settings, run_id)
+    token, run_links = links(settings, run_id, finished=run.status.is_final)
     return RunStatusOut(
         run_id=run.run_id,
         status=seed_status(run.status),
@@ -281,6 +296,7 @@ async def run_status(
         error=run.error,
         result=run.result,
         cost_usd=run.cost_usd,
+        webhook_url=run.options.webhook_url,
         prompt=run.prompt,
         created_at=run.created_at,
         updated_at=run.updated_at,
@@ -343,3 +359,46 @@ async def cancel_run(
         ) from exc
     log.info("cancel requested")
     return CancelAccepted(run_id=run_id)
+
+
+async def delete_run(
+    store: RunStore, bus: Bus, blobs: ArtifactStore, run_id: str, caller: str
+) -> None:
+    """Delete a finished run for good (404 unknown or another key's, 409 not finished yet).
+
+    Its events go first (`Bus.purge_run`): were the store's records deleted first and the
+    purge failed, the run's `run.created` left in the stream would bring it back as `created`
+    (`owned_run`). Then its artifacts, the blobs no other run shares, the cache entries
+    pointing at them, its tasks and the run (`prolight.platform.retention`). Every step is
+    idempotent, so a DELETE that failed half-way (503) is simply sent again. Child runs
+    (refine, final) keep their own records and images; their `parent_run_id` then names a
+    run that answers 404. The audit log keeps its entries and gains `run.deleted`.
+    """
+    run = await owned_run(store, bus, run_id, caller)
+    if not run.status.is_final:
+        raise Conflict(
+            f"run {run_id} is {run.status.value}: cancel it first "
+            f"(POST /api/runs/{run_id}/cancel), then delete it",
+            code="run_not_finished",
+        )
+    try:
+        await bus.purge_run(run_id)
+    except BusError as exc:
+        raise ServiceUnavailable(
+            f"the run's events could not be deleted: {exc}", code="bus_unavailable"
+        ) from exc
+    try:
+        removed = await delete_run_data(store, blobs, run_id)
+        await store.append_audit("run.deleted", actor=caller, run_id=run_id)
+    except StoreError as exc:
+        raise _store_down(exc) from exc
+    except BlobError as exc:
+        raise ServiceUnavailable(
+            f"the artifact store is unavailable: {exc}", code="blob_unavailable"
+        ) from exc
+    log.info(
+        "run deleted: %d artifacts, %d blobs, %d cache entries",
+        removed.artifacts,
+        removed.blobs,
+        removed.cache_entries,
+    )

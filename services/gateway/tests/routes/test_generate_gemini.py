@@ -83,6 +83,7 @@ def test_gemini_without_a_key_is_refused_naming_the_variable(
 
     monkeypatch.setenv("PROLIGHT_STREAM_TOKEN_SECRET", "x" * 40)
     monkeypatch.setenv("PROLIGHT_TRANSLATOR", "gemini")
+    monkeypatch.setenv("PROLIGHT_LOCAL_DEV", "true")  # keys off
     monkeypatch.delenv("GEMINI_API_KEY", raising=False)
     with pytest.raises(ConfigurationError, match="GEMINI_API_KEY"):
         GatewaySettings.load()

@@ -25,7 +25,11 @@ def create_app(settings: NotifierSettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         bus = await Bus.connect(settings.nats_url, name=f"notifier-{settings.instance_id}")
-        await bus.ensure_streams(replicas=settings.nats_replicas)
+        await bus.ensure_streams(
+            replicas=settings.nats_replicas,
+            events_max_age_s=settings.events_max_age_s,
+            events_max_bytes=settings.events_max_bytes,
+        )
         hub = _MeteredHub(
             bus,
             gateway_url=settings.gateway_public_url,

@@ -48,15 +48,19 @@ def close_reason(exc: ApiError) -> str:
     return ""  # pragma: no cover - codes are short
 
 
-def check_token(token: str | None, run_id: str, secret: str) -> None:
-    """Raise `ApiError` (401/403) unless `token` opens `run_id`'s stream. Never logs the token."""
+def check_token(token: str | None, run_id: str, secret: str) -> bool:
+    """Raise `ApiError` (401/403) unless `token` opens `run_id`'s stream. Never logs the token.
+
+    Returns whether the token says the run had already ended when it was issued (`finished`,
+    `prolight.platform.tokens.issue_stream_token`)."""
     if not is_run_id(run_id):
         raise ApiError("no token opens this run id", status=403, code="forbidden", field="run_id")
     try:
-        verify_stream_token(token, run_id, secret)
+        claims = verify_stream_token(token, run_id, secret)
     except StreamTokenError as exc:
         code = "forbidden" if exc.status == 403 else "unauthorized"
         raise ApiError(exc.reason, status=exc.status, code=code, field="token") from None
+    return claims.get("finished") is True
 
 
 def parse_after(value: str | None, field: str) -> int:

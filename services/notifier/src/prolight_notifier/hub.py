@@ -24,6 +24,13 @@ The handover from history to live is gap-free and duplicate-free by construction
 
 A subscriber whose live queue is full is evicted (`Evicted`): the others never wait for it.
 It resumes with `after=<its last sequence>` and loses nothing, because JetStream keeps the run.
+
+The events stream is bounded (`PROLIGHT_EVENTS_MAX_AGE_S`, `PROLIGHT_EVENTS_MAX_BYTES`) and a
+deleted run's events are purged, so a finished run can have none left. A client whose token
+says the run had finished (`finished`, which the gateway's status route sets) and that finds
+none of its events is told so at once (`subscribe` raises `RunGone`) instead of waiting forever;
+it reads the run's final state from the gateway's status. Without that claim an empty history
+means the run's events are still to come, and the client waits for them.
 """
 
 from __future__ import annotations
@@ -39,7 +46,7 @@ from prolight.contracts.subjects import EVENTS_STREAM
 from prolight.platform.bus import Bus, BusError, BusUnavailableError, EventWatch, StoredEvent
 from prolight_notifier.messages import Message, RunProgress, render_message
 
-__all__ = ["Evicted", "Hub", "HubStats", "RunChannel", "Subscriber"]
+__all__ = ["Evicted", "Hub", "HubStats", "RunChannel", "RunGone", "Subscriber"]
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +58,15 @@ class Evicted(Exception):
     def __init__(self, last_sequence: int) -> None:
         super().__init__(f"client too slow; resume with after={last_sequence}")
         self.last_sequence = last_sequence
+
+
+class RunGone(Exception):
+    """Raised by `Hub.subscribe` when the events stream holds no event of the run: they expired
+    or the run was deleted (module doc). `GET /api/status/{run_id}` has its final state."""
+
+    def __init__(self, run_id: str) -> None:
+        super().__init__(f"run {run_id} has no events left in the stream (expired or deleted)")
+        self.run_id = run_id
 
 
 class Subscriber:
@@ -263,10 +279,13 @@ class Hub:
             channel.ready.set()
 
     @contextlib.asynccontextmanager
-    async def subscribe(self, run_id: str, after: int = 0) -> AsyncIterator[Subscriber]:
+    async def subscribe(
+        self, run_id: str, after: int = 0, *, finished: bool = False
+    ) -> AsyncIterator[Subscriber]:
         """A subscriber to `run_id` that first gets every message after sequence `after`.
 
-        Raises `BusError` when the run's history cannot be read.
+        Raises `BusError` when the run's history cannot be read, and `RunGone` when the run
+        is known to have `finished` but the stream holds none of its events (module doc).
         """
         channel = self._channels.get(run_id)
         if channel is None:
@@ -281,6 +300,8 @@ class Hub:
             await channel.ready.wait()
             if channel.error is not None:
                 raise channel.error
+            if finished and not channel.messages:
+                raise RunGone(run_id)
             # No await from here to `add`: the backlog and the live queue meet exactly.
             subscriber = Subscriber(run_id, after, self._client_buffer, channel.backlog(after))
             channel.subscribers.add(subscriber)

@@ -10,6 +10,9 @@ Close codes:
     4008  the client fell too far behind; reconnect with after=<last sequence> — the reason is
           JSON `{"code":"too_slow","after":N}`
     4401  token missing, malformed, tampered or expired (reason: JSON `{code, message}`)
+    4410  the run had finished (its token says so) and the stream holds none of its events any
+          more (expired, or the run deleted): read its final state from
+          `GET /api/status/{run_id}` — the reason is `{"code":"run_gone"}`
     4403  token for another run
     4422  `after` is not a sequence number
 
@@ -35,14 +38,15 @@ from prolight.platform.bus import BusError
 from prolight.platform.http_errors import ApiError
 from prolight_notifier.auth import check_token, close_code, close_reason, parse_after
 from prolight_notifier.deps import HubDep, SettingsDep
-from prolight_notifier.hub import Evicted, Subscriber
+from prolight_notifier.hub import Evicted, RunGone, Subscriber
 from prolight_notifier.push import FramePush, frame_push
 
-__all__ = ["CLOSE_ERROR", "CLOSE_NORMAL", "CLOSE_TOO_SLOW", "router"]
+__all__ = ["CLOSE_ERROR", "CLOSE_GONE", "CLOSE_NORMAL", "CLOSE_TOO_SLOW", "router"]
 
 CLOSE_NORMAL = 1000
 CLOSE_ERROR = 1011
 CLOSE_TOO_SLOW = 4008
+CLOSE_GONE = 4410
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["stream"])
@@ -115,7 +119,7 @@ async def _drain_input(websocket: WebSocket) -> None:
 async def run_socket(websocket: WebSocket, run_id: str, hub: HubDep, settings: SettingsDep) -> None:
     """Stream one run's events (module docstring)."""
     try:
-        check_token(
+        finished = check_token(
             websocket.query_params.get("token"),
             run_id,
             settings.stream_token_secret.get_secret_value(),
@@ -129,7 +133,7 @@ async def run_socket(websocket: WebSocket, run_id: str, hub: HubDep, settings: S
     await websocket.accept()
     log.info("socket joined", extra={"run_id": run_id, "after": after})
     try:
-        async with hub.subscribe(run_id, after) as subscriber:
+        async with hub.subscribe(run_id, after, finished=finished) as subscriber:
             push = frame_push(websocket.scope)
             sender = asyncio.create_task(
                 _send(websocket, subscriber) if push is None else _push(push, subscriber)
@@ -148,6 +152,9 @@ async def run_socket(websocket: WebSocket, run_id: str, hub: HubDep, settings: S
                     "socket closed",
                     extra={"run_id": run_id, "code": code, "last": subscriber.last_sequence},
                 )
+    except RunGone:
+        log.info("socket of a run with no events left", extra={"run_id": run_id})
+        await _close(websocket, CLOSE_GONE, json.dumps({"code": "run_gone"}))
     except BusError as exc:
         log.warning("cannot read the run's history: %s", exc, extra={"run_id": run_id})
         await _close(websocket, CLOSE_ERROR, "history unavailable; reconnect later")

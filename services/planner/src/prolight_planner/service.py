@@ -42,7 +42,9 @@ async def serve(settings: PlannerSettings, stop: asyncio.Event) -> None:
             [events, letters],
             stop,
             health=HealthServer(
-                settings.planner_health_port, {"nats": bus.ping, "store": store.ping}
+                settings.planner_health_port,
+                {"nats": bus.ping, "store": store.ping},
+                host=settings.health_host,
             ),
             drain_timeout=settings.drain_timeout_s,
         )

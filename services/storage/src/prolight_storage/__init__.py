@@ -1,9 +1,10 @@
-"""The ProLight storage service: the artifact registry, prompt-cache entries and run bundles.
+"""The ProLight storage service: the artifact registry, run bundles and artifact retention.
 
 worker.py    registers generated images (artifact, cache entry, artifact.ready) and
              answers task.requested.export
 bundle.py    the manifest and the bundle zip (pure)
-service.py   `serve(settings, stop)`: bus, stores, health, two durable consumers
+sweeper.py   deletes artifacts past PROLIGHT_ARTIFACT_RETENTION_DAYS, every sweep interval
+service.py   `serve(settings, stop)`: bus, stores, health, two durable consumers, the sweeper
 settings.py  `StorageSettings`
 """
 

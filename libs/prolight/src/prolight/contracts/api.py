@@ -1,7 +1,8 @@
 """The gateway's HTTP bodies: what a client sends (`…Request`) and what it gets back (`…Out`,
 `RunAccepted`, `ErrorBody`). Shared here so the CLI and tests speak the same models.
 
-    RunRequestOptions          num_results, seed, max_iterations, score_threshold, budget_usd
+    RunRequestOptions          num_results, seed, max_iterations, score_threshold, budget_usd,
+                               webhook_url
     ├── GenerateLightingRequest   README body or canonical fibo_v1 prompt, plus the options;
     │                             published as LightingSetupBody | FiboPromptBody
     └── NaturalLanguageRequest    scene/lighting/subject/style text, plus the options
@@ -52,6 +53,7 @@ __all__ = [
     "OPTION_FIELDS",
     "README_BODY_EXAMPLE",
     "RUN_ID_PREFIX",
+    "WEBHOOK_URL_MAX_CHARS",
     "AnalyzeLightingRequest",
     "ArtifactOut",
     "CancelAccepted",
@@ -140,6 +142,9 @@ class ErrorBody(BaseModel):
 
 # ------------------------------------------------------------------ requests
 
+WEBHOOK_URL_MAX_CHARS = 2048
+"""The longest `webhook_url` a run may name."""
+
 _NUMBER_OPTIONS = ("num_results", "seed", "max_iterations", "score_threshold", "budget_usd")
 
 
@@ -161,6 +166,16 @@ class RunRequestOptions(BaseModel):
     budget_usd: float | None = Field(
         None, ge=0, allow_inf_nan=False, description="Stop at this spend, in US dollars."
     )
+    webhook_url: str | None = Field(
+        None,
+        min_length=1,
+        max_length=WEBHOOK_URL_MAX_CHARS,
+        description="An absolute https:// URL the gateway POSTs the run's status body to once "
+        "the run is completed, failed or cancelled, signed (ProLight-Webhook-Id, "
+        "-Timestamp, -Signature: docs/decisions/webhooks.md). Its host must be one the "
+        "gateway allows (PROLIGHT_WEBHOOK_ALLOWED_HOSTS) and must not be an internal address; "
+        "otherwise 422.",
+    )
 
     @field_validator(*_NUMBER_OPTIONS, mode="before", check_fields=False)
     @classmethod
@@ -179,6 +194,7 @@ class RunRequestOptions(BaseModel):
             max_iterations=self.max_iterations,
             score_threshold=self.score_threshold,
             budget_usd=self.budget_usd,
+            webhook_url=self.webhook_url,
         )
 
 
@@ -462,6 +478,9 @@ class RunStatusOut(BaseModel):
     result: RunResult | None = None
     cost_usd: float = Field(
         0.0, ge=0, description="Estimated spend on paid backends so far (BRIA), US dollars."
+    )
+    webhook_url: str | None = Field(
+        None, description="Where the run's final status is POSTed (GET /api/runs/{id}/webhooks)."
     )
     created_at: datetime
     updated_at: datetime

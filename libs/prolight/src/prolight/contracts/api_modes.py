@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from prolight.contracts.api import RunAccepted, RunRequestOptions
+from prolight.contracts.api import WEBHOOK_URL_MAX_CHARS, RunAccepted, RunRequestOptions
 from prolight.domain.inspire.estimate import MAX_IMAGE_BYTES, Estimate
 from prolight.domain.refine import MAX_INSTRUCTION_CHARS
 from prolight.domain.schema import LOCKABLE_FIELDS, FiboPrompt
@@ -204,6 +204,14 @@ class FinalRequest(BaseModel):
 
     artifact_id: str | None = absent(
         "One of the run's images; left out, the run's best.", refuse_null=True, max_length=200
+    )
+
+    webhook_url: str | None = Field(
+        None,
+        min_length=1,
+        max_length=WEBHOOK_URL_MAX_CHARS,
+        description="Where the final render's status is POSTed once it ends, as a generate "
+        "run's webhook_url (docs/decisions/webhooks.md).",
     )
 
     _given_or_left_out = field_validator("artifact_id", mode="before")(_refuse_null)

@@ -80,6 +80,11 @@ class RunOptions(BaseModel):
         description="An image every candidate is compared with (SSIM, LPIPS): a refine's "
         "parent image, an inspire's source artifact. Set by those routes, not by callers.",
     )
+    webhook_url: str | None = Field(
+        None,
+        description="Where the gateway POSTs the run's status once it is completed, failed or "
+        "cancelled (checked against the gateway's webhook settings when the run was accepted).",
+    )
 
 
 class RunCreated(Payload):

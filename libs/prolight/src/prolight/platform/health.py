@@ -9,8 +9,13 @@ Plain `asyncio.start_server` and HTTP/1.0-style one-request connections: a probe
 more, and a worker should not pull in an ASGI stack for two routes. Each check is an async
 callable that raises when its dependency is down; it gets `CHECK_TIMEOUT_S` seconds.
 
-    async with HealthServer(settings.health_port, {"nats": bus.ping, "store": store.ping}):
+    async with HealthServer(settings.health_port, {"nats": bus.ping, "store": store.ping},
+                            host=settings.health_host):
         ...  # port 0 disables it
+
+`host` is 127.0.0.1 unless told otherwise (`PROLIGHT_HEALTH_HOST`, `WorkerSettings.health_host`):
+on a laptop the health and metrics ports answer only that machine; a container, whose port is
+reached from outside it, sets 0.0.0.0 (the images and the manifests do).
 """
 
 from __future__ import annotations
@@ -50,13 +55,14 @@ async def probe(check: HealthCheck) -> str:
 
 
 class HealthServer:
-    """`/healthz`, `/readyz` and `/metrics` on `host:port` (port 0: disabled, nothing listens).
+    """`/healthz`, `/readyz` and `/metrics` on `host:port` (port 0: disabled, nothing listens;
+    `host` 127.0.0.1 by default).
 
     Start with `await start()` (or `async with`); `port` is the bound port afterwards.
     """
 
     def __init__(
-        self, port: int, checks: Mapping[str, HealthCheck], *, host: str = "0.0.0.0"
+        self, port: int, checks: Mapping[str, HealthCheck], *, host: str = "127.0.0.1"
     ) -> None:
         if not 0 <= port <= 65535:
             raise ValueError(f"health port is 0 (off) or 1–65535; got {port}")

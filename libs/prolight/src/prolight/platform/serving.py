@@ -58,7 +58,11 @@ async def connect(settings: ServiceSettings, service: str) -> AsyncIterator[tupl
         ) as bus,
         await open_store(settings.store_url) as store,
     ):
-        await bus.ensure_streams(replicas=settings.nats_replicas)
+        await bus.ensure_streams(
+            replicas=settings.nats_replicas,
+            events_max_age_s=settings.events_max_age_s,
+            events_max_bytes=settings.events_max_bytes,
+        )
         yield bus, store
 
 

@@ -146,6 +146,18 @@ class ServiceSettings(BaseSettings):
         description="Seconds a publish is retried (same message id) while a stream has no "
         "leader, e.g. during a cluster's leader election; 0: one attempt.",
     )
+    events_max_age_s: float = Field(
+        7 * 24 * 3600.0,
+        gt=0,
+        description="Seconds the events stream keeps an event (a week); older ones are "
+        "discarded. A run's status, steps and artifacts stay in the run store.",
+    )
+    events_max_bytes: int = Field(
+        1024**3,
+        ge=1024**2,
+        description="Bytes the events stream may hold (1 GiB), per server; past it the oldest "
+        "events are discarded. Keep it well under the JetStream store (10 GB in nats.conf).",
+    )
     store_url: str = Field(
         "sqlite:///.prolight/prolight.db",
         description="Run store: sqlite:///relative/or//absolute/path, mongodb://…/dbname or "
@@ -262,6 +274,11 @@ class WorkerSettings(ServiceSettings):
     max_deliver: int = Field(5, ge=1, description="Deliveries of a task before it is dead.")
     drain_timeout_s: float = Field(
         5.0, ge=0, description="Seconds in-flight work gets on SIGTERM before it is naked."
+    )
+    health_host: str = Field(
+        "127.0.0.1",
+        description="Address the health port (/healthz, /readyz, /metrics) listens on: this "
+        "machine only by default; 0.0.0.0 in a container (the images and manifests set it).",
     )
 
 

@@ -74,3 +74,28 @@ async def test_s3_url_names_bucket_and_prefix(moto_endpoint: str, aws_credential
 async def test_open_blobs_refuses_other_schemes() -> None:
     with pytest.raises(ValueError, match="unsupported blob URL"):
         await open_blobs("ftp://x/y")
+
+
+async def test_delete_removes_the_blob_and_is_idempotent(blobs: ArtifactStore) -> None:
+    kept = await blobs.put(PNG + b"kept", "image/png")
+    info = await blobs.put(PNG, "image/png")
+    await blobs.delete(info.key)
+    assert not await blobs.exists(info.key)
+    with pytest.raises(BlobNotFoundError):
+        await blobs.get(info.key)
+    await asyncio.gather(blobs.delete(info.key), blobs.delete(info.key))  # two sweepers at once
+    assert await blobs.get(kept.key) == PNG + b"kept"
+    again = await blobs.put(PNG, "image/png")  # the same bytes can be stored again
+    assert await blobs.get(again.key) == PNG
+
+
+async def test_delete_refuses_a_malformed_key(blobs: ArtifactStore) -> None:
+    with pytest.raises(BlobNotFoundError, match="content key"):
+        await blobs.delete("../../etc/passwd")
+
+
+async def test_local_delete_leaves_no_type_file(tmp_path: Path) -> None:
+    store = LocalArtifactStore(tmp_path / "b")
+    info = await store.put(PNG, "image/png")
+    await store.delete(info.key)
+    assert [p for p in (tmp_path / "b").rglob("*") if p.is_file()] == []

@@ -1,4 +1,5 @@
-"""The gateway's routes, one module per resource; `ROUTERS` is what `create_app` includes."""
+"""The gateway's routes, one module per resource; `ROUTERS` is what `create_app` includes.
+(`metrics` is not among them: /metrics is served on a port of its own, `routes.metrics`.)"""
 
 from prolight_gateway.routes import (
     analyze,
@@ -8,12 +9,12 @@ from prolight_gateway.routes import (
     generate,
     health,
     inspire,
-    metrics,
     presets,
     refine,
     runs,
     sitter,
     translate,
+    webhooks,
 )
 
 __all__ = ["CHECKS_ITS_CALLER", "ROUTERS"]
@@ -27,13 +28,14 @@ ROUTERS = (
     refine.router,
     final.router,
     audit.router,
+    webhooks.router,
     artifacts.router,
     presets.router,
     sitter.router,
     health.router,
-    metrics.router,
 )
 
 CHECKS_ITS_CALLER = (generate.router, inspire.router, refine.router, final.router)
-"""Routers whose every route takes `deps.RunStartDep`, which checks the API key itself:
+"""Routers whose every route takes `run_start.OnceStartDep` (the Idempotency-Key, then
+`deps.get_run_start`), which checks the API key itself:
 `create_app` gives them no router-wide `get_caller`, one dependency less per run started."""

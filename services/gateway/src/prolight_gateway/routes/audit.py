@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 
 from prolight.platform.http_errors import ServiceUnavailable
 from prolight.platform.store import MAX_PAGE_SIZE, BudgetDetails, CallDetails, StoreError
+from prolight.platform.store.records import WebhookAttempt
 from prolight_gateway.deps import BusDep, CallerDep, StoreDep
 from prolight_gateway.routes.responses import errors
 from prolight_gateway.runs import owned_run
@@ -31,9 +32,10 @@ class AuditEntryOut(BaseModel):
     at: datetime
     action: str = Field(description="bria.call, gemini.call, budget.exhausted, …")
     actor: str = Field(description="The service instance (or caller) that made the call.")
-    details: CallDetails | BudgetDetails | None = Field(
+    details: CallDetails | BudgetDetails | WebhookAttempt | None = Field(
         description="An external call (provider, endpoint, request_id, status, outcome, "
-        "latency_ms, cost_usd, request and response summaries) or a budget refusal."
+        "latency_ms, cost_usd, request and response summaries), a budget refusal, or a "
+        "webhook attempt (GET /api/runs/{run_id}/webhooks)."
     )
 
 

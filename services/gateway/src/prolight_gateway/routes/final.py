@@ -4,7 +4,8 @@ quality (path traced and denoised), as a child run of that one image.
 A run's candidates are drafts (`output.quality` draft, ~0.3 s each); the photographer picks
 one and asks for the final render of it: the same prompt and seed with `output.quality`
 final, so the same shot, lit the same way, without the draft's grain. The child run compares
-its image with the draft it came from (SSIM, LPIPS), as a refine does.
+its image with the draft it came from (SSIM, LPIPS), as a refine does. `Idempotency-Key` makes a
+retry answer the first final render's run (`prolight_gateway.run_start`).
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from prolight.contracts.events import RunOptions
 from prolight.platform.bus import Bus
 from prolight.platform.http_errors import Conflict, NotFound
 from prolight.platform.store import RunStatus, RunStore
-from prolight_gateway.deps import RunStartDep
-from prolight_gateway.routes.responses import errors
+from prolight_gateway.routes.responses import run_start_errors
+from prolight_gateway.run_start import OnceStartDep, Submit, idempotency_header
 from prolight_gateway.runs import image_prompt, owned_artifact, owned_run, submit_run
 from prolight_gateway.settings import GatewaySettings
 
@@ -33,9 +34,10 @@ async def final_run(
     run_id: str,
     body: FinalRequest,
     caller: str,
+    submit: Submit = submit_run,
 ) -> FinalAccepted:
-    """Start the final render of `body.artifact_id` (or the run's best) of `run_id`; 404 for
-    an unknown run or an artifact not of it, 409 for a run not completed."""
+    """Start the final render of `body.artifact_id` (or the run's best) of `run_id` by
+    `submit`; 404 for an unknown run or an artifact not of it, 409 for a run not completed."""
     parent = await owned_run(store, bus, run_id, caller)
     if parent.status != RunStatus.COMPLETED:
         raise Conflict(
@@ -53,8 +55,10 @@ async def final_run(
     prompt = prompt.model_copy(
         update={"output": prompt.output.model_copy(update={"quality": "final"})}
     )
-    options = RunOptions(num_results=1, seed=seed, reference_artifact_id=chosen)
-    accepted = await submit_run(bus, settings, prompt, options, owner=caller, parent_run_id=run_id)
+    options = RunOptions(
+        num_results=1, seed=seed, reference_artifact_id=chosen, webhook_url=body.webhook_url
+    )
+    accepted = await submit(bus, settings, prompt, options, owner=caller, parent_run_id=run_id)
     return FinalAccepted(
         **accepted.model_dump(),
         parent_run_id=run_id,
@@ -68,14 +72,21 @@ async def final_run(
     "/runs/{run_id}/final",
     status_code=202,
     response_model=FinalAccepted,
-    responses=errors(404, 409, 413, 422, 429, 503),
+    responses=run_start_errors(404, 409, 413, 422, 429, 503),
     summary="Render a run's image in the final quality",
+    openapi_extra=idempotency_header(),
 )
-async def final(run_id: str, start: RunStartDep, body: FinalRequest | None = None) -> Response:
+async def final(run_id: str, start: OnceStartDep, body: FinalRequest | None = None) -> Response:
     """Render the run's best image (or `artifact_id`, one of its images) again, path traced
     and denoised, with the same prompt and seed: a child run of one image."""
-    r = start.resources
-    accepted = await final_run(
-        r.store, r.bus, r.settings, run_id, body or FinalRequest(), start.caller
-    )
+    accepted = start.replayed(FinalAccepted)
+    if accepted is None:
+        r = start.resources
+        request = body or FinalRequest()
+        accepted = await start.accept(
+            FinalAccepted,
+            lambda submit: final_run(
+                r.store, r.bus, r.settings, run_id, request, start.caller, submit
+            ),
+        )
     return Response(accepted.model_dump_json(), status_code=202, media_type="application/json")

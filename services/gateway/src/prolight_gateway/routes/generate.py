@@ -1,4 +1,7 @@
-"""POST /api/generate/lighting-setup and /api/generate/natural-language: start a run."""
+"""POST /api/generate/lighting-setup and /api/generate/natural-language: start a run.
+
+Both take `Idempotency-Key` (`prolight_gateway.run_start`): a retry answers the first run.
+"""
 
 from __future__ import annotations
 
@@ -15,9 +18,8 @@ from prolight.contracts.api import (
 from prolight.domain.errors import FieldError, InvalidInput
 from prolight.domain.schema import FiboPrompt, load_prompt
 from prolight.platform.external import CallRecord
-from prolight_gateway.deps import RunStartDep
-from prolight_gateway.routes.responses import errors
-from prolight_gateway.runs import submit_run
+from prolight_gateway.routes.responses import run_start_errors
+from prolight_gateway.run_start import OnceStartDep, Submit, idempotency_header
 from prolight_gateway.settings import GatewaySettings
 from prolight_gateway.translation import audit_calls, translate_text
 from prolight_gateway.validation import reading_user_input
@@ -37,18 +39,25 @@ def _accepted(model: RunAccepted) -> Response:
     "/lighting-setup",
     status_code=202,
     response_model=RunAccepted,
-    responses=errors(413, 422, 429, 503),
+    responses=run_start_errors(409, 413, 422, 429, 503),
     summary="Start a run",
+    openapi_extra=idempotency_header(),
 )
-async def generate_lighting_setup(body: GenerateLightingRequest, start: RunStartDep) -> Response:
+async def generate_lighting_setup(body: GenerateLightingRequest, start: OnceStartDep) -> Response:
     """Validate the setup (README body or fibo_v1 prompt) and publish `run.created`; `notes`
     in the answer say how any field that could be read two ways was read."""
+    if (replay := start.replayed(RunAccepted)) is not None:
+        return _accepted(replay)
     notes: list[str] = []
     with reading_user_input("lighting setup"):
         prompt = load_prompt(body.prompt_input(), notes=notes)
     bus, settings = start.resources.bus, start.resources.settings
-    accepted = await submit_run(bus, settings, prompt, body.run_options(), owner=start.caller)
-    return _accepted(accepted.model_copy(update={"notes": notes}))
+
+    async def accept(submit: Submit) -> RunAccepted:
+        accepted = await submit(bus, settings, prompt, body.run_options(), owner=start.caller)
+        return accepted.model_copy(update={"notes": notes})
+
+    return _accepted(await start.accept(RunAccepted, accept))
 
 
 async def described_prompt(
@@ -83,17 +92,24 @@ async def described_prompt(
     "/natural-language",
     status_code=202,
     response_model=NaturalLanguageAccepted,
-    responses=errors(413, 422, 429, 503),
+    responses=run_start_errors(409, 413, 422, 429, 503),
     summary="Start a run from a description",
+    openapi_extra=idempotency_header(),
 )
-async def generate_natural_language(body: NaturalLanguageRequest, start: RunStartDep) -> Response:
+async def generate_natural_language(body: NaturalLanguageRequest, start: OnceStartDep) -> Response:
     """Translate `lighting_description` (by rules, or by Gemini with PROLIGHT_TRANSLATOR=gemini),
     then run it like a lighting setup."""
+    if (replay := start.replayed(NaturalLanguageAccepted)) is not None:
+        return _accepted(replay)  # translated once: a retry pays Gemini nothing
     resources, caller = start.resources, start.caller
     settings = resources.settings
     prompt, translation, calls = await described_prompt(body, settings)
-    accepted = await submit_run(resources.bus, settings, prompt, body.run_options(), owner=caller)
-    await audit_calls(resources.store, settings, accepted.run_id, calls, actor=caller)
-    return _accepted(
-        NaturalLanguageAccepted(**accepted.model_dump(), prompt=prompt, translation=translation)
-    )
+
+    async def accept(submit: Submit) -> NaturalLanguageAccepted:
+        accepted = await submit(resources.bus, settings, prompt, body.run_options(), owner=caller)
+        await audit_calls(resources.store, settings, accepted.run_id, calls, actor=caller)
+        return NaturalLanguageAccepted(
+            **accepted.model_dump(), prompt=prompt, translation=translation
+        )
+
+    return _accepted(await start.accept(NaturalLanguageAccepted, accept))

@@ -4,7 +4,9 @@
 caller may see, or the upload itself, base64; a URL is never fetched), the setup measured on it
 (`inspire.measuring.measure`, off the event loop), the optional instruction applied to that
 setup (`prolight.domain.refine.apply_instruction`), then a run of `num_results` variations. An
-artifact's run becomes the new run's parent.
+artifact's run becomes the new run's parent. `Idempotency-Key` makes a retry answer the first
+run without measuring again (`prolight_gateway.run_start`); the body's bytes, the base64 image
+included, are what "the same request" compares.
 """
 
 from __future__ import annotations
@@ -23,8 +25,8 @@ from prolight.domain.schema import FiboPrompt
 from prolight.platform.blobs import ArtifactStore
 from prolight.platform.bus import Bus
 from prolight.platform.store import RunStore
-from prolight_gateway.deps import RunStartDep
-from prolight_gateway.routes.responses import errors
+from prolight_gateway.routes.responses import run_start_errors
+from prolight_gateway.run_start import OnceStartDep, Submit, idempotency_header
 from prolight_gateway.runs import artifact_bytes, owned_artifact, submit_run
 from prolight_gateway.settings import GatewaySettings
 
@@ -59,9 +61,11 @@ async def inspire_run(
     settings: GatewaySettings,
     body: InspireRequest,
     caller: str,
+    submit: Submit = submit_run,
 ) -> InspireAccepted:
-    """Measure the image and start the run of variations (module doc); 404 for an artifact
-    the caller cannot see, 422 for an image that is not PNG/JPEG/WebP or cannot be read."""
+    """Measure the image and start the run of variations (module doc) by `submit`; 404 for an
+    artifact the caller cannot see, 422 for an image that is not PNG/JPEG/WebP or cannot be
+    read."""
     parent: str | None = None
     if body.artifact_id is not None:
         data, parent = await _artifact_bytes(store, blobs, body.artifact_id, caller)
@@ -77,7 +81,7 @@ async def inspire_run(
     options = body.run_options()
     if body.artifact_id is not None:  # the source image is what the variations are held to
         options = options.model_copy(update={"reference_artifact_id": body.artifact_id})
-    accepted = await submit_run(bus, settings, prompt, options, owner=caller, parent_run_id=parent)
+    accepted = await submit(bus, settings, prompt, options, owner=caller, parent_run_id=parent)
     return InspireAccepted(
         **accepted.model_dump(exclude={"notes"}),
         parent_run_id=parent,
@@ -92,12 +96,20 @@ async def inspire_run(
     "/inspire",
     status_code=202,
     response_model=InspireAccepted,
-    responses=errors(404, 413, 422, 429, 503),
+    responses=run_start_errors(404, 409, 413, 422, 429, 503),
     summary="Start a run from an image's lighting",
+    openapi_extra=idempotency_header(),
 )
-async def inspire(body: InspireRequest, start: RunStartDep) -> Response:
+async def inspire(body: InspireRequest, start: OnceStartDep) -> Response:
     """Measure where the key comes from, the ratio and the colour temperature of an image
     (each with a confidence), then generate variations of that setup."""
-    r = start.resources
-    accepted = await inspire_run(r.store, r.bus, r.blobs, r.settings, body, start.caller)
+    accepted = start.replayed(InspireAccepted)
+    if accepted is None:
+        r = start.resources
+        accepted = await start.accept(
+            InspireAccepted,
+            lambda submit: inspire_run(
+                r.store, r.bus, r.blobs, r.settings, body, start.caller, submit
+            ),
+        )
     return Response(accepted.model_dump_json(), status_code=202, media_type="application/json")

@@ -4,6 +4,7 @@
 chosen image's prompt and seed (read off the generate task that made the image), the
 instruction or JSON patch applied by `prolight.domain.refine.refine_prompt` (locks kept: the
 prompt's own and the request's), then a child run with `parent_run_id` set.
+`Idempotency-Key` makes a retry answer the first child run (`prolight_gateway.run_start`).
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from prolight.domain.refine import refine_prompt
 from prolight.platform.bus import Bus
 from prolight.platform.http_errors import Conflict
 from prolight.platform.store import RunStatus, RunStore
-from prolight_gateway.deps import RunStartDep
-from prolight_gateway.routes.responses import errors
+from prolight_gateway.routes.responses import run_start_errors
+from prolight_gateway.run_start import OnceStartDep, Submit, idempotency_header
 from prolight_gateway.runs import image_prompt, owned_run, submit_run
 from prolight_gateway.settings import GatewaySettings
 from prolight_gateway.validation import reading_user_input
@@ -33,9 +34,10 @@ async def refine_run(
     run_id: str,
     body: RefineRequest,
     caller: str,
+    submit: Submit = submit_run,
 ) -> RefineAccepted:
-    """Start the child run of `run_id` (module doc); 404 unknown, 409 not completed, 422 bad
-    edit or one that touches a locked field."""
+    """Start the child run of `run_id` (module doc) by `submit`; 404 unknown, 409 not
+    completed, 422 bad edit or one that touches a locked field."""
     parent = await owned_run(store, bus, run_id, caller)
     if parent.status != RunStatus.COMPLETED:
         raise Conflict(
@@ -60,7 +62,7 @@ async def refine_run(
     options = body.run_options().model_copy(update={"reference_artifact_id": best})
     if options.seed is None:
         options = options.model_copy(update={"seed": seed})
-    accepted = await submit_run(bus, settings, prompt, options, owner=caller, parent_run_id=run_id)
+    accepted = await submit(bus, settings, prompt, options, owner=caller, parent_run_id=run_id)
     return RefineAccepted(
         **accepted.model_dump(exclude={"notes"}),
         parent_run_id=run_id,
@@ -79,12 +81,20 @@ async def refine_run(
     "/runs/{run_id}/refine",
     status_code=202,
     response_model=RefineAccepted,
-    responses=errors(404, 409, 413, 422, 429, 503),
+    responses=run_start_errors(404, 409, 413, 422, 429, 503),
     summary="Refine a run's chosen image",
+    openapi_extra=idempotency_header(),
 )
-async def refine(run_id: str, body: RefineRequest, start: RunStartDep) -> Response:
+async def refine(run_id: str, body: RefineRequest, start: OnceStartDep) -> Response:
     """Start a child run from the parent's chosen prompt and seed, changed only where the
     instruction ("one stop less fill") or JSON patch says; the answer shows the diff."""
-    r = start.resources
-    accepted = await refine_run(r.store, r.bus, r.settings, run_id, body, start.caller)
+    accepted = start.replayed(RefineAccepted)
+    if accepted is None:
+        r = start.resources
+        accepted = await start.accept(
+            RefineAccepted,
+            lambda submit: refine_run(
+                r.store, r.bus, r.settings, run_id, body, start.caller, submit
+            ),
+        )
     return Response(accepted.model_dump_json(), status_code=202, media_type="application/json")

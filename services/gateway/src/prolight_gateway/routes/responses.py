@@ -6,7 +6,7 @@ from typing import Any
 
 from prolight.contracts.api import ErrorBody
 
-__all__ = ["errors"]
+__all__ = ["errors", "run_start_errors"]
 
 
 def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -21,3 +21,25 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
         503: "NATS or the run store is unavailable (`bus_unavailable`, `store_unavailable`).",
     }
     return {s: {"model": ErrorBody, "description": descriptions[s]} for s in statuses}
+
+
+def run_start_errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """`errors(*statuses)` for an endpoint that starts a run, whose 409 and 422 also answer
+    for the `Idempotency-Key` header (`prolight_gateway.run_start`)."""
+    described = errors(*statuses)
+    if 409 in described:
+        described[409] = {
+            **described[409],
+            "description": "A request with the same `Idempotency-Key` is still being accepted "
+            "(`idempotency_in_progress`, with `Retry-After`); for refine and final, also a "
+            "parent run that is not completed or has no image (`run_not_completed`, "
+            "`run_without_result`).",
+        }
+    if 422 in described:
+        described[422] = {
+            **described[422],
+            "description": described[422]["description"]
+            + " `Idempotency-Key` malformed (`invalid_idempotency_key`) or sent before with "
+            "another request (`idempotency_key_reused`): `field` is the header's name.",
+        }
+    return described

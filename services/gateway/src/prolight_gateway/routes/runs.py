@@ -1,15 +1,22 @@
-"""GET /api/status/{run_id}, GET /api/runs, POST /api/runs/{run_id}/cancel."""
+"""GET /api/status/{run_id}, GET /api/runs, POST /api/runs/{run_id}/cancel,
+DELETE /api/runs/{run_id}."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
-from prolight.contracts.api import CancelAccepted, RunPage, RunStatusOut, StatusFilter
+from prolight.contracts.api import (
+    CancelAccepted,
+    ErrorBody,
+    RunPage,
+    RunStatusOut,
+    StatusFilter,
+)
 from prolight.platform.store.records import CURSOR_PATTERN
 from prolight_gateway import runs
-from prolight_gateway.deps import BusDep, CallerDep, SettingsDep, StoreDep
+from prolight_gateway.deps import BlobsDep, BusDep, CallerDep, SettingsDep, StoreDep
 from prolight_gateway.routes.responses import errors
 
 __all__ = ["router"]
@@ -62,3 +69,25 @@ async def cancel_run(
     """Ask the planner to cancel this run (and no other): tasks not yet started are dropped,
     workers stop at their next checkpoint, `run.cancelled` follows on the run's stream."""
     return await runs.cancel_run(store, bus, settings, run_id, caller)
+
+
+@router.delete(
+    "/runs/{run_id}",
+    status_code=204,
+    response_class=Response,
+    responses={
+        **errors(404, 422, 503),
+        409: {"model": ErrorBody, "description": "The run is not finished: cancel it first."},
+    },
+    summary="Delete one finished run",
+)
+async def delete_run(
+    run_id: str, store: StoreDep, bus: BusDep, blobs: BlobsDep, caller: CallerDep
+) -> Response:
+    """Delete a finished run for good: its record, steps, events, prompt-cache entries, and its
+    images and bundle (bytes another run shares, such as a cached image, are kept for it).
+    204 with no body; 409 `run_not_finished` while it runs (cancel it first); a second DELETE
+    is a 404. Child runs (refine, final) are kept. The audit log keeps the run's entries and
+    records `run.deleted` with the caller's key."""
+    await runs.delete_run(store, bus, blobs, run_id, caller)
+    return Response(status_code=204)

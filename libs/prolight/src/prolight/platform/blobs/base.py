@@ -1,8 +1,9 @@
 """`ArtifactStore`: content-addressed bytes. The key of a blob is the SHA-256 of its bytes.
 
 Putting the same bytes twice stores them once and returns the same key, so a redelivered
-task that renders the same image again changes nothing. Keys are 64 lowercase hex characters;
-anything else is refused before it reaches a path or an S3 key.
+task that renders the same image again changes nothing; for the same reason two artifacts can
+share one blob, and a blob is deleted only when no artifact record points at it. Keys are 64
+lowercase hex characters; anything else is refused before it reaches a path or an S3 key.
 """
 
 from __future__ import annotations
@@ -63,6 +64,13 @@ class ArtifactStore(AsyncClosing):
     @abstractmethod
     async def stat(self, key: str) -> BlobInfo:
         """Size, content type and URL of the blob under `key`; `BlobNotFoundError` if none."""
+
+    @abstractmethod
+    async def delete(self, key: str) -> None:
+        """Remove the blob under `key`; nothing happens if there is none (several processes
+        may delete the same blob at once). Content-addressed: every artifact with these bytes
+        loses them, so the caller first checks that no record still points at the key
+        (`prolight.platform.retention`)."""
 
     @abstractmethod
     def url(self, key: str) -> str:

@@ -85,6 +85,20 @@ class LocalArtifactStore(ArtifactStore):
         except BlobNotFoundError:
             return False
 
+    async def delete(self, key: str) -> None:
+        path = self._path(key)
+
+        def remove() -> None:
+            # The blob first, its type file last: a visible blob always has its type (put
+            # writes them the other way round).
+            path.unlink(missing_ok=True)
+            path.with_name(key + ".type").unlink(missing_ok=True)
+
+        try:
+            await asyncio.to_thread(remove)
+        except OSError as exc:
+            raise BlobUnavailableError(f"cannot delete blob {key}: {exc}") from exc
+
     async def stat(self, key: str) -> BlobInfo:
         path = self._path(key)
 

@@ -121,6 +121,17 @@ class S3ArtifactStore(ArtifactStore):
             raise self._fail(exc, f"get {key}") from exc
         return data
 
+    async def delete(self, key: str) -> None:
+        s3 = await self._s3()
+        try:
+            # S3 answers 204 whether or not the object was there: deleting is idempotent.
+            await s3.delete_object(Bucket=self.bucket, Key=self._object(key))
+        except (ClientError, BotoCoreError) as exc:
+            failure = self._fail(exc, f"delete {key}")
+            if isinstance(failure, BlobNotFoundError):
+                return  # a missing bucket holds no blob either
+            raise failure from exc
+
     async def exists(self, key: str) -> bool:
         try:
             await self.stat(key)

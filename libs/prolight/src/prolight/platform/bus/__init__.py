@@ -16,9 +16,10 @@ FastStream"; measured on this 2-core machine class with nats-server 2.9.10):
 The cost is that FastStream's AsyncAPI generation is not fed from handlers; the event JSON
 Schemas come from `prolight.contracts.events` instead.
 
-    Bus              connect, ensure_streams, ensure_consumer, publish, worker, dead_letters,
-                     history, created, feed, watch                         (client.py)
-    PullWorker       the fetch/dispatch/ack loop; Delivery is what a handler gets (worker.py)
+    Bus              connect, ensure_streams, ensure_consumer, key_value, publish, worker,
+                     dead_letters, history, created, feed, watch, purge_run  (client.py)
+    PullWorker       the fetch/dispatch/ack loop; Delivery is what a handler gets, RetryLater
+                     what it raises to be redelivered after a backoff        (worker.py)
     DeadLetter       a message that exhausted MaxDeliver                  (dead_letters.py)
     EventFeed        a live, ordered, resumable event stream              (history.py)
     EventWatch       the same, handed to a callback as StoredEvents       (history.py)
@@ -40,7 +41,7 @@ from prolight.platform.bus.errors import (
 from prolight.platform.bus.history import EventFeed, EventWatch
 from prolight.platform.bus.stored import StoredEvent
 from prolight.platform.bus.streams import DUPLICATE_WINDOW_S, PIPELINE_STREAMS, ConsumerSettings
-from prolight.platform.bus.worker import Delivery, PullWorker
+from prolight.platform.bus.worker import Delivery, PullWorker, RetryLater
 
 __all__ = [
     "DUPLICATE_WINDOW_S",
@@ -59,5 +60,6 @@ __all__ = [
     "MalformedEventError",
     "PublishResult",
     "PullWorker",
+    "RetryLater",
     "StoredEvent",
 ]

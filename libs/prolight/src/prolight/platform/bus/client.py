@@ -32,7 +32,7 @@ from nats.js.api import ConsumerConfig, KeyValueConfig, PubAck, StorageType, Str
 from nats.js.kv import KeyValue
 
 from prolight.contracts.events import Event
-from prolight.contracts.subjects import DEAD_LETTERS_STREAM
+from prolight.contracts.subjects import DEAD_LETTERS_STREAM, EVENTS_STREAM, run_history_filter
 from prolight.platform.bus.dead_letters import DeadLetter, dead_letter_worker
 from prolight.platform.bus.errors import (
     BusError,
@@ -51,7 +51,12 @@ from prolight.platform.bus.history import (
 )
 from prolight.platform.bus.retrying import CONSUMER_CREATE_S, with_retries
 from prolight.platform.bus.stored import StoredEvent
-from prolight.platform.bus.streams import ConsumerSettings, stream_configs
+from prolight.platform.bus.streams import (
+    EVENTS_MAX_AGE_S,
+    EVENTS_MAX_BYTES,
+    ConsumerSettings,
+    stream_configs,
+)
 from prolight.platform.bus.worker import Delivery, PullWorker, event_worker
 from prolight.platform.closing import AsyncClosing
 from prolight.platform.metrics import record_run_event
@@ -214,17 +219,36 @@ class Bus(AsyncClosing):
     # -- declaration ---------------------------------------------------------------------
 
     async def ensure_streams(
-        self, configs: tuple[StreamConfig, ...] | None = None, *, replicas: int = 1
+        self,
+        configs: tuple[StreamConfig, ...] | None = None,
+        *,
+        replicas: int = 1,
+        events_max_age_s: float | None = None,
+        events_max_bytes: int | None = None,
     ) -> None:
-        """Create the pipeline streams (on `replicas` servers), or update them to this
+        """Create the pipeline streams (on `replicas` servers, the events stream bounded by
+        `events_max_age_s` seconds and `events_max_bytes` bytes), or update them to this
         configuration; idempotent.
 
-        Every service calls it at start-up, so whichever starts first declares them.
+        Every service calls it at start-up, so whichever starts first declares them and each
+        later one updates them: give every service the same `PROLIGHT_EVENTS_*` settings. A
+        limit left None is the default (a week, 1 GiB) for a new stream and what an existing
+        one has: a caller that does not know the settings changes nothing.
         """
-        for config in configs or stream_configs(replicas):
-            await self._ensure_stream(config)
+        limits = stream_configs(
+            replicas,
+            events_max_age_s=EVENTS_MAX_AGE_S if events_max_age_s is None else events_max_age_s,
+            events_max_bytes=EVENTS_MAX_BYTES if events_max_bytes is None else events_max_bytes,
+        )
+        keep: set[str] = set()
+        if events_max_age_s is None:  # the duplicate window follows the age (streams.py)
+            keep |= {"max_age", "duplicate_window"}
+        if events_max_bytes is None:
+            keep.add("max_bytes")
+        for config in configs or limits:
+            await self._ensure_stream(config, keep if config.name == EVENTS_STREAM else set())
 
-    async def _ensure_stream(self, config: StreamConfig) -> None:
+    async def _ensure_stream(self, config: StreamConfig, keep: set[str]) -> None:
         action = f"declare stream {config.name}"
         try:
             await self._js.add_stream(config)
@@ -232,6 +256,10 @@ class Bus(AsyncClosing):
             if exc.err_code != _STREAM_NAME_IN_USE:
                 raise translate(exc, action) from exc
             with nats_errors(action + " (update)"):
+                if keep and config.name:  # the limits the stream has, where the caller named none
+                    current = (await self._js.stream_info(config.name)).config
+                    for name in keep:
+                        setattr(config, name, getattr(current, name))
                 await self._js.update_stream(config)
         except (nats.errors.Error, OSError) as exc:
             raise translate(exc, action) from exc
@@ -379,6 +407,13 @@ class Bus(AsyncClosing):
             timeout=timeout,
             retry_for=self.publish_retry_s,
         )
+
+    async def purge_run(self, run_id: str) -> None:
+        """Remove every event of `run_id` from the events stream (`prolight.*.*.<run_id>`);
+        idempotent. For deleting a finished run (`DELETE /api/runs/{id}`). Task requests
+        still queued for it are left: a worker drops the request of a run it cannot find."""
+        with nats_errors(f"purge run {run_id} from {EVENTS_STREAM}"):
+            await self._js.purge_stream(EVENTS_STREAM, subject=run_history_filter(run_id))
 
     async def created(self, run_id: str) -> Event | None:
         """The `run.created` event of `run_id` as the stream stores it, or None if it holds none

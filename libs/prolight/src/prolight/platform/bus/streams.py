@@ -4,13 +4,26 @@
 events with limits retention (kept for replay), task requests as a work queue, and a small
 stream that captures the MAX_DELIVERIES advisories of both, so a dead letter published while the
 planner is down is still handled when it comes back.
+
+The events stream is bounded by age and size (`PROLIGHT_EVENTS_MAX_AGE_S`,
+`PROLIGHT_EVENTS_MAX_BYTES`: a week and 1 GiB by default), discarding its oldest events: a
+run's record in the run store outlives its events (docs/operations.md). Without a bound the
+stream would fill the server's JetStream store (10 GB in deploy/nats.conf) and every publish,
+hence every POST, would fail.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from nats.js.api import AckPolicy, ConsumerConfig, RetentionPolicy, StorageType, StreamConfig
+from nats.js.api import (
+    AckPolicy,
+    ConsumerConfig,
+    DiscardPolicy,
+    RetentionPolicy,
+    StorageType,
+    StreamConfig,
+)
 
 from prolight.contracts.subjects import (
     DEAD_LETTERS_STREAM,
@@ -21,12 +34,28 @@ from prolight.contracts.subjects import (
     max_deliveries_advisory,
 )
 
-__all__ = ["DUPLICATE_WINDOW_S", "PIPELINE_STREAMS", "ConsumerSettings", "stream_configs"]
+__all__ = [
+    "DUPLICATE_WINDOW_S",
+    "EVENTS_MAX_AGE_S",
+    "EVENTS_MAX_BYTES",
+    "PIPELINE_STREAMS",
+    "ConsumerSettings",
+    "stream_configs",
+]
 
 DUPLICATE_WINDOW_S = 120.0
 """Seconds a `Nats-Msg-Id` is remembered: a publish retried within it is stored once."""
 
 _DEAD_LETTER_MAX_AGE_S = 7 * 24 * 3600.0
+
+EVENTS_MAX_AGE_S = 7 * 24 * 3600.0
+"""Default seconds an event is kept (a week): long enough to replay any run a client still
+watches, short enough that the stream stays small; the run store keeps the run itself."""
+
+EVENTS_MAX_BYTES = 1024**3
+"""Default bytes the events stream may hold (1 GiB, about a million events), a tenth of the
+10 GB JetStream store of deploy/nats.conf and k8s/nats, which the other streams and the
+key-value buckets share; past it the oldest events are discarded."""
 
 PIPELINE_STREAMS: tuple[StreamConfig, ...] = (
     StreamConfig(
@@ -35,6 +64,9 @@ PIPELINE_STREAMS: tuple[StreamConfig, ...] = (
         subjects=[EVENTS_STREAM_SUBJECT],
         retention=RetentionPolicy.LIMITS,
         storage=StorageType.FILE,
+        max_age=EVENTS_MAX_AGE_S,
+        max_bytes=EVENTS_MAX_BYTES,
+        discard=DiscardPolicy.OLD,
         duplicate_window=DUPLICATE_WINDOW_S,
     ),
     StreamConfig(
@@ -60,15 +92,31 @@ PIPELINE_STREAMS: tuple[StreamConfig, ...] = (
 )
 
 
-def stream_configs(replicas: int = 1) -> tuple[StreamConfig, ...]:
+def stream_configs(
+    replicas: int = 1,
+    *,
+    events_max_age_s: float = EVENTS_MAX_AGE_S,
+    events_max_bytes: int = EVENTS_MAX_BYTES,
+) -> tuple[StreamConfig, ...]:
     """The pipeline's stream configurations (fresh copies, safe to modify), each kept on
     `replicas` servers of a JetStream cluster (1: one server; 3 survives losing one). Durable
-    consumers take their stream's replicas."""
+    consumers take their stream's replicas.
+
+    The events stream keeps an event `events_max_age_s` seconds and at most
+    `events_max_bytes` bytes in all (per server), discarding the oldest first; its duplicate
+    window is the shorter of `DUPLICATE_WINDOW_S` and the age."""
     if replicas < 1:
         raise ValueError("replicas is at least 1")
+    if events_max_age_s <= 0 or events_max_bytes <= 0:
+        raise ValueError("events_max_age_s and events_max_bytes are positive")
     configs = tuple(StreamConfig.from_response(c.as_dict()) for c in PIPELINE_STREAMS)
     for config in configs:
         config.num_replicas = replicas
+        if config.name == EVENTS_STREAM:
+            config.max_age = events_max_age_s
+            config.max_bytes = events_max_bytes
+            # JetStream refuses a duplicate window longer than the age limit (tests use 2 s).
+            config.duplicate_window = min(DUPLICATE_WINDOW_S, events_max_age_s)
     return configs
 
 

@@ -35,12 +35,18 @@ from prolight.platform.logs import log_scope
 from prolight.platform.metrics import CONSUMER_PENDING, HANDLER_ERRORS, observe_delivery
 from prolight.platform.telemetry import TRACEPARENT, consumer_span
 
-__all__ = ["Delivery", "PullWorker", "decode_event", "delivery_of", "event_worker"]
+__all__ = ["Delivery", "PullWorker", "RetryLater", "decode_event", "delivery_of", "event_worker"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 _RECONNECT_PAUSE_S = 0.5
+
+
+class RetryLater(Exception):
+    """Raised by a handler whose work failed the way it expects (a webhook receiver that did
+    not answer): the message is naked and comes back after `ConsumerSettings.retry_after`,
+    logged as one line, not as a handler error."""
 
 
 @dataclass(frozen=True)
@@ -226,6 +232,11 @@ class PullWorker(Generic[T]):
             heartbeat.cancel()
             await _settle(msg.nak(), "nak message")
             raise
+        except RetryLater as exc:
+            heartbeat.cancel()
+            delay = self.settings.retry_after(delivery)
+            log.info("%s on %s; redelivery in %.2f s", exc, msg.subject, delay)
+            await _settle(msg.nak(delay=delay or None), "nak message")
         except Exception:
             heartbeat.cancel()
             HANDLER_ERRORS.labels(self.durable).inc()

@@ -8,7 +8,10 @@ Every method is async and safe to call from many coroutines and many processes a
 - tasks, artifacts and prompt-cache entries are *insert if absent*: calling again with the same
   key returns what is stored, so a redelivered message changes nothing;
 - task statuses move only forward (`TASK_TRANSITIONS`); repeating a final status is a no-op;
-- the audit log is append-only and secrets are stripped before it is written.
+- the audit log is append-only and secrets are stripped before it is written;
+- runs, tasks, artifact records and cache entries can be deleted (a run deleted by its owner,
+  artifacts past their retention: `prolight.platform.retention` orders the calls); every
+  delete is idempotent, so several processes may delete the same records at once.
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ import itertools
 import os
 import time
 from abc import abstractmethod
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
+from datetime import datetime
 from typing import Any
 
 from prolight.contracts.tasks import GenerateResult, TaskResult
@@ -41,11 +45,13 @@ from prolight.platform.store.redact import strip_secrets
 __all__ = [
     "DEFAULT_PAGE_SIZE",
     "IMMUTABLE_RUN_FIELDS",
+    "MAX_IDS",
     "MAX_PAGE_SIZE",
     "RunStore",
     "advance_task",
     "apply_run_changes",
     "audit_entry",
+    "id_list",
     "page_size",
     "status_values",
 ]
@@ -55,6 +61,8 @@ IMMUTABLE_RUN_FIELDS = frozenset({"run_id", "version", "created_at", "updated_at
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
+MAX_IDS = 500
+"""The most ids one delete call takes (SQLite binds at most 999 parameters a statement)."""
 
 
 def apply_run_changes(run: RunRecord, changes: Mapping[str, Any]) -> RunRecord:
@@ -233,6 +241,36 @@ class RunStore(AsyncClosing):
         own; pass a page's last entry as `after` for the next page (empty past the end).
         Made for copying a whole store (`prolight db copy`)."""
 
+    # -- deleting ------------------------------------------------------------------------
+
+    @abstractmethod
+    async def expired_artifacts(
+        self, before: datetime, *, limit: int = DEFAULT_PAGE_SIZE
+    ) -> list[ArtifactRecord]:
+        """Artifacts created before `before`, oldest first, at most `limit` (1–500): what the
+        retention sweeper deletes next."""
+
+    @abstractmethod
+    async def forget_cached(self, artifact_ids: Collection[str]) -> list[PromptCacheEntry]:
+        """Delete the prompt-cache entries that point at any of `artifact_ids` (at most 500)
+        and return them, so that no later generation is answered with those artifacts."""
+
+    @abstractmethod
+    async def blob_in_use(self, sha256: str, *, excluding: Collection[str] = ()) -> bool:
+        """Whether an artifact record other than those of `excluding` (ids, at most 500) has
+        its bytes under `sha256`: blobs are content-addressed, so a cache hit's image and its
+        original share one."""
+
+    @abstractmethod
+    async def delete_artifacts(self, artifact_ids: Collection[str]) -> int:
+        """Delete these artifact records (at most 500; unknown ids are skipped); how many
+        were there. Their bytes and cache entries are the caller's (`retention`)."""
+
+    @abstractmethod
+    async def delete_run(self, run_id: str) -> bool:
+        """Delete the run and its tasks; whether the run was there. Remove its artifacts
+        first (`retention.delete_run`); audit entries are never deleted."""
+
     # -- audit ---------------------------------------------------------------------------
 
     async def append_audit(
@@ -275,6 +313,13 @@ class RunStore(AsyncClosing):
 def status_values(status: RunStatus | frozenset[RunStatus]) -> list[str]:
     """The stored strings of one status or a set of them, sorted (so queries are stable)."""
     return [str(status)] if isinstance(status, RunStatus) else sorted(str(s) for s in status)
+
+
+def id_list(ids: Collection[str]) -> list[str]:
+    """`ids` as a sorted list, checked against `MAX_IDS`."""
+    if len(ids) > MAX_IDS:
+        raise ValueError(f"at most {MAX_IDS} ids a call; got {len(ids)}")
+    return sorted(set(ids))
 
 
 def page_size(limit: int) -> int:

@@ -10,7 +10,7 @@ it; grant the services' database user insert/find only on it to enforce that.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Collection, Mapping
 from contextlib import asynccontextmanager, suppress
 from datetime import datetime
 from typing import Any, TypeVar
@@ -26,6 +26,7 @@ from prolight.platform.store.base import (
     RunStore,
     advance_task,
     apply_run_changes,
+    id_list,
     page_size,
     status_values,
 )
@@ -113,6 +114,11 @@ class MongoRunStore(RunStore):
                     [("run_id", ASCENDING), ("created_at", ASCENDING)]
                 )
                 await store._audit.create_index([("run_id", ASCENDING), ("_id", ASCENDING)])
+                # Deleting: the sweeper's oldest artifacts, a blob's other users, the cache
+                # entries of a deleted artifact.
+                await store._artifacts.create_index([("created_at", ASCENDING), ("_id", ASCENDING)])
+                await store._artifacts.create_index([("sha256", ASCENDING)])
+                await store._cache.create_index([("artifact_id", ASCENDING)])
         except StoreError:
             await client.close()
             raise
@@ -285,6 +291,44 @@ class MongoRunStore(RunStore):
             query["_id"] = {"$gt": _cache_key(after.prompt_hash, after.seed, after.model)}
         sort = [("_id", ASCENDING)]
         return await self._list(self._cache, query, sort, page_size(limit), PromptCacheEntry)
+
+    # -- deleting ------------------------------------------------------------------------
+
+    async def expired_artifacts(
+        self, before: datetime, *, limit: int = DEFAULT_PAGE_SIZE
+    ) -> list[ArtifactRecord]:
+        sort = [("created_at", ASCENDING), ("_id", ASCENDING)]
+        query: Doc = {"created_at": {"$lt": before}}
+        return await self._list(self._artifacts, query, sort, page_size(limit), ArtifactRecord)
+
+    async def forget_cached(self, artifact_ids: Collection[str]) -> list[PromptCacheEntry]:
+        ids = id_list(artifact_ids)
+        if not ids:
+            return []
+        query: Doc = {"artifact_id": {"$in": ids}}
+        entries = await self._list(self._cache, query, [("_id", ASCENDING)], 0, PromptCacheEntry)
+        async with self._errors("delete cache entries"):
+            await self._cache.delete_many(query)
+        return entries
+
+    async def blob_in_use(self, sha256: str, *, excluding: Collection[str] = ()) -> bool:
+        query: Doc = {"sha256": sha256, "_id": {"$nin": id_list(excluding)}}
+        async with self._errors("check blob users"):
+            return await self._artifacts.find_one(query, {"_id": 1}) is not None
+
+    async def delete_artifacts(self, artifact_ids: Collection[str]) -> int:
+        ids = id_list(artifact_ids)
+        if not ids:
+            return 0
+        async with self._errors("delete artifacts"):
+            done = await self._artifacts.delete_many({"_id": {"$in": ids}})
+        return int(done.deleted_count)
+
+    async def delete_run(self, run_id: str) -> bool:
+        async with self._errors("delete run"):
+            await self._tasks.delete_many({"run_id": run_id})
+            done = await self._runs.delete_one({"_id": run_id})
+        return bool(done.deleted_count)
 
     # -- audit ---------------------------------------------------------------------------
 

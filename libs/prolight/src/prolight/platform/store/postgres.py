@@ -20,8 +20,9 @@ from __future__ import annotations
 import math
 import re
 import select
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Collection, Mapping
 from contextlib import asynccontextmanager, suppress
+from datetime import datetime
 from typing import Any
 
 import psycopg
@@ -36,6 +37,7 @@ from prolight.platform.store.base import (
     RunStore,
     advance_task,
     apply_run_changes,
+    id_list,
     page_size,
     status_values,
 )
@@ -114,6 +116,15 @@ _LIST_AUDIT = "SELECT doc::text FROM audit_log WHERE id > %s ORDER BY id LIMIT %
 _LIST_RUN_AUDIT = (
     "SELECT doc::text FROM audit_log WHERE run_id = %s AND id > %s ORDER BY id LIMIT %s"
 )
+
+_EXPIRED_ARTIFACTS = (
+    "SELECT doc::text FROM artifacts WHERE created_at < %s ORDER BY created_at, id LIMIT %s"
+)
+_FORGET_CACHED = "DELETE FROM prompt_cache WHERE artifact_id = ANY(%s) RETURNING doc::text"
+_BLOB_IN_USE = "SELECT '1' FROM artifacts WHERE doc->>'sha256' = %s AND NOT (id = ANY(%s)) LIMIT 1"
+_DELETE_ARTIFACTS = "DELETE FROM artifacts WHERE id = ANY(%s)"
+_DELETE_RUN_TASKS = "DELETE FROM agent_tasks WHERE run_id = %s"
+_DELETE_RUN = "DELETE FROM agent_runs WHERE id = %s"
 
 
 def describe(url: str) -> str:
@@ -492,6 +503,37 @@ class PostgresRunStore(RunStore):
             key = (after.prompt_hash, after.seed, after.model)
             docs = await self._docs("list cache entries", _LIST_CACHE_AFTER, *key, n)
         return [decoded(PromptCacheEntry, d) for d in docs]
+
+    # -- deleting ------------------------------------------------------------------------
+
+    async def expired_artifacts(
+        self, before: datetime, *, limit: int = DEFAULT_PAGE_SIZE
+    ) -> list[ArtifactRecord]:
+        docs = await self._docs(
+            "list expired artifacts", _EXPIRED_ARTIFACTS, before, page_size(limit)
+        )
+        return [decoded(ArtifactRecord, d) for d in docs]
+
+    async def forget_cached(self, artifact_ids: Collection[str]) -> list[PromptCacheEntry]:
+        ids = id_list(artifact_ids)
+        if not ids:
+            return []
+        docs = await self._docs("delete cache entries", _FORGET_CACHED, ids)
+        return [decoded(PromptCacheEntry, d) for d in docs]
+
+    async def blob_in_use(self, sha256: str, *, excluding: Collection[str] = ()) -> bool:
+        ids = id_list(excluding)
+        return await self._one("check blob users", _BLOB_IN_USE, sha256, ids) is not None
+
+    async def delete_artifacts(self, artifact_ids: Collection[str]) -> int:
+        ids = id_list(artifact_ids)
+        if not ids:
+            return 0
+        return await self._write("delete artifacts", _DELETE_ARTIFACTS, ids)
+
+    async def delete_run(self, run_id: str) -> bool:
+        await self._write("delete tasks", _DELETE_RUN_TASKS, run_id)
+        return await self._write("delete run", _DELETE_RUN, run_id) > 0
 
     # -- audit ---------------------------------------------------------------------------
 

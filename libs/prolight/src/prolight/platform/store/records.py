@@ -57,6 +57,8 @@ __all__ = [
     "RunStatus",
     "TaskRecord",
     "TaskStatus",
+    "WebhookAttempt",
+    "WebhookOutcome",
     "created_run",
     "decode_cursor",
     "encode_cursor",
@@ -302,8 +304,27 @@ class BudgetDetails(_Part):
     reason: str
 
 
-AuditDetails = CallDetails | BudgetDetails
-"""What an audit entry records: an external call, or a budget refusal."""
+WebhookOutcome = Literal["delivered", "retrying", "gave_up", "refused"]
+"""How a webhook attempt ended: accepted (2xx); failed, tried again later; failed for the last
+time (a permanent answer, or the retry time is spent); not sent (the URL is not allowed now)."""
+
+
+class WebhookAttempt(_Part):
+    """One POST of a run's final status to its `webhook_url` (the gateway's deliverer); the
+    entry's `at` is when it was made. Every attempt of one delivery has its `delivery_id`."""
+
+    delivery_id: str
+    attempt: int = Field(ge=1, description="1 for the first POST of the delivery.")
+    event: str = Field(description="The final event delivered: run.completed, run.failed, …")
+    host: str = Field(description="The URL's host (the URL itself is on the run).")
+    status: int | None = Field(None, description="HTTP status, when there was an answer.")
+    error: str | None = Field(None, description="Why it failed, when it did.")
+    duration_ms: float = Field(0.0, ge=0, description="Milliseconds.")
+    outcome: WebhookOutcome
+
+
+AuditDetails = CallDetails | BudgetDetails | WebhookAttempt
+"""What an audit entry records: an external call, a budget refusal, or a webhook attempt."""
 
 
 class AuditEntry(_Record):

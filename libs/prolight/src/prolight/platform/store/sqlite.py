@@ -14,7 +14,7 @@ to the columns it is queried by. Triggers make the audit table append-only.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Collection, Mapping
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
@@ -28,6 +28,7 @@ from prolight.platform.store.base import (
     RunStore,
     advance_task,
     apply_run_changes,
+    id_list,
     page_size,
     status_values,
 )
@@ -71,6 +72,10 @@ CREATE INDEX IF NOT EXISTS artifacts_by_run ON artifacts (run_id, created_at, ar
 CREATE TABLE IF NOT EXISTS prompt_cache (
     prompt_hash TEXT NOT NULL, seed INTEGER NOT NULL, model TEXT NOT NULL,
     doc TEXT NOT NULL, PRIMARY KEY (prompt_hash, seed, model));
+CREATE INDEX IF NOT EXISTS artifacts_by_time ON artifacts (created_at, artifact_id);
+CREATE INDEX IF NOT EXISTS artifacts_by_sha256 ON artifacts (json_extract(doc, '$.sha256'));
+CREATE INDEX IF NOT EXISTS prompt_cache_by_artifact
+    ON prompt_cache (json_extract(doc, '$.artifact_id'));
 CREATE TABLE IF NOT EXISTS audit (
     entry_id TEXT PRIMARY KEY, run_id TEXT, doc TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS audit_by_run ON audit (run_id, entry_id);
@@ -105,6 +110,15 @@ _LIST_CACHE_AFTER = (
     "ORDER BY prompt_hash, seed, model LIMIT ?"
 )
 _INSERT_AUDIT = "INSERT INTO audit VALUES (?, ?, ?) ON CONFLICT (entry_id) DO NOTHING"
+_EXPIRED_ARTIFACTS = (
+    "SELECT doc FROM artifacts WHERE created_at < ? ORDER BY created_at, artifact_id LIMIT ?"
+)
+_DELETE_RUN_TASKS = "DELETE FROM tasks WHERE run_id = ?"
+_DELETE_RUN = "DELETE FROM runs WHERE run_id = ?"
+
+
+def _marks(n: int) -> str:
+    return ", ".join("?" * n)
 
 
 class SqliteRunStore(RunStore):
@@ -356,6 +370,44 @@ class SqliteRunStore(RunStore):
             key = (after.prompt_hash, after.seed, after.model)
             docs = await self._docs(_LIST_CACHE_AFTER, *key, n)
         return [decoded(PromptCacheEntry, d) for d in docs]
+
+    # -- deleting ------------------------------------------------------------------------
+
+    async def expired_artifacts(
+        self, before: datetime, *, limit: int = DEFAULT_PAGE_SIZE
+    ) -> list[ArtifactRecord]:
+        docs = await self._docs(_EXPIRED_ARTIFACTS, _stamp(before), page_size(limit))
+        return [decoded(ArtifactRecord, d) for d in docs]
+
+    async def forget_cached(self, artifact_ids: Collection[str]) -> list[PromptCacheEntry]:
+        ids = id_list(artifact_ids)
+        if not ids:
+            return []
+        sql = (
+            "DELETE FROM prompt_cache WHERE json_extract(doc, '$.artifact_id') "
+            f"IN ({_marks(len(ids))}) RETURNING doc"
+        )
+        return [decoded(PromptCacheEntry, d) for d in await self._docs(sql, *ids)]
+
+    async def blob_in_use(self, sha256: str, *, excluding: Collection[str] = ()) -> bool:
+        ids = id_list(excluding)
+        sql = (
+            "SELECT 1 FROM artifacts WHERE json_extract(doc, '$.sha256') = ? "
+            f"AND artifact_id NOT IN ({_marks(len(ids))}) LIMIT 1"
+        )
+        return await self._one(sql, sha256, *ids) is not None
+
+    async def delete_artifacts(self, artifact_ids: Collection[str]) -> int:
+        ids = id_list(artifact_ids)
+        if not ids:
+            return 0
+        return await self._write(
+            f"DELETE FROM artifacts WHERE artifact_id IN ({_marks(len(ids))})", *ids
+        )
+
+    async def delete_run(self, run_id: str) -> bool:
+        await self._write(_DELETE_RUN_TASKS, run_id)
+        return await self._write(_DELETE_RUN, run_id) > 0
 
     # -- audit ---------------------------------------------------------------------------
 

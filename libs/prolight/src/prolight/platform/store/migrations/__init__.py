@@ -14,7 +14,7 @@ from typing import Any
 
 from psycopg import AsyncConnection
 
-from prolight.platform.store.migrations import v0001_initial
+from prolight.platform.store.migrations import v0001_initial, v0002_deletes
 
 __all__ = ["LOCK_KEY", "MIGRATIONS", "Migration", "applied_versions", "migrate"]
 
@@ -29,7 +29,7 @@ class Migration:
 
 
 MIGRATIONS: tuple[Migration, ...] = tuple(
-    Migration(m.VERSION, m.DESCRIPTION, m.SQL) for m in (v0001_initial,)
+    Migration(m.VERSION, m.DESCRIPTION, m.SQL) for m in (v0001_initial, v0002_deletes)
 )
 
 LOCK_KEY = int.from_bytes(b"PROLIGHT", "big")

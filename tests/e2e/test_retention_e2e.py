@@ -29,7 +29,7 @@ from prolight.domain.presets import get_preset
 from prolight.domain.schema import FiboPrompt
 from prolight.platform.bus import Bus
 from prolight.platform.store import SqliteRunStore
-from prolight_testing.stack import stack_env
+from prolight_testing.stack import running_stack
 from prolight_tools.stack import Stack
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -44,20 +44,8 @@ EXPIRY_TIMEOUT_S = 120.0
 def short_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, Path]]:
     """The six services with `PROLIGHT_EVENTS_MAX_AGE_S=MAX_AGE_S`, and the stack's root."""
     root = tmp_path_factory.mktemp("short-events")
-    env = {**stack_env(root), "PROLIGHT_EVENTS_MAX_AGE_S": str(MAX_AGE_S)}
-    lines: list[str] = []
-    running = Stack(
-        home=root / "home", nats_url=env["PROLIGHT_NATS_URL"], env=env, say=lines.append
-    )
-    try:
-        running.start()
-    except Exception:
-        running.stop()
-        raise RuntimeError("the stack did not start:\n" + "\n".join(lines)) from None
-    try:
+    with running_stack(root, PROLIGHT_EVENTS_MAX_AGE_S=str(MAX_AGE_S)) as running:
         yield running, root
-    finally:
-        running.stop()
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ import pytest
 from prolight_testing.fakes import free_port
 from prolight_tools.stack import Stack, port_variables
 
-__all__ = ["stack", "stack_env"]
+__all__ = ["running_stack", "stack", "stack_env"]
 
 
 def stack_env(root: Path) -> dict[str, str]:
@@ -39,11 +40,11 @@ def stack_env(root: Path) -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """The six services and a nats-server, started once for the session (see the module doc)."""
-    root = tmp_path_factory.mktemp("stack")
-    env = stack_env(root)
+@contextmanager
+def running_stack(root: Path, **more_env: str) -> Iterator[Stack]:
+    """A stack under `root` (`stack_env`, with `more_env` on top), started for the block and
+    stopped after it; a start that fails is raised with what the stack said."""
+    env = {**stack_env(root), **more_env}
     lines: list[str] = []
     running = Stack(
         home=root / "home",
@@ -61,3 +62,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         yield running
     finally:
         running.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """The six services and a nats-server, started once for the session (see the module doc)."""
+    with running_stack(tmp_path_factory.mktemp("stack")) as running:
+        yield running

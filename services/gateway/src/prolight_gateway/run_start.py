@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Protocol, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 
 from prolight.contracts.api import RunAccepted
 from prolight.contracts.events import RunOptions
@@ -43,7 +43,14 @@ from prolight_gateway.resources import Resources
 from prolight_gateway.runs import links, submit_run
 from prolight_gateway.settings import GatewaySettings
 
-__all__ = ["OnceStart", "OnceStartDep", "Submit", "get_once_start", "idempotency_header"]
+__all__ = [
+    "OnceStart",
+    "OnceStartDep",
+    "Submit",
+    "accepted_response",
+    "get_once_start",
+    "idempotency_header",
+]
 
 A = TypeVar("A", bound=RunAccepted)
 
@@ -91,6 +98,12 @@ class OnceStart:
         answer = model.model_validate_json(record.answer or "")
         token, run_links = links(self.resources.settings, answer.run_id)
         return answer.model_copy(update={"stream_token": token, "links": run_links})
+
+    async def answer(self, model: type[A], use_case: Callable[[Submit], Awaitable[A]]) -> Response:
+        """The 202 of a route whose whole work is `use_case`: the replayed answer, or
+        `accept(model, use_case)`'s."""
+        replay = self.replayed(model)
+        return accepted_response(replay or await self.accept(model, use_case))
 
     async def accept(self, model: type[A], use_case: Callable[[Submit], Awaitable[A]]) -> A:
         """Run `use_case` with the `Submit` it starts its run by, and return its answer.
@@ -142,6 +155,13 @@ class OnceStart:
         if held:
             await key.answer(held[0], answer)
         return answer
+
+
+def accepted_response(accepted: RunAccepted) -> Response:
+    """The 202 of an accepted run, serialised once: returned as a model, FastAPI would
+    validate it again against the response model first (a measurable share of the busiest
+    endpoint's time)."""
+    return Response(accepted.model_dump_json(), status_code=202, media_type="application/json")
 
 
 async def get_once_start(request: Request) -> OnceStart:

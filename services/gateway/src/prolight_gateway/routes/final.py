@@ -79,14 +79,8 @@ async def final_run(
 async def final(run_id: str, start: OnceStartDep, body: FinalRequest | None = None) -> Response:
     """Render the run's best image (or `artifact_id`, one of its images) again, path traced
     and denoised, with the same prompt and seed: a child run of one image."""
-    accepted = start.replayed(FinalAccepted)
-    if accepted is None:
-        r = start.resources
-        request = body or FinalRequest()
-        accepted = await start.accept(
-            FinalAccepted,
-            lambda submit: final_run(
-                r.store, r.bus, r.settings, run_id, request, start.caller, submit
-            ),
-        )
-    return Response(accepted.model_dump_json(), status_code=202, media_type="application/json")
+    r, request = start.resources, body or FinalRequest()
+    return await start.answer(
+        FinalAccepted,
+        lambda submit: final_run(r.store, r.bus, r.settings, run_id, request, start.caller, submit),
+    )

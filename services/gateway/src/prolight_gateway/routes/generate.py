@@ -19,7 +19,7 @@ from prolight.domain.errors import FieldError, InvalidInput
 from prolight.domain.schema import FiboPrompt, load_prompt
 from prolight.platform.external import CallRecord
 from prolight_gateway.routes.responses import run_start_errors
-from prolight_gateway.run_start import OnceStartDep, Submit, idempotency_header
+from prolight_gateway.run_start import OnceStartDep, Submit, accepted_response, idempotency_header
 from prolight_gateway.settings import GatewaySettings
 from prolight_gateway.translation import audit_calls, translate_text
 from prolight_gateway.validation import reading_user_input
@@ -27,12 +27,6 @@ from prolight_gateway.validation import reading_user_input
 __all__ = ["described_prompt", "router"]
 
 router = APIRouter(prefix="/api/generate", tags=["generate"])
-
-
-def _accepted(model: RunAccepted) -> Response:
-    # Serialised here, once: returned as a model, FastAPI would validate it again against the
-    # response model first — a measurable share of the busiest endpoint's time.
-    return Response(model.model_dump_json(), status_code=202, media_type="application/json")
 
 
 @router.post(
@@ -47,7 +41,7 @@ async def generate_lighting_setup(body: GenerateLightingRequest, start: OnceStar
     """Validate the setup (README body or fibo_v1 prompt) and publish `run.created`; `notes`
     in the answer say how any field that could be read two ways was read."""
     if (replay := start.replayed(RunAccepted)) is not None:
-        return _accepted(replay)
+        return accepted_response(replay)
     notes: list[str] = []
     with reading_user_input("lighting setup"):
         prompt = load_prompt(body.prompt_input(), notes=notes)
@@ -57,7 +51,7 @@ async def generate_lighting_setup(body: GenerateLightingRequest, start: OnceStar
         accepted = await submit(bus, settings, prompt, body.run_options(), owner=start.caller)
         return accepted.model_copy(update={"notes": notes})
 
-    return _accepted(await start.accept(RunAccepted, accept))
+    return accepted_response(await start.accept(RunAccepted, accept))
 
 
 async def described_prompt(
@@ -100,7 +94,7 @@ async def generate_natural_language(body: NaturalLanguageRequest, start: OnceSta
     """Translate `lighting_description` (by rules, or by Gemini with PROLIGHT_TRANSLATOR=gemini),
     then run it like a lighting setup."""
     if (replay := start.replayed(NaturalLanguageAccepted)) is not None:
-        return _accepted(replay)  # translated once: a retry pays Gemini nothing
+        return accepted_response(replay)  # translated once: a retry pays Gemini nothing
     resources, caller = start.resources, start.caller
     settings = resources.settings
     prompt, translation, calls = await described_prompt(body, settings)
@@ -112,4 +106,4 @@ async def generate_natural_language(body: NaturalLanguageRequest, start: OnceSta
             **accepted.model_dump(), prompt=prompt, translation=translation
         )
 
-    return _accepted(await start.accept(NaturalLanguageAccepted, accept))
+    return accepted_response(await start.accept(NaturalLanguageAccepted, accept))

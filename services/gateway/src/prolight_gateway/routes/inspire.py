@@ -103,13 +103,8 @@ async def inspire_run(
 async def inspire(body: InspireRequest, start: OnceStartDep) -> Response:
     """Measure where the key comes from, the ratio and the colour temperature of an image
     (each with a confidence), then generate variations of that setup."""
-    accepted = start.replayed(InspireAccepted)
-    if accepted is None:
-        r = start.resources
-        accepted = await start.accept(
-            InspireAccepted,
-            lambda submit: inspire_run(
-                r.store, r.bus, r.blobs, r.settings, body, start.caller, submit
-            ),
-        )
-    return Response(accepted.model_dump_json(), status_code=202, media_type="application/json")
+    r = start.resources
+    return await start.answer(
+        InspireAccepted,
+        lambda submit: inspire_run(r.store, r.bus, r.blobs, r.settings, body, start.caller, submit),
+    )

@@ -88,13 +88,8 @@ async def refine_run(
 async def refine(run_id: str, body: RefineRequest, start: OnceStartDep) -> Response:
     """Start a child run from the parent's chosen prompt and seed, changed only where the
     instruction ("one stop less fill") or JSON patch says; the answer shows the diff."""
-    accepted = start.replayed(RefineAccepted)
-    if accepted is None:
-        r = start.resources
-        accepted = await start.accept(
-            RefineAccepted,
-            lambda submit: refine_run(
-                r.store, r.bus, r.settings, run_id, body, start.caller, submit
-            ),
-        )
-    return Response(accepted.model_dump_json(), status_code=202, media_type="application/json")
+    r = start.resources
+    return await start.answer(
+        RefineAccepted,
+        lambda submit: refine_run(r.store, r.bus, r.settings, run_id, body, start.caller, submit),
+    )

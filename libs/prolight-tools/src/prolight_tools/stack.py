@@ -399,7 +399,7 @@ class Stack:
                 "" if keys_file else "127.0.0.1,localhost"
             )
             lines.append(
-                f"Webhooks: to {webhooks} (a run's options.webhook_url; the signing secret: "
+                f"Webhooks: to {webhooks} (`webhook_url` in a run's body; the signing secret: "
                 "GET /api/webhooks/secret)"
                 if webhooks
                 else "Webhooks: off (PROLIGHT_WEBHOOK_ALLOWED_HOSTS)"

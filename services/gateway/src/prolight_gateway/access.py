@@ -205,7 +205,3 @@ class Access:
                 f"this key has started too many runs and translations; try again in {seconds} s",
                 retry_after_s=seconds,
             )
-
-    async def start_run(self, owner: str) -> None:
-        """Spend one of `owner`'s runs (see `spend`)."""
-        await self.spend(owner)

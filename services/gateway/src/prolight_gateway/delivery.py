@@ -40,9 +40,8 @@ import logging
 import math
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -50,8 +49,8 @@ import httpx
 
 from prolight.contracts.subjects import EVENTS_STREAM, EventType, event_kind_filter
 from prolight.platform.bus import Bus, ConsumerSettings, Delivery, PullWorker, RetryLater
-from prolight.platform.store import RunRecord, RunStore
-from prolight.platform.store.records import AuditEntry, WebhookAttempt, WebhookOutcome, utc_now
+from prolight.platform.store import MAX_PAGE_SIZE, RunRecord, RunStore
+from prolight.platform.store.records import WebhookAttempt, WebhookOutcome, utc_now
 from prolight_gateway.runs import run_status
 from prolight_gateway.settings import GatewaySettings
 from prolight_gateway.webhook_signing import owner_secret, signed_headers
@@ -70,9 +69,9 @@ __all__ = [
     "DURABLES",
     "MAX_BACKOFF_S",
     "Deliverer",
-    "attempts_of",
     "delivery_id",
     "open_deliverer",
+    "webhook_attempts",
 ]
 
 log = logging.getLogger(__name__)
@@ -100,29 +99,20 @@ _RETRIED_4XX = frozenset({408, 409, 425, 429})
 _NAMESPACE = uuid.UUID("5d1b2c43-7f0e-4c59-9a51-3b8f0f0c2a11")
 
 
-@dataclass(frozen=True)
-class _Backoff(ConsumerSettings):
-    """`ConsumerSettings` whose retry delay doubles up to `cap`, not up to `ack_wait`."""
-
-    cap: float = MAX_BACKOFF_S
-
-    def retry_after(self, delivery: int) -> float:
-        return float(min(self.retry_delay * 2 ** max(delivery - 1, 0), self.cap))
-
-
-def consumer_settings(settings: GatewaySettings) -> _Backoff:
+def consumer_settings(settings: GatewaySettings) -> ConsumerSettings:
     """The webhook consumers' settings: backoff from `webhook_backoff_s`, and a MaxDeliver
     no delivery reaches within its retry time (module doc): every wait is at least the base
     backoff, so no more attempts than retry time ÷ base fit, doubled for redeliveries that were
     no attempt (the store down)."""
     base = settings.webhook_backoff_s
     attempts = math.ceil(settings.webhook_retry_s / min(base, MAX_BACKOFF_S)) + 2
-    return _Backoff(
+    return ConsumerSettings(
         ack_wait=ACK_WAIT_S,
         max_deliver=2 * attempts + 10,
         batch_size=CONCURRENCY,
         concurrency=CONCURRENCY,
         retry_delay=base,
+        max_retry_delay=MAX_BACKOFF_S,
     )
 
 
@@ -139,8 +129,10 @@ def _host_of(url: str) -> str:
         return "?"
 
 
-def attempts_of(entries: Iterable[AuditEntry]) -> list[tuple[datetime, WebhookAttempt]]:
-    """The webhook attempts among a run's audit entries, with their times, in log order."""
+async def webhook_attempts(store: RunStore, run_id: str) -> list[tuple[datetime, WebhookAttempt]]:
+    """The run's recorded webhook attempts (`webhook.attempt` audit entries) with their times,
+    oldest first."""
+    entries = await store.list_audit(run_id=run_id, limit=MAX_PAGE_SIZE)
     return [
         (e.at, e.details)
         for e in entries
@@ -184,18 +176,13 @@ class Deliverer:
             for event_type, durable in DURABLES.items()
         ]
 
-    async def attempts(self, run_id: str) -> list[tuple[datetime, WebhookAttempt]]:
-        """The run's recorded attempts with their times, oldest first."""
-        entries = await self.store.list_audit(run_id=run_id, limit=500)
-        return attempts_of(entries)
-
     async def on_final(self, delivery: Delivery) -> None:
         """Handle one final event: one attempt at most; raises `RetryLater` to be redelivered."""
         event = delivery.event
         run = await self.store.get_run(event.run_id)
         if run is None or run.options.webhook_url is None:
             return
-        past = await self.attempts(run.run_id)
+        past = await webhook_attempts(self.store, run.run_id)
         if past and past[-1][1].outcome != "retrying":
             return  # ended already: this is a redelivery of an event acked too late
         started = past[0][0] if past else utc_now()

@@ -104,7 +104,7 @@ async def get_run_start(request: Request) -> RunStart:
     """
     resources: Resources = request.app.state.resources
     caller = resources.access.caller(request.headers.get("x-api-key"))
-    await resources.access.start_run(caller)
+    await resources.access.spend(caller)
     return RunStart(resources, caller)
 
 

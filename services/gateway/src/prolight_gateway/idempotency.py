@@ -269,20 +269,27 @@ class IdempotencyKey:
     async def answer(self, claim: Claim, answer: RunAccepted) -> None:
         """Store the accepted run's answer under the claim; a failure is logged (the run is
         accepted either way; a retry within the claim's lifetime then gets a 409)."""
-        record = claim.record.model_copy(update={"answer": answer.model_dump_json()})
-        try:
-            with nats_errors("store an idempotency key's answer"):
-                await self.kv.update(self.kv_key, record.model_dump_json().encode(), claim.revision)
-        except (BusError, nats.js.errors.KeyWrongLastSequenceError) as exc:
-            log.error("the answer of run %s was not stored for its key: %s", answer.run_id, exc)
+        failed = await self._close(
+            claim, "store an idempotency key's answer", answer=answer.model_dump_json()
+        )
+        if failed is not None:
+            log.error("the answer of run %s was not stored for its key: %s", answer.run_id, failed)
 
     async def release(self, claim: Claim) -> None:
         """Mark the claim of a request whose publish failed released, so a retry can claim
         the key (under the same run id: the publish may have landed)."""
-        record = claim.record.model_copy(update={"released": True})
+        failed = await self._close(claim, "release an idempotency key", released=True)
+        if failed is not None:
+            # Left in place, it is abandoned after `claim_lifetime` and taken over.
+            log.warning("an idempotency claim was not released: %s", failed)
+
+    async def _close(self, claim: Claim, action: str, **changes: object) -> Exception | None:
+        """Write the claim's record with `changes` at the claim's revision; the error when
+        that failed (NATS, or another request wrote the key since), else None."""
+        record = claim.record.model_copy(update=changes)
         try:
-            with nats_errors("release an idempotency key"):
+            with nats_errors(action):
                 await self.kv.update(self.kv_key, record.model_dump_json().encode(), claim.revision)
         except (BusError, nats.js.errors.KeyWrongLastSequenceError) as exc:
-            # Left in place, it is abandoned after `claim_lifetime` and taken over.
-            log.warning("an idempotency claim was not released: %s", exc)
+            return exc
+        return None

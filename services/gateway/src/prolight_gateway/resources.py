@@ -17,7 +17,8 @@ from nats.js.kv import KeyValue
 from prolight.platform.api_keys import LiveKeyRing
 from prolight.platform.blobs import ArtifactStore, open_blobs
 from prolight.platform.bus import Bus
-from prolight.platform.store import RunStore, open_store
+from prolight.platform.serving import connect
+from prolight.platform.store import RunStore
 from prolight_gateway.access import Access, open_rate_limit
 from prolight_gateway.delivery import open_deliverer
 from prolight_gateway.idempotency import IDEMPOTENCY_BUCKET
@@ -51,19 +52,7 @@ async def open_resources(settings: GatewaySettings) -> AsyncIterator[Resources]:
     """
     access = open_access(settings)
     async with AsyncExitStack() as stack:
-        bus = await Bus.connect(
-            settings.nats_url,
-            name=f"gateway-{settings.instance_id}",
-            publish_retry_s=settings.nats_publish_retry_s,
-        )
-        stack.push_async_callback(bus.close)
-        await bus.ensure_streams(
-            replicas=settings.nats_replicas,
-            events_max_age_s=settings.events_max_age_s,
-            events_max_bytes=settings.events_max_bytes,
-        )
-        store = await open_store(settings.store_url)
-        stack.push_async_callback(store.close)
+        bus, store = await stack.enter_async_context(connect(settings, "gateway"))
         blobs = await open_blobs(settings.blob_url)
         stack.push_async_callback(blobs.close)
         log.info("gateway connected to %s", bus.url)

@@ -3,9 +3,12 @@
 
     async def route(body: Body, start: OnceStartDep) -> Response:
         if (replay := start.replayed(Accepted)) is not None:
-            return answer(replay)                  # the first request's run, spent nothing
+            return accepted_response(replay)       # the first request's run, spent nothing
         ...validate, do the work...
-        return answer(await start.accept(Accepted, lambda submit: use_case(..., submit)))
+        return accepted_response(await start.accept(Accepted, lambda submit: use_case(..., submit)))
+
+    # a route whose whole work is its use case: the same in one call
+    return await start.answer(Accepted, lambda submit: use_case(..., submit))
 
 `get_once_start` is the route's one dependency (each one FastAPI solves costs the busiest
 endpoint measurably, `deps.get_run_start`). Without the header it is `get_run_start`. With it

@@ -74,6 +74,7 @@ __all__ = [
     "owned_run",
     "progress",
     "run_status",
+    "store_down",
     "submit_run",
     "visible_to",
 ]
@@ -108,7 +109,8 @@ def _bus_down(exc: BaseException | None = None) -> ServiceUnavailable:
     return ServiceUnavailable(f"the run could not be queued{detail}", code="bus_unavailable")
 
 
-def _store_down(exc: StoreError) -> ServiceUnavailable:
+def store_down(exc: StoreError) -> ServiceUnavailable:
+    """The 503 `store_unavailable` of a route whose run-store read failed."""
     return ServiceUnavailable(f"the run store is unavailable: {exc}", code="store_unavailable")
 
 
@@ -161,7 +163,7 @@ async def owned_run(store: RunStore, bus: Bus, run_id: str, caller: str) -> RunR
     try:
         run = await store.get_run(run_id)
     except StoreError as exc:
-        raise _store_down(exc) from exc
+        raise store_down(exc) from exc
     if run is None and is_run_id(run_id):
         try:
             created = await bus.created(run_id)
@@ -185,7 +187,7 @@ async def image_prompt(store: RunStore, run_id: str, artifact_id: str) -> tuple[
         artifact = await store.get_artifact(artifact_id)
         task = await store.get_task(artifact.task_id) if artifact and artifact.task_id else None
     except StoreError as exc:
-        raise _store_down(exc) from exc
+        raise store_down(exc) from exc
     if task is None or not isinstance(task.params, GenerateParams):
         raise Conflict(
             f"artifact {artifact_id!r} of run {run_id} is not a generated image",
@@ -204,7 +206,7 @@ async def owned_artifact(store: RunStore, artifact_id: str, caller: str) -> Arti
             run = await store.get_run(record.run_id)
             owner = run.owner if run is not None else ""
     except StoreError as exc:
-        raise _store_down(exc) from exc
+        raise store_down(exc) from exc
     if record is None or not visible_to(caller, owner):
         raise NotFound(f"no artifact {artifact_id!r}", field="artifact_id")
     bind_run(record.run_id)
@@ -272,7 +274,7 @@ async def run_status(
         tasks = await store.list_tasks(run_id)
         artifacts = await store.list_artifacts(run_id)
     except StoreError as exc:
-        raise _store_down(exc) from exc
+        raise store_down(exc) from exc
     scores = _scores(tasks)
     token, run_links = links(settings, run_id, finished=run.status.is_final)
     return RunStatusOut(
@@ -326,7 +328,7 @@ async def list_runs(
     except InvalidCursorError as exc:
         raise InvalidRequest(str(exc), field="cursor") from exc
     except StoreError as exc:
-        raise _store_down(exc) from exc
+        raise store_down(exc) from exc
     items = [
         RunSummary(
             run_id=r.run_id,
@@ -391,7 +393,7 @@ async def delete_run(
         removed = await delete_run_data(store, blobs, run_id)
         await store.append_audit("run.deleted", actor=caller, run_id=run_id)
     except StoreError as exc:
-        raise _store_down(exc) from exc
+        raise store_down(exc) from exc
     except BlobError as exc:
         raise ServiceUnavailable(
             f"the artifact store is unavailable: {exc}", code="blob_unavailable"

@@ -13,12 +13,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from prolight.platform.http_errors import ServiceUnavailable
 from prolight.platform.store import MAX_PAGE_SIZE, BudgetDetails, CallDetails, StoreError
 from prolight.platform.store.records import WebhookAttempt
 from prolight_gateway.deps import BusDep, CallerDep, StoreDep
 from prolight_gateway.routes.responses import errors
-from prolight_gateway.runs import owned_run
+from prolight_gateway.runs import owned_run, store_down
 
 __all__ = ["AuditEntryOut", "AuditLogOut", "router"]
 
@@ -66,9 +65,7 @@ async def run_audit(
     try:
         entries = await store.list_audit(run_id=run_id, limit=limit)
     except StoreError as exc:
-        raise ServiceUnavailable(
-            f"the run store is unavailable: {exc}", code="store_unavailable"
-        ) from exc
+        raise store_down(exc) from exc
     return AuditLogOut(
         run_id=run.run_id,
         cost_usd=run.cost_usd,

@@ -13,13 +13,13 @@ from typing import Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from prolight.platform.http_errors import NotFound, ServiceUnavailable
+from prolight.platform.http_errors import NotFound
 from prolight.platform.store import StoreError
 from prolight.platform.store.records import WebhookOutcome
-from prolight_gateway.delivery import attempts_of, delivery_id
+from prolight_gateway.delivery import delivery_id, webhook_attempts
 from prolight_gateway.deps import BusDep, CallerDep, SettingsDep, StoreDep
 from prolight_gateway.routes.responses import errors
-from prolight_gateway.runs import owned_run
+from prolight_gateway.runs import owned_run, store_down
 from prolight_gateway.webhook_signing import (
     ID_HEADER,
     SIGNATURE_HEADER,
@@ -86,12 +86,9 @@ async def run_webhooks(
     if url is None:
         return WebhookDeliveryOut(run_id=run.run_id, state="none", attempts=[])
     try:
-        entries = await store.list_audit(run_id=run.run_id, limit=500)
+        attempts = await webhook_attempts(store, run.run_id)
     except StoreError as exc:
-        raise ServiceUnavailable(
-            f"the run store is unavailable: {exc}", code="store_unavailable"
-        ) from exc
-    attempts = attempts_of(entries)
+        raise store_down(exc) from exc
     state: DeliveryState = attempts[-1][1].outcome if attempts else "pending"
     return WebhookDeliveryOut(
         run_id=run.run_id,

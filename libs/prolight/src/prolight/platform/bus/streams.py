@@ -129,8 +129,8 @@ class ConsumerSettings:
     loses its messages); after `max_deliver` deliveries it is dead and a MAX_DELIVERIES advisory
     is published. `batch_size` messages are fetched at once and held (heartbeated) until a
     handler slot is free; at most `concurrency` handlers run at a time. A handler that raises is
-    retried after `retry_delay * 2**(delivery - 1)` (capped at `ack_wait`); `handler_timeout`
-    cancels a handler that runs longer (None: never).
+    retried after `retry_delay * 2**(delivery - 1)` (capped at `max_retry_delay`, None:
+    `ack_wait`); `handler_timeout` cancels a handler that runs longer (None: never).
     """
 
     ack_wait: float = 30.0
@@ -141,14 +141,15 @@ class ConsumerSettings:
     retry_delay: float = 0.0
     handler_timeout: float | None = None
     max_ack_pending: int = 1000
+    max_retry_delay: float | None = None
 
     def __post_init__(self) -> None:
         if self.ack_wait <= 0 or self.fetch_timeout <= 0:
             raise ValueError("ack_wait and fetch_timeout are positive seconds")
         if self.max_deliver < 1 or self.batch_size < 1 or self.concurrency < 1:
             raise ValueError("max_deliver, batch_size and concurrency are at least 1")
-        if self.retry_delay < 0:
-            raise ValueError("retry_delay is seconds ≥ 0")
+        if self.retry_delay < 0 or (self.max_retry_delay is not None and self.max_retry_delay < 0):
+            raise ValueError("retry_delay and max_retry_delay are seconds ≥ 0")
 
     def consumer_config(self, durable: str, filter_subject: str | None) -> ConsumerConfig:
         """The JetStream consumer configuration of a durable with these settings."""
@@ -165,4 +166,5 @@ class ConsumerSettings:
         """Seconds to wait before redelivering a message whose `delivery`-th handling failed."""
         if self.retry_delay <= 0:
             return 0.0
-        return float(min(self.retry_delay * 2 ** max(delivery - 1, 0), self.ack_wait))
+        cap = self.ack_wait if self.max_retry_delay is None else self.max_retry_delay
+        return float(min(self.retry_delay * 2 ** max(delivery - 1, 0), cap))
